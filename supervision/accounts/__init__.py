@@ -1,0 +1,1 @@
+"""Users, roles, login/logout, password changes and session invalidation (spec §1.3)."""

@@ -1,0 +1,168 @@
+"""Account actions: authentication, password changes, session invalidation, user management.
+
+Every function takes the acting user where there is one, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from supervision.accounts.models import ROLES, User
+from supervision.audit.services import record
+from supervision.extensions import db
+from supervision.timeutil import utcnow
+
+_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _HASHER.hash("timing-equaliser-not-a-password")
+MIN_PASSWORD_LENGTH = 10
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """A user-facing account error (bilingual message)."""
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash of ``password``."""
+    return _HASHER.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    """Raise :class:`AccountError` unless the password is at least 10 characters with letters and digits."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码至少{MIN_PASSWORD_LENGTH}个字符 / "
+                           f"password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+        raise AccountError("密码须同时包含字母和数字 / password needs letters and digits")
+
+
+def normalise_email(email: str) -> str:
+    """Trimmed, lower-cased e-mail address."""
+    return (email or "").strip().lower()
+
+
+def get_by_email(email: str) -> User | None:
+    """The user with this e-mail (case-insensitive), or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None.
+
+    Unknown e-mails still cost one hash verification so timing does not reveal which accounts
+    exist; every attempt is audited with the same public result.
+    """
+    user = get_by_email(email)
+    if user is None:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _HASHER.verify(_DUMMY_HASH, password or "")
+        record("login", actor_label=normalise_email(email)[:254] or "?", result="denied",
+               detail={"reason": "unknown"})
+        return None
+    try:
+        _HASHER.verify(user.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        record("login", actor=user, object_type="user", object_id=user.id, result="denied",
+               detail={"reason": "password"})
+        return None
+    if not user.active:
+        record("login", actor=user, object_type="user", object_id=user.id, result="denied",
+               detail={"reason": "inactive"})
+        return None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    record("login", actor=user, object_type="user", object_id=user.id)
+    db.session.flush()
+    return user
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login loader: ``"<id>:<version>"`` → the active user whose session version matches."""
+    try:
+        uid_s, ver_s = session_id.split(":", 1)
+        uid, ver = int(uid_s), int(ver_s)
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active or user.session_version != ver:
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session and remember-cookie of ``user`` (bump the session version)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def logout(user: User) -> None:
+    """Log out: end all of the user's sessions and audit it."""
+    end_sessions(user)
+    record("logout", actor=user, object_type="user", object_id=user.id)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the acting user's own password after checking the current one; ends other sessions."""
+    try:
+        _HASHER.verify(user.password_hash, current or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        record("password_change", actor=user, object_type="user", object_id=user.id, result="denied")
+        raise AccountError("当前密码不正确 / current password is wrong") from exc
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    end_sessions(user)
+    record("password_change", actor=user, object_type="user", object_id=user.id)
+
+
+def create_user(actor: User | None, *, email: str, role: str, password: str, name: str = "",
+                institution_id: int | None = None, agency_id: int | None = None) -> User:
+    """Create an account; validates role/membership and password strength; audited."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email):
+        raise AccountError(f"邮箱格式不正确 / invalid e-mail: {email!r}")
+    if role not in ROLES:
+        raise AccountError(f"角色无效 / invalid role {role!r}; one of {', '.join(ROLES)}")
+    if role == "filer" and not institution_id:
+        raise AccountError("填报用户必须属于一家机构 / a filer needs an institution")
+    if role in ("analyst", "supervisor") and not agency_id:
+        raise AccountError("监管用户必须属于一个监管机构 / a regulator user needs an agency")
+    if role == "filer":
+        agency_id = None
+    if role != "filer":
+        institution_id = None
+    if get_by_email(email) is not None:
+        raise AccountError(f"该邮箱已存在 / e-mail already registered: {email}")
+    check_password_strength(password)
+    user = User(email=email, role=role, name=name or email.split("@")[0], password_hash=hash_password(password),
+                institution_id=institution_id, agency_id=agency_id, active=True, session_version=1)
+    db.session.add(user)
+    db.session.flush()
+    record("user_create", actor=actor, object_type="user", object_id=user.id,
+           detail={"email": email, "role": role, "institution_id": institution_id, "agency_id": agency_id})
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Activate or deactivate an account; deactivation ends its sessions at once."""
+    if actor.id == user.id and not active:
+        raise AccountError("不能停用自己的账户 / you cannot deactivate yourself")
+    user.active = active
+    if not active:
+        end_sessions(user)
+    record("user_activate" if active else "user_deactivate", actor=actor, object_type="user", object_id=user.id)
+
+
+def admin_reset_password(actor: User, user: User, new: str) -> None:
+    """An administrator sets a new password for ``user``; ends the user's sessions."""
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    end_sessions(user)
+    record("password_reset", actor=actor, object_type="user", object_id=user.id)

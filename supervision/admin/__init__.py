@@ -1,0 +1,1 @@
+"""Administration pages: agencies, institutions, users, sharing agreements, audit log."""

@@ -1,0 +1,278 @@
+"""Admin pages (role ``admin``): thin views that call the org/account services and commit once."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from supervision.accounts import services as accounts
+from supervision.accounts.models import User
+from supervision.admin.forms import (
+    AgencyForm,
+    AliasForm,
+    EmptyForm,
+    InstitutionForm,
+    SharingForm,
+    UserForm,
+    UserStateForm,
+)
+from supervision.audit.models import AuditEvent
+from supervision.authz import admin_required
+from supervision.extensions import db
+from supervision.orgs import services as orgs
+from supervision.orgs.models import Agency, Institution, SharingAgreement
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _agency_choices(blank: bool = False):
+    rows = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in rows]
+    return ([SelectChoice("", "—")] if blank else []) + choices
+
+
+def _flash_form_errors(form) -> None:
+    for field, errs in form.errors.items():
+        label = getattr(getattr(form, field, None), "label", None)
+        for e in errs:
+            flash(f"{label.text if label else field}: {e}", "danger")
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """Admin overview."""
+    return render_template("admin/index.html")
+
+
+@bp.route("/agencies", methods=["GET", "POST"])
+@admin_required
+def agencies():
+    """List agencies as a tree and create new ones."""
+    form = AgencyForm()
+    form.parent.choices = _agency_choices(blank=True)
+    if form.validate_on_submit():
+        try:
+            orgs.create_agency(current_user, code=form.code.data, name=form.name.data, name_en=form.name_en.data,
+                               parent_code=form.parent.data or None)
+        except orgs.OrgError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Agency saved."), "success")
+            return redirect(url_for("admin.agencies"))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    roots = db.session.scalars(select(Agency).where(Agency.parent_id.is_(None)).order_by(Agency.code)).all()
+    return render_template("admin/agencies.html", roots=roots, form=form)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@admin_required
+def agency_edit(agency_id: int):
+    """Edit an agency's names and parent."""
+    agency = db.session.get(Agency, agency_id) or abort(404)
+    form = AgencyForm(obj=None if request.method == "POST" else agency)
+    form.parent.choices = [c for c in _agency_choices(blank=True) if c.value != agency.code]
+    if request.method == "GET":
+        form.parent.data = agency.parent.code if agency.parent else ""
+    if form.validate_on_submit():
+        try:
+            orgs.update_agency(current_user, agency, name=form.name.data, name_en=form.name_en.data,
+                               parent_code=form.parent.data or None)
+        except orgs.OrgError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Agency saved."), "success")
+            return redirect(url_for("admin.agencies"))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("admin/agency_edit.html", agency=agency, form=form)
+
+
+@bp.route("/institutions/new", methods=["GET", "POST"])
+@admin_required
+def institution_new():
+    """Create an institution (USCC check character enforced)."""
+    form = InstitutionForm()
+    form.agency.choices = _agency_choices(blank=True)
+    if form.validate_on_submit():
+        try:
+            inst = orgs.create_institution(current_user, code=form.code.data, name=form.name.data,
+                                           sector=form.sector.data, short_name=form.short_name.data or None,
+                                           agency_code=form.agency.data or None, province=form.province.data or None,
+                                           licence_no=form.licence_no.data or None)
+        except orgs.OrgError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Institution saved."), "success")
+            return redirect(url_for("orgs.detail", institution_id=inst.id))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("admin/institution_form.html", form=form, inst=None)
+
+
+@bp.route("/institutions/<int:institution_id>/edit", methods=["GET", "POST"])
+@admin_required
+def institution_edit(institution_id: int):
+    """Edit an institution's master data (the USCC is immutable)."""
+    inst = db.session.get(Institution, institution_id) or abort(404)
+    form = InstitutionForm(obj=None if request.method == "POST" else inst)
+    form.agency.choices = _agency_choices()
+    if request.method == "GET":
+        form.agency.data = inst.lead_agency.code
+    form.code.data = inst.code
+    if form.validate_on_submit():
+        try:
+            orgs.update_institution(current_user, inst, name=form.name.data, short_name=form.short_name.data or None,
+                                    sector=form.sector.data, agency_code=form.agency.data,
+                                    province=form.province.data or None, licence_no=form.licence_no.data or None,
+                                    active=bool(form.active.data))
+        except orgs.OrgError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Institution saved."), "success")
+            return redirect(url_for("orgs.detail", institution_id=inst.id))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("admin/institution_form.html", form=form, inst=inst, alias_form=AliasForm())
+
+
+@bp.post("/institutions/<int:institution_id>/aliases")
+@admin_required
+def institution_alias(institution_id: int):
+    """Add an alias (unique across institutions)."""
+    inst = db.session.get(Institution, institution_id) or abort(404)
+    form = AliasForm()
+    if form.validate_on_submit():
+        try:
+            orgs.add_alias(current_user, inst, form.alias.data)
+        except orgs.OrgError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Alias added."), "success")
+    else:
+        _flash_form_errors(form)
+    return redirect(url_for("admin.institution_edit", institution_id=inst.id))
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    """All accounts with role, membership and state."""
+    rows = db.session.scalars(select(User).options(selectinload(User.institution), selectinload(User.agency))
+                              .order_by(User.role, User.email)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    """Create an account with a role and membership."""
+    form = UserForm()
+    form.agency.choices = _agency_choices(blank=True)
+    form.institution.choices = [SelectChoice("", "—")] + [
+        SelectChoice(i.code, f"{i.name} ({i.code})")
+        for i in db.session.scalars(select(Institution).order_by(Institution.name))]
+    if form.validate_on_submit():
+        inst = orgs.get_institution(form.institution.data) if form.institution.data else None
+        agency = orgs.get_agency(form.agency.data) if form.agency.data else None
+        try:
+            accounts.create_user(current_user, email=form.email.data, role=form.role.data, password=form.password.data,
+                                 name=form.name.data or "", institution_id=inst.id if inst else None,
+                                 agency_id=agency.id if agency else None)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("User created."), "success")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_detail(user_id: int):
+    """Show an account; deactivate/activate it or reset its password (ends its sessions)."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserStateForm()
+    if form.validate_on_submit():
+        action = request.form.get("action")
+        try:
+            if action == "deactivate":
+                accounts.set_active(current_user, user, False)
+            elif action == "activate":
+                accounts.set_active(current_user, user, True)
+            elif action == "reset" and form.password.data:
+                accounts.admin_reset_password(current_user, user, form.password.data)
+            else:
+                abort(400)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("User updated."), "success")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    return render_template("admin/user_detail.html", user=user, form=form)
+
+
+@bp.route("/sharing", methods=["GET", "POST"])
+@admin_required
+def sharing():
+    """Sharing agreements between agencies (§1.4): list, create or update."""
+    form = SharingForm()
+    form.from_agency.choices = _agency_choices()
+    form.to_agency.choices = _agency_choices()
+    if form.validate_on_submit():
+        try:
+            orgs.upsert_sharing(current_user, from_code=form.from_agency.data, to_code=form.to_agency.data,
+                                sectors=form.sectors.data, kinds=form.kinds.data, note=form.note.data or None)
+        except orgs.OrgError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Sharing agreement saved."), "success")
+            return redirect(url_for("admin.sharing"))
+    elif request.method == "POST":
+        _flash_form_errors(form)
+    rows = db.session.scalars(select(SharingAgreement).order_by(SharingAgreement.id)).all()
+    return render_template("admin/sharing.html", agreements=rows, form=form, delete_form=EmptyForm())
+
+
+@bp.post("/sharing/<int:agreement_id>/delete")
+@admin_required
+def sharing_delete(agreement_id: int):
+    """End a sharing agreement."""
+    ag = db.session.get(SharingAgreement, agreement_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        orgs.delete_sharing(current_user, ag)
+        db.session.commit()
+        flash(_("Sharing agreement ended."), "success")
+    return redirect(url_for("admin.sharing"))
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    """The audit log, newest first, filterable by action and actor."""
+    q = select(AuditEvent).order_by(AuditEvent.id.desc())
+    action = request.args.get("action")
+    actor = request.args.get("actor")
+    if action:
+        q = q.where(AuditEvent.action == action)
+    if actor:
+        q = q.where(AuditEvent.actor_label.contains(actor))
+    events = db.session.scalars(q.limit(500)).all()
+    return render_template("admin/audit.html", events=events, action=action or "", actor=actor or "")

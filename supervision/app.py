@@ -1,0 +1,152 @@
+"""Application factory: ``create_app(config=None)`` built from small ``register_*`` steps."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+
+from supervision.config import PROJECT_ROOT, load_config
+from supervision.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the web application; ``config`` overrides values read from ``SUPERVISION_*``."""
+    cfg = load_config(config)
+    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.update(cfg)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_models()
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def _select_locale():
+    lang = request.args.get("lang") or session.get("lang")
+    if not lang and current_user and getattr(current_user, "is_authenticated", False):
+        lang = getattr(current_user, "locale", None)
+    from flask import current_app
+
+    return lang if lang in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # Let SQLAlchemy (not the sqlite3 module) manage transactions, so SAVEPOINT and
+    # BEGIN IMMEDIATE work as documented; enforce foreign keys; WAL for concurrent readers.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn):
+    conn.exec_driver_sql("BEGIN")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to ``app`` (SQLite gets correct transaction handling)."""
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
+    login_manager.login_message_category = "warning"
+
+    from supervision.accounts.services import load_session_user
+
+    login_manager.user_loader(load_session_user)
+
+
+def register_models() -> None:
+    """Import every model module so metadata (and Alembic) sees all tables."""
+    from supervision import models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register each feature package's blueprint ``bp``."""
+    from supervision.accounts.views import bp as accounts_bp
+    from supervision.admin.views import bp as admin_bp
+    from supervision.filings.views import bp as filings_bp
+    from supervision.main.views import bp as main_bp
+    from supervision.orgs.views import bp as orgs_bp
+    from supervision.periods.views import bp as periods_bp
+
+    for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Request id on every request and response; security headers; no caching of pages."""
+
+    @app.before_request
+    def _request_id():
+        rid = request.headers.get("X-Request-ID", "")
+        g.request_id = rid if rid and len(rid) <= 64 and rid.replace("-", "").isalnum() else uuid.uuid4().hex
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.teardown_request
+    def _rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Friendly 400/403/404/405/413/429/500 pages in the site layout; 500 shows a reference id."""
+    from supervision.main.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Jinja globals and filters (local time display, role navigation)."""
+    from supervision.main.helpers import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Register the operator CLI commands (``supervision --help``)."""
+    from supervision.cli.commands import register
+
+    register(app)

@@ -1,0 +1,166 @@
+"""Configuration from ``SUPERVISION_*`` environment variables (see README's configuration table).
+
+Nothing here runs at import time: :func:`load_config` reads the environment when the app is built.
+Values the spec marks *(config)* live here with the spec's defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+#: (config) values of the filing specification with their defaults.
+SPEC_DEFAULTS: dict[str, object] = {
+    "DUE_DAYS": 15,  # §2 due date = period end + 15 calendar days
+    "LOCK_DAYS": 90,  # §2 period locked 90 days after its end
+    "MAX_UPLOAD_BYTES": 100 * 1024 * 1024,  # §3 upload ≤ 100 MiB
+    "MAX_UNPACKED_BYTES": 1024 * 1024 * 1024,  # §3 unpacked ≤ 1 GiB
+    "MAX_COMPRESSION_RATIO": 100,  # §3 ≤ 100:1 per part
+    "MAX_ROWS": 1_000_000,  # §3 data rows per sheet
+    "MAX_COLUMNS": 100,  # §3 columns
+    "AUTO_ACCEPT": True,  # §7a auto-accept on by default
+    "APR_CAP": 24,  # §6 D02 comprehensive financing cost cap, %
+    "MIN_ACTIVE_CUSTOMERS": 10_000,  # §8 eligibility
+    "COMPOSITE_WEIGHTS": (
+        "per_10k_customers:30,on_time_rate:25,favourable_rate:15,escalation_rate:15,disclosure_score:15"
+    ),
+    "GRADE_THRESHOLDS": "A:80,B:60,C:40",  # §8 else D
+    "ERROR_CAP_PER_RULE": 1000,  # issue list cap per rule (totals always exact)
+}
+
+_BOOL_TRUE = {"1", "true", "yes", "on", "y"}
+_BOOL_FALSE = {"0", "false", "no", "off", "n", ""}
+
+WEAK_SECRETS = {"dev", "secret", "changeme", "change-me", "development", "test", "password"}
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration is invalid or insecure for the chosen environment."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"SUPERVISION_{name}", default)
+
+
+def _bool(name: str, value: str) -> bool:
+    v = value.strip().lower()
+    if v in _BOOL_TRUE:
+        return True
+    if v in _BOOL_FALSE:
+        return False
+    raise ConfigError(f"SUPERVISION_{name} 应为布尔值 / must be a boolean, got {value!r}")
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"SUPERVISION_{name} 应为整数 / must be an integer, got {value!r}") from exc
+
+
+def _instance_secret(instance: Path) -> str:
+    """Secret key for the embedded default: generated once and stored under ``instance/``."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment, then apply ``overrides``.
+
+    Raises :class:`ConfigError` naming every insecure setting when the environment is
+    ``production``.
+    """
+    overrides = dict(overrides or {})
+    env = (overrides.pop("ENV", None) or _env("ENV", "development")).strip().lower()
+    if env not in {"development", "production", "testing"}:
+        raise ConfigError(
+            f"SUPERVISION_ENV 应为 development 或 production / must be development or production: {env!r}")
+    instance = Path(overrides.get("INSTANCE_PATH") or _env("INSTANCE_PATH") or DEFAULT_INSTANCE).resolve()
+    cfg: dict[str, object] = {
+        "SUPERVISION_ENV": env,
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL") or f"sqlite:///{instance / 'supervision.db'}",
+        "UPLOAD_FOLDER": _env("UPLOAD_FOLDER") or str(instance / "uploads"),
+        "EXPORT_FOLDER": _env("EXPORT_FOLDER") or str(instance / "exports"),
+        "TIMEZONE": "Asia/Shanghai",
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh", "en"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "supervision_session",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "REDIS_URL": _env("REDIS_URL"),
+        "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or str(PROJECT_ROOT.parent / "shared" / "data"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+    for key, default in SPEC_DEFAULTS.items():
+        raw = _env(key)
+        if raw is None:
+            cfg[key] = default
+        elif isinstance(default, bool):
+            cfg[key] = _bool(key, raw)
+        elif isinstance(default, int):
+            cfg[key] = _int(key, raw)
+        else:
+            cfg[key] = raw
+    secret = _env("SECRET_KEY")
+    cfg["SECRET_KEY_SOURCE"] = "environment" if secret else "instance"
+    cfg["SECRET_KEY"] = secret
+    secure_cookie = env == "production"
+    cfg["SESSION_COOKIE_SECURE"] = secure_cookie
+    cfg["REMEMBER_COOKIE_SECURE"] = secure_cookie
+    cfg.update(overrides)
+    if not cfg["SECRET_KEY"]:
+        if env == "production":
+            cfg["SECRET_KEY"] = None
+        else:
+            cfg["SECRET_KEY"] = _instance_secret(Path(cfg["INSTANCE_PATH"]))
+    if env == "production":
+        problems = production_problems(cfg)
+        if problems:
+            raise ConfigError(
+                "生产环境配置不安全，拒绝启动 / insecure production configuration, refusing to start:\n- "
+                + "\n- ".join(problems)
+            )
+    return cfg
+
+
+def production_problems(cfg: dict) -> list[str]:
+    """Every reason the configuration is unfit for production (empty when fine)."""
+    problems = []
+    key = cfg.get("SECRET_KEY") or ""
+    if not key:
+        problems.append("SUPERVISION_SECRET_KEY 未设置 / is not set")
+    elif len(key) < 32 or key.lower() in WEAK_SECRETS or len(set(key)) < 10:
+        problems.append("SUPERVISION_SECRET_KEY 太弱（至少32个字符且不可为常见值） / "
+                        "is too weak (≥ 32 varied characters)")
+    if str(cfg.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        problems.append("SUPERVISION_DATABASE_URL 应指向 PostgreSQL / must point at PostgreSQL "
+                        "(SQLite is the embedded default only)")
+    if not cfg.get("SESSION_COOKIE_SECURE"):
+        problems.append("会话 Cookie 须为 Secure / session cookie must be Secure")
+    if cfg.get("DEBUG"):
+        problems.append("DEBUG 不可开启 / DEBUG must be off")
+    if str(cfg.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
+        problems.append(
+            "SUPERVISION_RATELIMIT_STORAGE_URL 应指向 Redis（多进程共享登录限速）/ must point at Redis "
+            "so login rate limits hold across workers"
+        )
+    return problems

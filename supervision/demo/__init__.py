@@ -1,0 +1,1 @@
+"""The demo world: reference data, real institution names with generated USCCs, users, periods."""

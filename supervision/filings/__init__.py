@@ -1,0 +1,1 @@
+"""Filings and their immutable versions (spec §7a lifecycle)."""

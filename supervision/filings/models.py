@@ -1,0 +1,103 @@
+"""Filing and filing-version models (spec §7a).
+
+A *filing* is one institution × period × kind; every upload is a new immutable *version* whose
+original bytes are stored outside the database, addressed by SHA-256.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from supervision.extensions import db
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+from supervision.timeutil import utcnow
+
+KINDS = ("CMP", "DSC")
+#: §7a lifecycle states; FAILED = processing crashed (re-runnable), nothing of it stored.
+STATES = ("RECEIVED", "VALIDATING", "REJECTED", "VALIDATED", "ACCEPTED", "RETURNED", "SUPERSEDED", "FAILED")
+#: allowed transitions of §7a (SUPERSEDED when a newer version is accepted; WITHDRAWN by the filer).
+TRANSITIONS = {
+    "RECEIVED": {"VALIDATING", "FAILED"},
+    "VALIDATING": {"REJECTED", "VALIDATED", "FAILED"},
+    "FAILED": {"VALIDATING"},
+    "VALIDATED": {"ACCEPTED", "RETURNED", "SUPERSEDED"},
+    "ACCEPTED": {"SUPERSEDED", "RETURNED"},
+    "REJECTED": set(),
+    "RETURNED": set(),
+    "SUPERSEDED": set(),
+}
+
+
+def _states_check() -> str:
+    return "status IN (" + ",".join(f"'{s}'" for s in STATES) + ")"
+
+
+class Filing(db.Model):
+    """One institution's filing of one kind for one period; holds its versions."""
+
+    __tablename__ = "filing"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "period_id", "kind"),
+        CheckConstraint("kind IN ('CMP','DSC')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="RESTRICT"), index=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    institution: Mapped[Institution] = relationship()
+    period: Mapped[Period] = relationship()
+    versions: Mapped[list[FilingVersion]] = relationship(
+        back_populates="filing", order_by="FilingVersion.number", cascade="all, delete-orphan"
+    )
+
+
+class FilingVersion(db.Model):
+    """One upload: immutable original (path + SHA-256 + size) and its lifecycle state."""
+
+    __tablename__ = "filing_version"
+    __table_args__ = (
+        UniqueConstraint("filing_id", "number"),
+        UniqueConstraint("filing_id", "sha256"),
+        CheckConstraint(_states_check(), name="status"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("filing.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="RECEIVED", index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    storage_path: Mapped[str] = mapped_column(String(500))
+    template_version: Mapped[str | None] = mapped_column(String(16))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    note: Mapped[str | None] = mapped_column(Text)
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    blocking_count: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    row_counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    filing: Mapped[Filing] = relationship(back_populates="versions")

@@ -1,0 +1,1 @@
+"""Filing ingest: guards, reading, value conversion, validation (pure cores) and the pipeline."""

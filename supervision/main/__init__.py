@@ -1,0 +1,1 @@
+"""Home page, language switch, health check, error pages and template helpers."""

@@ -1,0 +1,8 @@
+"""Every model module, imported once so SQLAlchemy metadata and Alembic see all tables."""
+
+from supervision.accounts.models import User  # noqa: F401
+from supervision.audit.models import AuditEvent  # noqa: F401
+from supervision.filings.models import Filing, FilingVersion  # noqa: F401
+from supervision.orgs.models import Agency, Institution, InstitutionAlias, SharingAgreement  # noqa: F401
+from supervision.periods.models import Period  # noqa: F401
+from supervision.reference.models import ReferenceCode  # noqa: F401

@@ -1,0 +1,1 @@
+"""Agencies (tree), sharing agreements and institutions (spec §1)."""

@@ -1,0 +1,36 @@
+"""Institution list and detail for regulators (scoped), filers (own) and admins (master data)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from supervision.extensions import db
+from supervision.orgs.models import Institution
+from supervision.scope import master_data_condition
+
+bp = Blueprint("orgs", __name__, url_prefix="/institutions")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Institutions the acting user may see, filterable by sector and text."""
+    q = select(Institution).where(master_data_condition(current_user)).order_by(Institution.sector, Institution.name)
+    sector = request.args.get("sector")
+    if sector:
+        q = q.where(Institution.sector == sector)
+    rows = db.session.scalars(q).all()
+    return render_template("orgs/list.html", institutions=rows, sector=sector)
+
+
+@bp.get("/<int:institution_id>")
+@login_required
+def detail(institution_id: int):
+    """One institution (404 when outside the user's scope, so existence is not revealed)."""
+    inst = db.session.scalar(select(Institution).where(Institution.id == institution_id,
+                                                       master_data_condition(current_user)))
+    if inst is None:
+        abort(404)
+    return render_template("orgs/detail.html", inst=inst)

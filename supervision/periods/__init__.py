@@ -1,0 +1,1 @@
+"""Reporting periods with due and lock dates (spec §2)."""

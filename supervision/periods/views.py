@@ -1,0 +1,66 @@
+"""Periods page (everyone logged in) and period management (supervisors)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from supervision.authz import supervisor_required
+from supervision.domain.calendar import today_local
+from supervision.extensions import db
+from supervision.periods import services
+from supervision.periods.forms import PeriodForm, UnlockForm
+from supervision.periods.models import Period
+
+bp = Blueprint("periods", __name__, url_prefix="/periods")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """List periods with due dates, lock dates and state."""
+    periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
+    return render_template("periods/list.html", periods=periods, today=today_local(),
+                           form=PeriodForm(), unlock_form=UnlockForm(),
+                           can_manage=current_user.role == "supervisor")
+
+
+@bp.post("/")
+@supervisor_required
+def create():
+    """Add a period (supervisor)."""
+    form = PeriodForm()
+    if form.validate_on_submit():
+        try:
+            p = services.add_period(current_user, form.code.data.strip().upper())
+        except services.PeriodError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Period %(code)s added.", code=p.code), "success")
+    else:
+        for errs in form.errors.values():
+            for e in errs:
+                flash(str(e), "danger")
+    return redirect(url_for("periods.index"))
+
+
+@bp.post("/<int:period_id>/unlock")
+@supervisor_required
+def unlock(period_id: int):
+    """Unlock a locked period until a date (supervisor)."""
+    period = db.session.get(Period, period_id) or abort(404)
+    form = UnlockForm()
+    if form.validate_on_submit():
+        try:
+            services.unlock_period(current_user, period, form.until.data)
+        except services.PeriodError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Period %(code)s unlocked.", code=period.code), "success")
+    else:
+        flash(_("Give a valid date."), "danger")
+    return redirect(url_for("periods.index"))

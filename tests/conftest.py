@@ -1,0 +1,152 @@
+"""Shared fixtures: an app per database backend (SQLite and PostgreSQL, both migrated with
+Alembic), a rollback-isolated session per test, clients, and a standard "world" of agencies,
+institutions, users and filings built through the real services."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+PG_ADMIN_DSN = os.environ.get("SUPERVISION_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_TEST_DB = os.environ.get("SUPERVISION_TEST_PG_DB", "supervision_test")
+BACKENDS = ["sqlite", "postgresql"]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def pg_url(dbname: str = PG_TEST_DB) -> str:
+    """SQLAlchemy URL of a database on the local PostgreSQL server."""
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{dbname}"
+
+
+def recreate_pg_database(dbname: str) -> str:
+    """Drop and create a PostgreSQL database for the tests; returns its SQLAlchemy URL."""
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{dbname}"')
+    return pg_url(dbname)
+
+
+def make_app(backend: str, tmp: Path, **extra):
+    """A migrated app on ``backend`` with its instance folder under ``tmp``."""
+    from flask_migrate import upgrade
+
+    from supervision.app import create_app
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / 'test.db'}"
+    else:
+        url = recreate_pg_database(extra.pop("pg_db", PG_TEST_DB))
+    cfg = {
+        "ENV": "testing",
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "SHARED_DATA_DIR": str(SHARED / "data"),
+        "SERVER_NAME": None,
+    }
+    cfg.update(extra)
+    app = create_app(cfg)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    """The application on each backend (tests using it run once per backend)."""
+    application = make_app(request.param, tmp_path_factory.mktemp(f"inst-{request.param}"))
+    application.config["BACKEND"] = request.param
+    yield application
+    from supervision.extensions import db
+
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def db(app):
+    """A database session whose work is rolled back after the test (services' commits become
+    savepoint releases)."""
+    from supervision.extensions import db as _db
+    from supervision.extensions import limiter
+
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        _db.session = scoped_session(factory, scopefunc=original.registry.scopefunc)
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh application context (fresh ``g`` and session scope), as in
+    production, instead of reusing the test's own context; data still lives in the test's
+    rolled-back transaction."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture()
+def client(app, db):
+    """A test client on the rolled-back connection."""
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token embedded in a page."""
+    m = CSRF_RE.search(html)
+    assert m, "page has no CSRF token"
+    return m.group(1)
+
+
+def login(client, email: str, password: str, remember: bool = False):
+    """Log in through the real form (with its CSRF token); returns the response."""
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    data = {"email": email, "password": password, "csrf_token": token}
+    if remember:
+        data["remember"] = "y"
+    return client.post("/login", data=data)
+
+
+def page_token(client, path: str = "/") -> str:
+    """A CSRF token for the logged-in client (from the logout form on any page)."""
+    return csrf_from(client.get(path).get_data(as_text=True))
+
+
+PASSWORD = "Test-pass-12345"
+
+
+@pytest.fixture()
+def world(db):
+    """Agencies NFRA(+NFRA-BJ) and PBOC(+PBOC-SH) with the default sharing; institution A (CF,
+    led by NFRA-BJ) and B (PAY, led by PBOC-SH); one user per role of the access matrix; a period
+    and one filing with a version for each institution."""
+    from tests.factories import build_world
+
+    return build_world(db)

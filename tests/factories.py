@@ -1,0 +1,72 @@
+"""Factories that build test data through the real services (never hand-written SQL)."""
+
+from __future__ import annotations
+
+import hashlib
+from types import SimpleNamespace
+
+from supervision.accounts.services import create_user
+from supervision.domain.uscc import generate_uscc
+from supervision.filings.models import Filing, FilingVersion
+from supervision.orgs import services as orgs
+from supervision.periods.services import add_period
+from supervision.reference.services import load_reference
+
+PASSWORD = "Test-pass-12345"
+ROLES = ["filer_a", "filer_b", "analyst_nfra", "analyst_pboc", "supervisor", "admin"]
+
+
+def make_institution(name: str, sector: str, agency: str, seed: int, province: str = "11"):
+    """An institution with a generated, valid USCC."""
+    return orgs.create_institution(None, code=generate_uscc(seed, province), name=name, sector=sector,
+                                   agency_code=agency, province=province, code_generated=True)
+
+
+def make_filing(db, inst, period, kind="CMP", status="ACCEPTED", content=b"demo"):
+    """A filing with one version row (the file itself is not needed for scoping tests)."""
+    f = Filing(institution=inst, period=period, kind=kind)
+    db.session.add(f)
+    db.session.flush()
+    sha = hashlib.sha256(content + inst.code.encode() + kind.encode()).hexdigest()
+    v = FilingVersion(filing=f, number=1, status=status, sha256=sha, size=len(content),
+                      original_filename=f"{inst.code}-{kind}.xlsx", storage_path=f"test/{sha}")
+    db.session.add(v)
+    db.session.flush()
+    return f
+
+
+def build_world(db):
+    """The standard world used by the access matrix and scoping tests."""
+    load_reference(None)
+    orgs.create_agency(None, code="NFRA-BJ", name="北京监管局", parent_code="NFRA")
+    orgs.create_agency(None, code="PBOC-SH", name="上海总部", parent_code="PBOC")
+    inst_a = make_institution("甲消费金融有限公司", "CF", "NFRA-BJ", 1, "11")
+    inst_b = make_institution("乙支付有限公司", "PAY", "PBOC-SH", 2, "31")
+    inst_c = make_institution("丙消费金融有限公司", "CF", "NFRA", 3, "44")
+    period = add_period(None, "2024Q1")
+    users = SimpleNamespace()
+    users.filer_a = create_user(None, email="filer-a@test.cn", role="filer", password=PASSWORD,
+                                institution_id=inst_a.id)
+    users.filer_b = create_user(None, email="filer-b@test.cn", role="filer", password=PASSWORD,
+                                institution_id=inst_b.id)
+    users.analyst_nfra = create_user(None, email="analyst@nfra.test.cn", role="analyst", password=PASSWORD,
+                                     agency_id=orgs.get_agency("NFRA").id)
+    users.analyst_nfra_bj = create_user(None, email="analyst@nfra-bj.test.cn", role="analyst", password=PASSWORD,
+                                        agency_id=orgs.get_agency("NFRA-BJ").id)
+    users.analyst_pboc = create_user(None, email="analyst@pboc.test.cn", role="analyst", password=PASSWORD,
+                                     agency_id=orgs.get_agency("PBOC").id)
+    users.supervisor = create_user(None, email="supervisor@nfra.test.cn", role="supervisor", password=PASSWORD,
+                                   agency_id=orgs.get_agency("NFRA").id)
+    users.admin = create_user(None, email="admin@test.cn", role="admin", password=PASSWORD)
+    filing_a = make_filing(db, inst_a, period)
+    filing_b = make_filing(db, inst_b, period)
+    filing_c = make_filing(db, inst_c, period)
+    from sqlalchemy import select
+
+    from supervision.orgs.models import SharingAgreement
+
+    agreement = db.session.scalars(select(SharingAgreement)).first()
+    db.session.commit()
+    return SimpleNamespace(inst_a=inst_a, inst_b=inst_b, inst_c=inst_c, period=period, users=users,
+                           filing_a=filing_a, filing_b=filing_b, filing_c=filing_c, agreement=agreement,
+                           password=PASSWORD)
