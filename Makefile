@@ -36,7 +36,7 @@ supervision/static/vendor/.done: node_modules/.package-lock.json
 assets: supervision/static/vendor/.done
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d supervision/translations
+	$(BIN)/pybabel compile --statistics -d supervision/translations
 
 setup: $(VENV)/.installed assets translations
 

@@ -109,6 +109,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "REDIS_URL": _env("REDIS_URL"),
         "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or str(PROJECT_ROOT.parent / "shared" / "data"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
+        "ARGON2_PARALLELISM": 4,
     }
     for key, default in SPEC_DEFAULTS.items():
         raw = _env(key)

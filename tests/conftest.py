@@ -54,6 +54,10 @@ def make_app(backend: str, tmp: Path, **extra):
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "SHARED_DATA_DIR": str(SHARED / "data"),
         "SERVER_NAME": None,
+        # cheaper argon2id for the suite (production keeps the library defaults)
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
     }
     cfg.update(extra)
     app = create_app(cfg)

@@ -17,8 +17,21 @@ from supervision.audit.services import record
 from supervision.extensions import db
 from supervision.timeutil import utcnow
 
-_HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _HASHER.hash("timing-equaliser-not-a-password")
+_HASHERS: dict[tuple[int, int, int], tuple[PasswordHasher, str]] = {}
+
+
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    """argon2id hasher with the configured cost (library defaults: t=3, m=64 MiB, p=4) and a
+    dummy hash of the same cost used to equalise timing for unknown accounts."""
+    from flask import current_app, has_app_context
+
+    cfg = current_app.config if has_app_context() else {}
+    key = (int(cfg.get("ARGON2_TIME_COST", 3)), int(cfg.get("ARGON2_MEMORY_COST", 65536)),
+           int(cfg.get("ARGON2_PARALLELISM", 4)))
+    if key not in _HASHERS:
+        hasher = PasswordHasher(time_cost=key[0], memory_cost=key[1], parallelism=key[2])
+        _HASHERS[key] = (hasher, hasher.hash("timing-equaliser-not-a-password"))
+    return _HASHERS[key]
 MIN_PASSWORD_LENGTH = 10
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -29,7 +42,7 @@ class AccountError(ValueError):
 
 def hash_password(password: str) -> str:
     """argon2id hash of ``password``."""
-    return _HASHER.hash(password)
+    return _hasher_and_dummy()[0].hash(password)
 
 
 def check_password_strength(password: str) -> None:
@@ -58,14 +71,15 @@ def authenticate(email: str, password: str) -> User | None:
     exist; every attempt is audited with the same public result.
     """
     user = get_by_email(email)
+    hasher, dummy = _hasher_and_dummy()
     if user is None:
         with contextlib.suppress(VerificationError, InvalidHashError):
-            _HASHER.verify(_DUMMY_HASH, password or "")
+            hasher.verify(dummy, password or "")
         record("login", actor_label=normalise_email(email)[:254] or "?", result="denied",
                detail={"reason": "unknown"})
         return None
     try:
-        _HASHER.verify(user.password_hash, password or "")
+        hasher.verify(user.password_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         record("login", actor=user, object_type="user", object_id=user.id, result="denied",
                detail={"reason": "password"})
@@ -74,7 +88,7 @@ def authenticate(email: str, password: str) -> User | None:
         record("login", actor=user, object_type="user", object_id=user.id, result="denied",
                detail={"reason": "inactive"})
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     record("login", actor=user, object_type="user", object_id=user.id)
@@ -110,7 +124,7 @@ def logout(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change the acting user's own password after checking the current one; ends other sessions."""
     try:
-        _HASHER.verify(user.password_hash, current or "")
+        _hasher_and_dummy()[0].verify(user.password_hash, current or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
         record("password_change", actor=user, object_type="user", object_id=user.id, result="denied")
         raise AccountError("当前密码不正确 / current password is wrong") from exc
