@@ -21,6 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
     cfg = load_config(config)
     app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False)
     app.config.update(cfg)
+    # requests larger than the §3 upload limit (plus form overhead) are refused before reading
+    app.config.setdefault("MAX_CONTENT_LENGTH", int(cfg["MAX_UPLOAD_BYTES"]) + 2 * 1024 * 1024)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_models()
@@ -94,11 +96,16 @@ def register_blueprints(app: Flask) -> None:
     from supervision.accounts.views import bp as accounts_bp
     from supervision.admin.views import bp as admin_bp
     from supervision.filings.views import bp as filings_bp
+    from supervision.findings.views import bp as findings_bp
+    from supervision.findings.views import rules_bp
+    from supervision.league.views import bp as league_bp
     from supervision.main.views import bp as main_bp
     from supervision.orgs.views import bp as orgs_bp
     from supervision.periods.views import bp as periods_bp
+    from supervision.register.views import bp as register_bp
 
-    for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, admin_bp):
+    for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, register_bp, findings_bp, rules_bp, league_bp,
+               admin_bp):
         app.register_blueprint(bp)
 
 

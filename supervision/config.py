@@ -109,6 +109,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "REDIS_URL": _env("REDIS_URL"),
         "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or str(PROJECT_ROOT.parent / "shared" / "data"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TASK_BACKEND": _env("TASK_BACKEND", "thread"),
+        "TASK_QUEUE": _env("TASK_QUEUE", "supervision"),
+        "INGEST_MEMORY_LIMIT_MB": int(_env("INGEST_MEMORY_LIMIT_MB", "1536")),
+        "INGEST_TIME_LIMIT": int(_env("INGEST_TIME_LIMIT", "900")),
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,
@@ -161,6 +165,10 @@ def production_problems(cfg: dict) -> list[str]:
         problems.append("会话 Cookie 须为 Secure / session cookie must be Secure")
     if cfg.get("DEBUG"):
         problems.append("DEBUG 不可开启 / DEBUG must be off")
+    if cfg.get("TASK_BACKEND") not in ("thread", "rq", "sync"):
+        problems.append("SUPERVISION_TASK_BACKEND 应为 thread、rq 或 sync / must be thread, rq or sync")
+    if cfg.get("TASK_BACKEND") == "rq" and not cfg.get("REDIS_URL"):
+        problems.append("SUPERVISION_REDIS_URL 未设置（rq 队列需要）/ is required by the rq task backend")
     if str(cfg.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
         problems.append(
             "SUPERVISION_RATELIMIT_STORAGE_URL 应指向 Redis（多进程共享登录限速）/ must point at Redis "

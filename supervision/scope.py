@@ -85,8 +85,46 @@ def can_see_institution(user, institution_id: int, kind: str = "filings") -> boo
     return db.session.execute(q).first() is not None
 
 
-def visible_filings(user):
-    """``select(Filing)`` of the filings ``user`` may see."""
-    from supervision.filings.models import Filing
+def referred_finding_ids(user):
+    """Subquery of findings referred (转办) to the user's agency: visible even without sharing (§1.4)."""
+    from supervision.findings.models import Referral
 
-    return select(Filing).where(Filing.institution_id.in_(visible_institution_ids(user, "filings")))
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active \
+            or user.role not in ("analyst", "supervisor") or not user.agency_id:
+        return select(Referral.finding_id).where(false())
+    return select(Referral.finding_id).where(Referral.to_agency_id == user.agency_id)
+
+
+def finding_condition(user) -> ColumnElement[bool]:
+    """SQL condition on :class:`Finding`: regulators see findings of institutions in their
+    ``findings`` scope plus findings referred to their agency; filers see their institution's
+    findings once a regulator opened them to the institution; admins see none."""
+    from supervision.findings.models import Finding
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return false()
+    if user.role == "filer":
+        return and_(Finding.institution_id == user.institution_id, Finding.visible_to_institution.is_(True))
+    if user.role in ("analyst", "supervisor"):
+        return or_(Finding.institution_id.in_(visible_institution_ids(user, "findings")),
+                   Finding.id.in_(referred_finding_ids(user)))
+    return false()
+
+
+def visible_findings(user):
+    """``select(Finding)`` restricted to what ``user`` may see."""
+    from supervision.findings.models import Finding
+
+    return select(Finding).where(finding_condition(user))
+
+
+def visible_filings(user):
+    """``select(Filing)`` of the filings ``user`` may see: their scope, plus (regulators) the filings
+    cited by findings referred to their agency (§1.4)."""
+    from supervision.filings.models import Filing, FilingVersion
+    from supervision.findings.models import FindingCitation
+
+    cited = (select(FilingVersion.filing_id).join(FindingCitation, FindingCitation.version_id == FilingVersion.id)
+             .where(FindingCitation.finding_id.in_(referred_finding_ids(user))))
+    return select(Filing).where(or_(Filing.institution_id.in_(visible_institution_ids(user, "filings")),
+                                    Filing.id.in_(cited)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from types import SimpleNamespace
 
 from supervision.accounts.services import create_user
@@ -22,14 +21,23 @@ def make_institution(name: str, sector: str, agency: str, seed: int, province: s
                                    agency_code=agency, province=province, code_generated=True)
 
 
-def make_filing(db, inst, period, kind="CMP", status="ACCEPTED", content=b"demo"):
-    """A filing with one version row (the file itself is not needed for scoping tests)."""
+def make_filing(db, inst, period, kind="CMP", status="ACCEPTED"):
+    """A filing with one version whose original is a real (empty) template workbook in the upload
+    folder, so every download route has a real file behind it."""
+    import io
+
+    from supervision.filings.services import store_original
+    from supervision.ingest.template_writer import write_template
+
+    buf = io.BytesIO()
+    write_template(buf, kind, institution_code=inst.code, institution_name=inst.name, period=period.code)
+    buf.seek(0)
+    stored = store_original(buf)
     f = Filing(institution=inst, period=period, kind=kind)
     db.session.add(f)
     db.session.flush()
-    sha = hashlib.sha256(content + inst.code.encode() + kind.encode()).hexdigest()
-    v = FilingVersion(filing=f, number=1, status=status, sha256=sha, size=len(content),
-                      original_filename=f"{inst.code}-{kind}.xlsx", storage_path=f"test/{sha}")
+    v = FilingVersion(filing=f, number=1, status=status, sha256=stored.sha256, size=stored.size,
+                      original_filename=f"{inst.code}-{kind}.xlsx", storage_path=stored.relative)
     db.session.add(v)
     db.session.flush()
     return f
@@ -66,7 +74,23 @@ def build_world(db):
     from supervision.orgs.models import SharingAgreement
 
     agreement = db.session.scalars(select(SharingAgreement)).first()
+    finding_a = make_finding(inst_a, period, "D05", "medium", version_ids=[filing_a.versions[0].id])
+    finding_c = make_finding(inst_c, period, "P03", "high", version_ids=[filing_c.versions[0].id])
+    from supervision.findings.services import refer
+
+    referral_c = refer(users.analyst_nfra, finding_c, orgs.get_agency("PBOC"), "请协助核查 / please check")
     db.session.commit()
     return SimpleNamespace(inst_a=inst_a, inst_b=inst_b, inst_c=inst_c, period=period, users=users,
                            filing_a=filing_a, filing_b=filing_b, filing_c=filing_c, agreement=agreement,
-                           password=PASSWORD)
+                           finding_a=finding_a, finding_c=finding_c, referral_c=referral_c, password=PASSWORD)
+
+
+def make_finding(inst, period, rule: str, level: str, subject: str = "", version_ids=(), evidence=None):
+    """A finding created through the real upsert service (messages given directly)."""
+    from supervision.findings.services import upsert
+
+    draft = SimpleNamespace(rule=rule, level=level, subject=subject, subject_label=None,
+                            evidence=evidence or {"note": "test"},
+                            messages=lambda: (f"测试发现 {rule}", f"test finding {rule}"))
+    finding, _ = upsert(draft, institution_id=inst.id, period_id=period.id, version_ids=list(version_ids))
+    return finding

@@ -64,7 +64,7 @@ def test_create_admin(runner, db):
 
 @pytest.mark.skipif(not (SHARED / "data" / "master").is_dir(), reason="../shared/data is absent")
 def test_demo_from_real_master_data(runner, db):
-    out = runner.invoke(args=["demo", "--password", "Demo-pass-123"])
+    out = runner.invoke(args=["demo", "--password", "Demo-pass-123", "--no-filings"])
     assert out.exit_code == 0, out.output
     info = json.loads(out.output)
     master = SHARED / "data" / "master"
@@ -73,7 +73,7 @@ def test_demo_from_real_master_data(runner, db):
     assert info["institutions"] == cf + pay
     assert len(info["periods"]) == 4 and {u["role"] for u in info["logins"]} == {"filer", "analyst", "supervisor",
                                                                                   "admin"}
-    again = json.loads(runner.invoke(args=["demo", "--password", "Demo-pass-123"]).output)
+    again = json.loads(runner.invoke(args=["demo", "--password", "Demo-pass-123", "--no-filings"]).output)
     assert again["institutions_created"] == 0 and again["institutions"] == info["institutions"]
     listing = json.loads(runner.invoke(args=["institutions", "list", "--format", "json"]).output)
     from supervision.domain.uscc import is_valid_uscc

@@ -18,4 +18,13 @@ def test_migrations_match_models(app):
         assert {"agency", "institution", "user_account", "period", "filing", "filing_version",
                 "audit_event", "sharing_agreement", "institution_alias", "reference_code"} <= tables
         head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        assert head == "0001_foundation"
+        from pathlib import Path
+
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).resolve().parents[1] / "migrations"))
+        scripts = ScriptDirectory.from_config(cfg)
+        assert len(scripts.get_heads()) == 1, "one migration history, one head"
+        assert head == scripts.get_current_head()

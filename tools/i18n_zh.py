@@ -211,7 +211,111 @@ ZH = {
     "Unlock": "解锁",
     "Add a period": "添加报送期",
     "Add": "添加",
+    'Workbook (.xlsx)': '工作簿（.xlsx）',
+    'Dry run: validate only, store nothing': '试校验：只校验，不保存任何内容',
+    'Note to the institution': '给机构的说明',
+    'The file is larger than the platform accepts (F05): %(e)s': '文件超过平台允许的大小（F05）：%(e)s',
+    'Received. Validation runs now; this page shows its progress.': '已接收。正在校验，本页显示进度。',
+    'This exact file was uploaded before (same SHA-256): showing that version.':
+        '该文件此前已上传（SHA-256 相同），显示已有版本。',
+    'This file was refused before it could be read, so it cannot be annotated; see the list of errors.':
+        '该文件在读取前即被拒收，无法生成批注工作簿；请查看错误列表。',
+    'Version accepted.': '版本已采纳。',
+    'A note is required to return a filing.': '退回须填写说明。',
+    'Version returned to the institution.': '版本已退回机构。',
+    'Only a failed version can be re-run.': '只有处理失败的版本可以重新处理。',
+    'Processing restarted.': '已重新开始处理。',
+    'Blocking': '阻断',
+    'Warning': '警告',
+    'Finding': '监管发现',
+    'Validation results': '校验结果',
+    'Rule': '规则',
+    'Severity': '级别',
+    'Sheet': '工作表',
+    'Row': '行',
+    'Column': '列',
+    'Value seen': '填报值',
+    'Message': '说明',
+    'No errors or warnings.': '没有错误或警告。',
+    'Errors / warnings': '错误 / 警告',
+    'Dry run': '试校验',
+    'No blocking error': '无阻断性错误',
+    'Would be rejected': '将被拒收',
+    'Could not be checked': '无法校验',
+    'Nothing was stored.': '未保存任何内容。',
+    'Back to upload': '返回上传',
+    'Upload a filing': '上传报表',
+    'Drag the workbook here, or choose it:': '将工作簿拖到此处，或选择文件：',
+    'Size': '大小',
+    'Up to %(n)s MiB. The original is kept byte for byte with its SHA-256.':
+        '最大 %(n)s MiB。原始文件按字节原样保存，并记录 SHA-256。',
+    'Upload': '上传',
+    'Templates': '模板',
+    'Download the official template; the cover is prefilled for your institution and the chosen period.':
+        '下载官方模板；封面已按本机构和所选报送期预填。',
+    'CMP complaint template': 'CMP 投诉数据模板',
+    'DSC disclosure template': 'DSC 信息披露模板',
+    'on time': '按时',
+    'late': '逾期',
+    'Validation progress': '校验进度',
+    'Waiting for the validator…': '等待校验…',
+    'bytes': '字节',
+    'download original': '下载原始文件',
+    'Rows': '行数',
+    'Accept': '采纳',
+    'Return': '退回',
+    'Re-run processing': '重新处理',
+    'Results by rule': '按规则汇总',
+    'Annotated workbook': '批注工作簿',
+    'Description': '说明',
+    'Total': '合计',
+    'First cells': '首批单元格',
+    '%(n)s listed': '列出 %(n)s 条',
+    'row': '行',
+    'All listed results': '全部列出的结果',
+    'show all': '显示全部',
+    'Register imported: %(c)s new, %(u)s updated, %(n)s unchanged.':
+        '登记已导入：新增 %(c)s 条，更新 %(u)s 条，未变 %(n)s 条。',
+    'Register rejected; nothing was imported. See the errors below.':
+        '登记被拒收，未导入任何内容。请查看下方错误。',
+    'Choose a file.':
+        '请选择文件。',
+    'Register':
+        '转办登记',
+    'Regulator register':
+        '监管转办登记',
+    'Regulator register (监管转办登记)':
+        '监管转办登记',
+    'Register file (.xlsx or .csv)':
+        '登记文件（.xlsx 或 .csv）',
+    'Import':
+        '导入',
+    'Transfer reference':
+        '转办单号',
+    'Transferred date':
+        '转办日期',
+    'Hotline':
+        '来源热线',
+    'Business category':
+        '业务类别',
+    'Cause':
+        '投诉原因',
+    'No entries in your view.':
+        '您的权限范围内没有登记。',
 }
+
+
+def all_translations() -> dict[str, str]:
+    """This file's entries plus those of every ``tools/i18n_zh_*.py`` (one per feature, ``ZH = {...}``)."""
+    import importlib.util
+
+    merged = dict(ZH)
+    for extra in sorted(Path(__file__).parent.glob("i18n_zh_*.py")):
+        spec = importlib.util.spec_from_file_location(extra.stem, extra)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.ZH)
+    return merged
 
 
 def main() -> int:
@@ -231,11 +335,12 @@ def main() -> int:
     with PO.open("rb") as fh:
         catalog = read_po(fh, locale="zh")
     missing = []
+    translations = all_translations()
     for msg in catalog:
         if not msg.id:
             continue
-        if msg.id in ZH:
-            msg.string = ZH[msg.id]
+        if msg.id in translations:
+            msg.string = translations[msg.id]
         elif not msg.string:
             missing.append(msg.id)
     with PO.open("wb") as fh:

@@ -7,6 +7,7 @@ import sys
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from supervision.extensions import db
@@ -23,11 +24,18 @@ def _system_actor():
 
 def register(app: Flask) -> None:
     """Add every operator command to ``app.cli``."""
-    for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd):
+    from supervision.cli.checks import check, findings_group, rules_group
+    from supervision.cli.filings import filings, ingest, worker
+    from supervision.cli.league import league
+    from supervision.cli.register import register as register_group
+
+    for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
+                register_group, check, findings_group, rules_group, league):
         app.cli.add_command(cmd)
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               envvar="SUPERVISION_ADMIN_PASSWORD", help="Password (or SUPERVISION_ADMIN_PASSWORD).")
@@ -44,6 +52,7 @@ def create_admin(email: str, password: str):
 
 
 @click.command("load-reference")
+@with_appcontext
 def load_reference_cmd():
     """Load agencies (§1.1), the default sharing agreement (§1.4) and the code lists (§4.5)."""
     from supervision.reference.services import load_reference
@@ -53,7 +62,7 @@ def load_reference_cmd():
     click.echo(json.dumps(stats, ensure_ascii=False))
 
 
-@click.group("institutions")
+@click.group("institutions", cls=AppGroup)
 def institutions():
     """Add and list institutions."""
 
@@ -104,7 +113,7 @@ def institutions_list(fmt, sector):
     click.echo(f"{len(data)} institutions")
 
 
-@click.group("periods")
+@click.group("periods", cls=AppGroup)
 def periods():
     """Add and list reporting periods."""
 
@@ -143,7 +152,7 @@ def periods_list(fmt):
                    f"{'  (locked)' if d['locked'] else ''}")
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users():
     """Add and list user accounts."""
 
@@ -194,8 +203,11 @@ def users_list(fmt):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--password", default="demo-Pass-2024", show_default=True, help="Password of every demo user.")
-def demo_cmd(password):
+@click.option("--no-filings", is_flag=True, help="Only master data, users and periods.")
+@click.option("--limit", type=int, default=None, help="Generate filings for the first N institutions only.")
+def demo_cmd(password, no_filings, limit):
     """Load reference data and the demo world (agencies, real institution names with generated USCCs,
     one user per role, the last 4 quarters). Safe to run twice."""
     from supervision.accounts.services import AccountError
@@ -203,7 +215,8 @@ def demo_cmd(password):
     from supervision.orgs.services import OrgError
 
     try:
-        info = load_demo(password=password, shared_dir=current_app.config.get("SHARED_DATA_DIR"))
+        info = load_demo(password=password, shared_dir=current_app.config.get("SHARED_DATA_DIR"),
+                         filings=not no_filings, limit=limit)
     except (DemoDataMissing, OrgError, AccountError) as exc:
         db.session.rollback()
         _fail(str(exc))

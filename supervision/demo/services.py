@@ -120,7 +120,8 @@ def load_institutions(shared: Path) -> int:
     return created
 
 
-def load_demo(password: str, shared_dir: str | Path | None = None, today=None) -> dict:
+def load_demo(password: str, shared_dir: str | Path | None = None, today=None, filings: bool = True,
+              limit: int | None = None) -> dict:
     """Idempotently build the demo world; returns the logins and counts for the console."""
     shared = Path(shared_dir) if shared_dir else default_shared_dir()
     if not (shared / "master").is_dir():
@@ -147,7 +148,13 @@ def load_demo(password: str, shared_dir: str | Path | None = None, today=None) -
                         agency_id=agency_id, name=email.split("@")[0])
         logins.append({"email": email, "role": role, "member": member})
     db.session.flush()
-    return {"institutions_created": created,
+    filing_stats = {}
+    if filings:
+        from supervision.demo.filings import load_demo_filings
+
+        db.session.commit()  # the pipeline commits per version
+        filing_stats = load_demo_filings(shared, limit=limit)
+    return {"filings": filing_stats, "institutions_created": created,
             "institutions": db.session.query(Institution).count(),
             "users": db.session.query(User).count(),
             "periods": periods, "password": password, "logins": logins}

@@ -98,6 +98,10 @@ class FilingVersion(db.Model):
     blocking_count: Mapped[int] = mapped_column(Integer, default=0)
     warning_count: Mapped[int] = mapped_column(Integer, default=0)
     row_counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    rule_totals: Mapped[dict] = mapped_column(JSON, default=dict)
     progress: Mapped[dict] = mapped_column(JSON, default=dict)
+    processing_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processing_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failure: Mapped[str | None] = mapped_column(Text)
 
     filing: Mapped[Filing] = relationship(back_populates="versions")

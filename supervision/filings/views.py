@@ -1,23 +1,44 @@
-"""Filings list and detail, scoped by :mod:`supervision.scope` (upload arrives with ingest)."""
+"""Filing pages: list, upload (with dry run), version report with live progress, downloads,
+and the supervisor's accept/return. Thin: parse the request, call services, render."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from supervision.authz import roles_required
+from supervision.domain.calendar import today_local
 from supervision.extensions import db
+from supervision.filings import queries, services
+from supervision.filings.forms import NoteForm, UploadForm
 from supervision.filings.models import Filing
 from supervision.periods.models import Period
 from supervision.scope import visible_filings
+from supervision.tasks import enqueue
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
+READERS = ("filer", "analyst", "supervisor")
+
+
+def _version_or_404(version_id: int):
+    v = queries.visible_version(current_user, version_id)
+    if v is None:
+        abort(404)
+    return v
 
 
 @bp.get("/")
-@roles_required("filer", "analyst", "supervisor")
+@roles_required(*READERS)
 def index():
     """Filings visible to the acting user, optionally for one period."""
     q = visible_filings(current_user).options(selectinload(Filing.versions), selectinload(Filing.institution),
@@ -31,10 +52,271 @@ def index():
 
 
 @bp.get("/<int:filing_id>")
-@roles_required("filer", "analyst", "supervisor")
+@roles_required(*READERS)
 def detail(filing_id: int):
     """One filing with its versions (404 outside the user's scope)."""
     filing = db.session.scalar(visible_filings(current_user).where(Filing.id == filing_id))
     if filing is None:
         abort(404)
     return render_template("filings/detail.html", filing=filing)
+
+
+def _upload_form() -> UploadForm:
+    form = UploadForm()
+    today = today_local()
+    periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
+    form.period.choices = [(p.code, p.code + (" 🔒" if p.is_locked(today) else "")) for p in periods]
+    return form
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@roles_required("filer")
+def upload():
+    """Upload a workbook for the filer's institution; processing continues in the background."""
+    form = _upload_form()
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            for errs in form.errors.values():
+                for e in errs:
+                    flash(str(e), "danger")
+        return render_template("filings/upload.html", form=form), 400 if request.method == "POST" else 200
+    inst = current_user.institution
+    period = db.session.scalar(select(Period).where(Period.code == form.period.data)) or abort(404)
+    fh = form.file.data
+    if form.dry_run.data:
+        return _dry_run(form, inst, period, fh)
+    try:
+        stored = services.store_original(fh.stream)
+        sub = services.submit(current_user, inst, period, form.kind.data, stored, fh.filename or "upload.xlsx")
+    except services.FilingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return render_template("filings/upload.html", form=form), exc.status
+    except ValueError as exc:
+        flash(_("The file is larger than the platform accepts (F05): %(e)s", e=exc), "danger")
+        return render_template("filings/upload.html", form=form), 413
+    db.session.commit()
+    if sub.created:
+        enqueue("supervision.filings.runner.run_version", sub.version.id)
+        flash(_("Received. Validation runs now; this page shows its progress."), "info")
+    else:
+        flash(_("This exact file was uploaded before (same SHA-256): showing that version."), "warning")
+    return redirect(url_for("filings.version", version_id=sub.version.id))
+
+
+def _dry_run(form, inst, period, fh):
+    from supervision.filings.runner import dry_run_in_child
+
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            fh.stream.seek(0)
+            out.write(fh.stream.read())
+        report = dry_run_in_child(tmp, inst.code, period.code, form.kind.data)
+    finally:
+        os.unlink(tmp)
+    return render_template("filings/dry_run.html", report=report, period=period, kind=form.kind.data, form=form)
+
+
+@bp.get("/template/<kind>")
+@roles_required(*READERS)
+def template(kind: str):
+    """Download the official template, the cover prefilled for the filer's institution and period."""
+    from supervision.ingest.template_writer import write_template
+
+    if kind not in ("CMP", "DSC"):
+        abort(404)
+    period = request.args.get("period", "")
+    inst = current_user.institution if current_user.role == "filer" else None
+    buf = io.BytesIO()
+    write_template(buf, kind, institution_code=inst.code if inst else "", institution_name=inst.name if inst else "",
+                   period=period)
+    buf.seek(0)
+    name = f"{kind}-1_{inst.code if inst else 'template'}_{period or 'period'}.xlsx"
+    return send_file(buf, as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/versions/<int:version_id>")
+@roles_required(*READERS)
+def version(version_id: int):
+    """The version report: state, live progress, issues grouped by rule, downloads, decisions."""
+    v = _version_or_404(version_id)
+    rule = request.args.get("rule") or None
+    severity = request.args.get("severity") or None
+    issues = queries.issues_of(v, rule=rule, severity=severity, limit=500)
+    return render_template("filings/version.html", v=v, filing=v.filing, groups=queries.issue_groups(v),
+                           issues=issues, rule=rule, severity=severity, note_form=NoteForm())
+
+
+ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code", "complaint_type", "channel")
+
+
+@bp.get("/versions/<int:version_id>/rows")
+@roles_required(*READERS)
+def rows(version_id: int):
+    """The complaint rows of a stored version, filterable (the drill-down target of figures and
+    findings): ``?business_category=B14&cause=C13&status=CLOSED&carried_over=1&on_time=0&ids=A,B``."""
+    from supervision.filings.content_models import ComplaintRow
+
+    v = _version_or_404(version_id)
+    q = select(ComplaintRow).where(ComplaintRow.version_id == v.id)
+    applied = {}
+    for key in ROW_FILTERS:
+        val = request.args.get(key)
+        if val:
+            q = q.where(getattr(ComplaintRow, key) == val)
+            applied[key] = val
+    for key in ("carried_over", "on_time", "escalated"):
+        val = request.args.get(key)
+        if val in ("0", "1"):
+            q = q.where(getattr(ComplaintRow, key).is_(val == "1"))
+            applied[key] = val
+    if request.args.get("ids"):
+        ids = [i for i in request.args["ids"].split(",") if i][:1000]
+        q = q.where(ComplaintRow.complaint_id.in_(ids))
+        applied["ids"] = ",".join(ids[:5]) + ("…" if len(ids) > 5 else "")
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    limit = 2000
+    found = db.session.scalars(q.order_by(ComplaintRow.row_no).limit(limit)).all()
+    return render_template("filings/rows.html", v=v, filing=v.filing, rows=found, total=total, limit=limit,
+                           applied=applied)
+
+
+@bp.get("/versions/<int:version_id>/progress")
+@roles_required(*READERS)
+def progress(version_id: int):
+    """JSON progress for the live bar: status, stage, rows read, and counts when done."""
+    v = _version_or_404(version_id)
+    return {"status": v.status, "progress": v.progress or {}, "row_counts": v.row_counts or {},
+            "blocking": v.blocking_count, "warnings": v.warning_count, "failure": v.failure}
+
+
+def _issue_rows(v):
+    return [queries.issue_dict(i) for i in queries.issues_of(v)]
+
+
+@bp.get("/versions/<int:version_id>/issues.json")
+@roles_required(*READERS)
+def issues_json(version_id: int):
+    """Every listed issue as JSON with the exact totals per rule."""
+    v = _version_or_404(version_id)
+    body = {"filing_id": v.filing_id, "version": v.number, "status": v.status, "sha256": v.sha256,
+            "rows": v.row_counts or {}, "totals": v.rule_totals or {}, "errors": _issue_rows(v)}
+    return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=issues-{v.id}.json"})
+
+
+@bp.get("/versions/<int:version_id>/issues.csv")
+@roles_required(*READERS)
+def issues_csv(version_id: int):
+    """Every listed issue as CSV (UTF-8 with BOM for Excel; formula-like text neutralised)."""
+    v = _version_or_404(version_id)
+    out = io.StringIO()
+    out.write("\ufeff")
+    w = csv.writer(out)
+    w.writerow(["rule", "severity", "sheet", "row", "column", "field", "value", "message_zh", "message_en"])
+    for d in _issue_rows(v):
+        w.writerow([_csv_safe(d[k]) for k in ("rule", "severity", "sheet", "row", "column", "field", "value",
+                                              "message_zh", "message_en")])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename=issues-{v.id}.csv"})
+
+
+def _csv_safe(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.get("/versions/<int:version_id>/annotated.xlsx")
+@roles_required(*READERS)
+def annotated(version_id: int):
+    """The institution's own workbook with every offending cell marked, plus a 校验结果 sheet."""
+    from supervision.ingest.annotate import annotate
+
+    v = _version_or_404(version_id)
+    if any(r in (v.rule_totals or {}) for r in ("F01", "F02", "F03", "F04", "F05", "F06", "F07")):
+        flash(_("This file was refused before it could be read, so it cannot be annotated; see the list of errors."),
+              "warning")
+        return redirect(url_for("filings.version", version_id=v.id))
+    target = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    try:
+        annotate(services.version_path(v), [queries.as_issue(i) for i in queries.issues_of(v)], target,
+                 totals=v.rule_totals or {})
+        data = target.read_bytes()
+    finally:
+        target.unlink(missing_ok=True)
+    stem = Path(v.original_filename).stem
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}_校验结果_v{v.number}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/versions/<int:version_id>/original")
+@roles_required(*READERS)
+def original(version_id: int):
+    """The original bytes exactly as uploaded."""
+    v = _version_or_404(version_id)
+    return send_file(services.version_path(v), as_attachment=True, download_name=v.original_filename,
+                     mimetype="application/octet-stream")
+
+
+@bp.post("/versions/<int:version_id>/accept")
+@roles_required("supervisor")
+def accept(version_id: int):
+    """A supervisor accepts a VALIDATED version (§7a)."""
+    v = _version_or_404(version_id)
+    try:
+        services.accept_by(current_user, v)
+    except services.FilingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        if v.status == "ACCEPTED":
+            enqueue("supervision.checks.engine.run_after_accept", v.id)
+        flash(_("Version accepted."), "success")
+    return redirect(url_for("filings.version", version_id=v.id))
+
+
+@bp.post("/versions/<int:version_id>/return")
+@roles_required("supervisor")
+def return_(version_id: int):
+    """A supervisor returns a version to the institution with a note (§7a)."""
+    v = _version_or_404(version_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("A note is required to return a filing."), "danger")
+        return redirect(url_for("filings.version", version_id=v.id))
+    try:
+        services.return_version(current_user, v, form.note.data)
+    except services.FilingError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Version returned to the institution."), "success")
+    return redirect(url_for("filings.version", version_id=v.id))
+
+
+@bp.post("/versions/<int:version_id>/rerun")
+@roles_required("filer", "supervisor")
+def rerun(version_id: int):
+    """Re-run a FAILED version (the original is still stored)."""
+    v = _version_or_404(version_id)
+    if v.status != "FAILED":
+        flash(_("Only a failed version can be re-run."), "warning")
+    else:
+        from supervision.audit.services import record
+
+        record("filing_rerun", actor=current_user, object_type="filing_version", object_id=v.id)
+        db.session.commit()
+        enqueue("supervision.filings.runner.run_version", v.id)
+        flash(_("Processing restarted."), "info")
+    return redirect(url_for("filings.version", version_id=v.id))
+
+
+@bp.app_template_global()
+def upload_limit_mb() -> int:
+    """Upload limit shown on the form (spec §3)."""
+    return int(current_app.config["MAX_UPLOAD_BYTES"]) // (1024 * 1024)

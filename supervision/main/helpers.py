@@ -56,6 +56,30 @@ def state_label(state: str) -> str:
     return f"{labels[state]} ({state})" if state in labels else state
 
 
+def severity_label(severity: str) -> str:
+    """Translated severity of a rule (§6)."""
+    labels = {"blocking": _l("Blocking"), "warning": _l("Warning"), "finding": _l("Finding")}
+    return str(labels.get(severity, severity))
+
+
+def level_label(level: str | None) -> str:
+    """Translated finding level (§6)."""
+    labels = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
+    return str(labels.get(level, level or "—"))
+
+
+def level_badge(level: str | None) -> str:
+    """Bootstrap badge class of a level."""
+    return {"high": "text-bg-danger", "medium": "text-bg-warning", "low": "text-bg-info"}.get(level, "text-bg-light")
+
+
+def finding_state_label(state: str) -> str:
+    """Translated finding state (§6 workflow)."""
+    labels = {"OPEN": _l("Open"), "EXPLAINED": _l("Explained"), "CLOSED": _l("Closed"),
+              "REMEDIATION": _l("Remediation"), "REFERRED": _l("Referred")}
+    return f"{labels[state]}" if state in labels else state
+
+
 def register(app: Flask) -> None:
     """Install filters and globals."""
     app.jinja_env.filters["dt"] = fmt_dt
@@ -65,4 +89,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["sector_label"] = sector_label
     app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.globals["state_label"] = state_label
+    app.jinja_env.globals["severity_label"] = severity_label
+    app.jinja_env.globals["level_label"] = level_label
+    app.jinja_env.globals["level_badge"] = level_badge
+    app.jinja_env.globals["finding_state_label"] = finding_state_label
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh")

@@ -47,6 +47,12 @@ def _path(rule: str, world) -> str:
         "<int:user_id>": str(world.users.filer_b.id),
         "<int:period_id>": str(world.period.id),
         "<int:agreement_id>": str(world.agreement.id),
+        "<int:version_id>": str(world.filing_a.versions[0].id),
+        "<kind>": "CMP",
+        "<int:finding_id>": str(world.finding_a.id),
+        "<int:referral_id>": str(world.referral_c.id),
+        "<action>": "accept",
+        "<int:event_id>": str(world.finding_a.events[0].id),
     }
     for key, val in values.items():
         rule = rule.replace(key, val)

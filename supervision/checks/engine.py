@@ -1,0 +1,275 @@
+"""The check engine: gathers facts from the database, runs the pure rules of
+:mod:`supervision.checks.rules`, and stores the drafts as findings — idempotently (identity =
+rule, institution, period, subject) — closing the findings of the evaluated rules that no longer
+hold. Functions flush; the job, command or request commits.
+
+When checks run (§6): after a version is accepted (``P*``, ``X*``, ``D*`` for that institution and
+period), after a register import (``X*`` for the institutions and periods it touches), and for a
+whole period on demand or on schedule (everything, including ``S*`` and ``T01``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from flask import current_app
+from sqlalchemy import select
+
+from supervision.checks import rules as R
+from supervision.extensions import db
+from supervision.filings.content_models import (
+    ChannelRow,
+    ComplaintRow,
+    CoverFigures,
+    DerivedFigures,
+    PartnerRow,
+    ProductRow,
+    RegisterEntry,
+)
+from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.services import latest_accepted
+from supervision.findings import services as findings
+from supervision.findings.models import CheckRun, Finding
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+from supervision.timeutil import as_utc, utcnow
+
+FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),
+            "S": ("S01", "S02", "S03"), "T": ("T01",)}
+ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
+GOOD = ("VALIDATED", "ACCEPTED", "SUPERSEDED", "RETURNED")
+
+
+# ---------------------------------------------------------------------------------------- facts
+def cmp_facts(version: FilingVersion) -> R.CmpFacts:
+    """Facts of an accepted CMP version: cover, totals and every complaint row."""
+    inst, period = version.filing.institution, version.filing.period
+    cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == version.id))
+    total = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == version.id,
+                                                           DerivedFigures.business_category.is_(None)))
+    rows = [R.ComplaintFacts(c.complaint_id, c.received_date, c.source, c.transfer_ref, c.status, bool(c.carried_over),
+                             c.cause, c.product_code, c.row_no)
+            for c in db.session.execute(select(
+                ComplaintRow.complaint_id, ComplaintRow.received_date, ComplaintRow.source, ComplaintRow.transfer_ref,
+                ComplaintRow.status, ComplaintRow.carried_over, ComplaintRow.cause, ComplaintRow.product_code,
+                ComplaintRow.row_no).where(ComplaintRow.version_id == version.id).order_by(ComplaintRow.row_no))]
+    return R.CmpFacts(version.id, inst.code, inst.sector, period.code,
+                      cover.active_customers if cover else None, total.received if total else 0, tuple(rows))
+
+
+def dsc_facts(version: FilingVersion) -> R.DscFacts:
+    """Facts of an accepted DSC version: products, complaint channels, partners."""
+    products = tuple(R.ProductFacts(p.product_code, p.product_name, p.product_type, p.apr_max, p.auto_deduction,
+                                    p.deduction_notice, p.row_no)
+                     for p in db.session.scalars(select(ProductRow).where(ProductRow.version_id == version.id)
+                                                 .order_by(ProductRow.row_no)))
+    channels = tuple(R.ChannelFacts(c.channel_type, c.accessible, c.row_no)
+                     for c in db.session.scalars(select(ChannelRow).where(ChannelRow.version_id == version.id)
+                                                 .order_by(ChannelRow.row_no)))
+    partners = tuple(R.PartnerFacts(p.partner_type, p.partner_name, p.published, p.row_no, p.partner_code)
+                     for p in db.session.scalars(select(PartnerRow).where(PartnerRow.version_id == version.id)
+                                                 .order_by(PartnerRow.row_no)))
+    return R.DscFacts(version.id, products, channels, partners)
+
+
+def _period_by_code(code: str) -> Period | None:
+    return db.session.scalar(select(Period).where(Period.code == code))
+
+
+def _earlier_received(inst: Institution, period: Period) -> dict[str, object]:
+    """complaint_id → received_date in the institution's accepted CMPs of earlier periods."""
+    out: dict[str, object] = {}
+    earlier = db.session.execute(
+        select(ComplaintRow.complaint_id, ComplaintRow.received_date)
+        .join(FilingVersion, FilingVersion.id == ComplaintRow.version_id)
+        .join(Period, Period.id == ComplaintRow.period_id)
+        .where(ComplaintRow.institution_id == inst.id, FilingVersion.status == "ACCEPTED", Period.code < period.code)
+        .order_by(Period.code)).all()
+    for cid, received in earlier:
+        out.setdefault(cid, received)
+    return out
+
+
+# ----------------------------------------------------------------------------------- applying
+def apply(drafts: Iterable[R.Draft], evaluated: Iterable[str], institution_id: int, period_id: int,
+          version_ids: list[int], counts: dict[str, int], reason: str) -> None:
+    """Upsert the drafts; close the findings of ``evaluated`` rules (for this institution and
+    period) that were not produced again."""
+    seen: set[tuple[str, str]] = set()
+    for d in drafts:
+        _f, outcome = findings.upsert(d, institution_id=institution_id, period_id=period_id, version_ids=version_ids)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        seen.add((d.rule, d.subject))
+    evaluated = tuple(evaluated)
+    if not evaluated:
+        return
+    stale = db.session.scalars(select(Finding).where(Finding.institution_id == institution_id,
+                                                     Finding.period_id == period_id, Finding.rule.in_(evaluated),
+                                                     Finding.holds.is_(True))).all()
+    for f in stale:
+        if (f.rule, f.subject) not in seen and findings.close_stale(f, reason):
+            counts["closed"] = counts.get("closed", 0) + 1
+
+
+def _wanted(rules: Iterable[str] | None, family: str) -> tuple[str, ...]:
+    fam = FAMILIES[family]
+    return fam if rules is None else tuple(r for r in fam if r in set(rules))
+
+
+def run_institution(inst: Institution, period: Period, rules: Iterable[str] | None = None,
+                    counts: dict[str, int] | None = None) -> dict[str, int]:
+    """Run P*, X* and D* for one institution and period on its latest accepted versions."""
+    counts = counts if counts is not None else {}
+    cmp_v = latest_accepted(inst.id, period.id, "CMP")
+    dsc_v = latest_accepted(inst.id, period.id, "DSC")
+    cmp = cmp_facts(cmp_v) if cmp_v else None
+    versions = [v.id for v in (cmp_v, dsc_v) if v is not None]
+    reason = f"re-evaluated on {', '.join(f'#{v}' for v in versions) or 'no accepted version'}"
+    if cmp is not None:
+        p_rules = _wanted(rules, "P")
+        if p_rules:
+            prev_period = _period_by_code(period.quarter_period.previous().code)
+            prev_v = latest_accepted(inst.id, prev_period.id, "CMP") if prev_period else None
+            prev = cmp_facts(prev_v) if prev_v else None
+            drafts = [d for d in R.check_previous(cmp, prev, _earlier_received(inst, period)) if d.rule in p_rules]
+            cite = [cmp_v.id] + ([prev_v.id] if prev_v else [])
+            apply(drafts, p_rules, inst.id, period.id, cite, counts, reason)
+        x_rules = _wanted(rules, "X")
+        if x_rules:
+            apply([d for d in R.check_register(cmp, register_facts(inst, period), all_register_refs())
+                   if d.rule in x_rules], x_rules, inst.id, period.id, [cmp_v.id], counts, reason)
+    d_rules = _wanted(rules, "D")
+    if d_rules and (cmp_v or dsc_v):
+        cap = Decimal(str(current_app.config["APR_CAP"]))
+        drafts = [d for d in R.check_disclosure(dsc_facts(dsc_v) if dsc_v else None, cmp, cap) if d.rule in d_rules]
+        apply(drafts, d_rules, inst.id, period.id, versions, counts, reason)
+    return counts
+
+
+def register_facts(inst: Institution, period: Period) -> list[R.RegisterFacts]:
+    """Register entries of the institution transferred in the period (§7)."""
+    return [R.RegisterFacts(e.transfer_ref, e.transferred_date, e.hotline, e.business_category, e.cause)
+            for e in db.session.scalars(select(RegisterEntry).where(RegisterEntry.institution_id == inst.id,
+                                                                    RegisterEntry.period_code == period.code)
+                                        .order_by(RegisterEntry.transferred_date, RegisterEntry.transfer_ref))]
+
+
+def all_register_refs() -> set[str]:
+    """Every transfer reference of the register."""
+    return set(db.session.scalars(select(RegisterEntry.transfer_ref)))
+
+
+def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
+    """Per sector, the ranked institutions (§8 eligibility) with per_10k_customers and on_time_rate."""
+    minimum = int(current_app.config["MIN_ACTIVE_CUSTOMERS"])
+    out: dict[str, list[R.PeerFacts]] = {}
+    for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
+        v = latest_accepted(inst.id, period.id, "CMP")
+        if v is None:
+            continue
+        cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == v.id))
+        total = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == v.id,
+                                                               DerivedFigures.business_category.is_(None)))
+        if cover is None or total is None or cover.active_customers is None or cover.active_customers < minimum:
+            continue
+        per_10k = Fraction(total.received * 10000, cover.active_customers) if cover.active_customers else None
+        on_time = Fraction(total.on_time * 100, total.closed) if total.closed else None
+        out.setdefault(inst.sector, []).append(R.PeerFacts(inst.code, per_10k, on_time))
+    return out
+
+
+def timeliness_facts(period: Period) -> list[R.TimelinessFacts]:
+    """Per active institution and kind: when the first version without blocking errors arrived."""
+    first: dict[tuple[int, str], datetime] = {}
+    for inst_id, kind, uploaded in db.session.execute(
+            select(Filing.institution_id, Filing.kind, FilingVersion.uploaded_at)
+            .join(FilingVersion, FilingVersion.filing_id == Filing.id)
+            .where(Filing.period_id == period.id, FilingVersion.status.in_(GOOD))):
+        t = as_utc(uploaded)
+        key = (inst_id, kind)
+        if key not in first or t < first[key]:
+            first[key] = t
+    facts = []
+    for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
+        for kind in ("CMP", "DSC"):
+            facts.append(R.TimelinessFacts(inst.code, kind, first.get((inst.id, kind)), period.due_at, period.code))
+    return facts
+
+
+def run_period(period: Period, rules: Iterable[str] | None = None, institution: Institution | None = None,
+               trigger: str = "manual", now: datetime | None = None,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Run the checks of a period (optionally one institution, optionally some rules)."""
+    rules = tuple(rules) if rules else None
+    run = CheckRun(trigger=trigger, period_id=period.id, institution_id=institution.id if institution else None,
+                   rules=list(rules or ALL_RULES))
+    db.session.add(run)
+    counts: dict[str, int] = {}
+    insts = [institution] if institution else db.session.scalars(
+        select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)).all()
+    by_code = {i.code: i for i in insts}
+    total = len(insts) + 2
+    for n, inst in enumerate(insts, start=1):
+        run_institution(inst, period, rules, counts)
+        if progress:
+            progress(n, total)
+    s_rules = FAMILIES["S"] if rules is None else tuple(r for r in FAMILIES["S"] if r in rules)
+    if s_rules:
+        for _sector, peers in peer_facts(period).items():
+            results = R.check_peers(peers)
+            for code, drafts in results.items():
+                if code not in by_code:
+                    continue
+                inst = by_code[code]
+                v = latest_accepted(inst.id, period.id, "CMP")
+                apply([d for d in drafts if d.rule in s_rules], s_rules, inst.id, period.id, [v.id] if v else [],
+                      counts, "peer comparison re-run")
+    if progress:
+        progress(total - 1, total)
+    if rules is None or "T01" in rules:
+        drafts = R.check_timeliness(timeliness_facts(period), as_utc(now) if now else utcnow())
+        by_inst: dict[str, list[R.Draft]] = {}
+        for d in drafts:
+            by_inst.setdefault(d.institution_code, []).append(d)
+        for code, inst in by_code.items():
+            apply(by_inst.get(code, []), ("T01",), inst.id, period.id, [], counts, "filed on time")
+    if progress:
+        progress(total, total)
+    run.finished_at = utcnow()
+    run.counts = counts
+    db.session.flush()
+    return counts
+
+
+def run_after_accept(version_id: int) -> dict[str, int]:
+    """Job: after a version is accepted, run P*, X*, D* for its institution and period; commits."""
+    v = db.session.get(FilingVersion, version_id)
+    counts = run_institution(v.filing.institution, v.filing.period)
+    db.session.add(CheckRun(trigger=f"accepted:{version_id}", period_id=v.filing.period_id,
+                            institution_id=v.filing.institution_id, rules=list(FAMILIES["P"] + FAMILIES["X"]
+                                                                               + FAMILIES["D"]),
+                            counts=counts, finished_at=utcnow()))
+    db.session.commit()
+    return counts
+
+
+def run_register_job(pairs: list[list[int]]) -> dict[str, int]:
+    """Job: after a register import, run X* for the (institution id, period code) pairs it touched."""
+    counts: dict[str, int] = {}
+    for inst_id, period_code in pairs:
+        period = _period_by_code(period_code)
+        inst = db.session.get(Institution, inst_id)
+        if period is not None and inst is not None:
+            run_institution(inst, period, FAMILIES["X"], counts)
+    db.session.commit()
+    return counts
+
+
+def run_period_job(period_id: int, actor_id: int | None = None) -> dict[str, int]:
+    """Job: every check of a period (dashboard button, scheduler); commits."""
+    counts = run_period(db.session.get(Period, period_id), trigger=f"user:{actor_id}" if actor_id else "job")
+    db.session.commit()
+    return counts

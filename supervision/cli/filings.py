@@ -1,0 +1,222 @@
+"""Filing commands: ``ingest``, ``filings list|accept|return|rerun`` and the RQ ``worker``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from supervision.extensions import db
+
+
+def _usage(message: str):
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
+def _report(version) -> dict:
+    from supervision.filings import queries
+
+    rows = [queries.issue_dict(i) for i in queries.issues_of(version)]
+    for r in rows:
+        for k in ("message_zh", "message_en", "field"):
+            r.pop(k, None)
+    totals = version.rule_totals or {}
+    capped = {}
+    for rule, total in totals.items():
+        listed = sum(1 for r in rows if r["rule"] == rule)
+        if total > listed:
+            capped[rule] = total
+    out = {"filing_id": version.filing_id, "version": version.number, "status": version.status,
+           "sha256": version.sha256, "rows": version.row_counts or {}, "errors": rows}
+    if capped:
+        out["total"] = capped
+    if version.failure:
+        out["failure"] = version.failure
+    return out
+
+
+@click.command("ingest")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--institution", "institution_code", required=True, help="USCC of the filing institution.")
+@click.option("--period", "period_code", required=True, help="Period code, e.g. 2024Q1.")
+@click.option("--kind", type=click.Choice(["CMP", "DSC"]), required=True)
+@click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def ingest(file, institution_code, period_code, kind, dry_run, fmt):
+    """Ingest FILE through the same service as the web upload and wait for the result.
+
+    Exit status: 0 validated or accepted, 1 rejected (or failed), 2 usage error.
+    """
+    from pathlib import Path
+
+    from supervision.filings import services
+    from supervision.filings.runner import dry_run_in_child, run_version
+    from supervision.orgs.services import get_institution
+    from supervision.periods.services import get_period
+
+    path = Path(file)
+    if not path.is_file():
+        _usage(f"文件不存在 / file not found: {file}")
+    inst = get_institution(institution_code)
+    if inst is None:
+        _usage(f"机构不存在 / institution not found: {institution_code}")
+    period = get_period(period_code)
+    if period is None:
+        _usage(f"报送期不存在 / period not found: {period_code} (supervision periods add {period_code})")
+    if dry_run:
+        report = dry_run_in_child(str(path), inst.code, period.code, kind)
+        report = {"filing_id": None, "version": None, "sha256": None, **report}
+        _emit(report, fmt)
+        sys.exit(0 if report["status"] == "VALIDATED" else 1)
+    try:
+        with path.open("rb") as fh:
+            stored = services.store_original(fh)
+        sub = services.submit(None, inst, period, kind, stored, path.name)
+    except services.FilingError as exc:
+        db.session.rollback()
+        _usage(str(exc))
+    except ValueError as exc:
+        _usage(f"文件超过上传上限 (F05) / file over the upload limit (F05): {exc}")
+    db.session.commit()
+    version_id = sub.version.id
+    if sub.created or sub.version.status in ("RECEIVED", "FAILED"):
+        run_version(version_id)
+    from supervision.filings.models import FilingVersion
+
+    db.session.expire_all()
+    version = db.session.get(FilingVersion, version_id)
+    report = _report(version)
+    if not sub.created:
+        report["duplicate"] = True
+    _emit(report, fmt)
+    sys.exit(0 if version.status in ("VALIDATED", "ACCEPTED") else 1)
+
+
+def _emit(report: dict, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"status: {report['status']}  version: {report.get('version')}  sha256: {report.get('sha256')}")
+    for sheet, n in (report.get("rows") or {}).items():
+        click.echo(f"  rows {sheet}: {n}")
+    for e in report.get("errors", [])[:200]:
+        cell = f"{e['column']}{e['row']}" if e["column"] else e["row"]
+        where = " ".join(str(x) for x in (e["sheet"], cell) if x)
+        click.echo(f"  [{e['rule']}] {e['severity']:<8} {where}: {e['message']}")
+    if report.get("failure"):
+        click.echo(f"  failure: {report['failure']}")
+
+
+@click.group("filings", cls=AppGroup)
+def filings():
+    """List filings and complete their lifecycle (§7a)."""
+
+
+@filings.command("list")
+@click.option("--period", "period_code", default=None)
+@click.option("--institution", "institution_code", default=None)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def filings_list(period_code, institution_code, fmt):
+    """List filings with their latest version."""
+    from supervision.filings.models import Filing
+    from supervision.orgs.models import Institution
+    from supervision.periods.models import Period
+
+    q = select(Filing).join(Institution).join(Period).order_by(Period.code, Institution.code, Filing.kind)
+    if period_code:
+        q = q.where(Period.code == period_code)
+    if institution_code:
+        q = q.where(Institution.code == institution_code)
+    data = []
+    for f in db.session.scalars(q):
+        latest = f.versions[-1] if f.versions else None
+        data.append({"filing_id": f.id, "institution_code": f.institution.code, "period": f.period.code,
+                     "kind": f.kind, "versions": len(f.versions),
+                     "latest": {"id": latest.id, "version": latest.number, "status": latest.status,
+                                "sha256": latest.sha256, "on_time": latest.on_time} if latest else None})
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+        return
+    for d in data:
+        lt = d["latest"] or {}
+        click.echo(f"{d['filing_id']:>6} {d['period']} {d['institution_code']} {d['kind']} "
+                   f"v{lt.get('version')} {lt.get('status')} (version id {lt.get('id')})")
+
+
+def _version(version_id: int):
+    from supervision.filings.models import FilingVersion
+
+    v = db.session.get(FilingVersion, version_id)
+    if v is None:
+        _usage(f"版本不存在 / version not found: {version_id}")
+    return v
+
+
+@filings.command("accept")
+@click.argument("version_id", type=int)
+def filings_accept(version_id):
+    """Accept a VALIDATED version (as a console operator)."""
+    from supervision.filings import services
+
+    v = _version(version_id)
+    try:
+        services.accept_by(None, v)
+    except services.FilingError as exc:
+        _usage(str(exc))
+    db.session.commit()
+    if v.status == "ACCEPTED":
+        from supervision.checks.engine import run_after_accept
+
+        run_after_accept(v.id)
+    click.echo(f"version {v.id} (v{v.number}): {v.status}")
+
+
+@filings.command("return")
+@click.argument("version_id", type=int)
+@click.option("--note", required=True)
+def filings_return(version_id, note):
+    """Return a VALIDATED or ACCEPTED version with a note."""
+    from supervision.filings import services
+
+    v = _version(version_id)
+    try:
+        services.return_version(None, v, note)
+    except services.FilingError as exc:
+        _usage(str(exc))
+    db.session.commit()
+    click.echo(f"version {v.id} (v{v.number}): {v.status}")
+
+
+@filings.command("rerun")
+@click.argument("version_id", type=int)
+def filings_rerun(version_id):
+    """Re-run a FAILED version and wait for it."""
+    from supervision.filings.runner import run_version
+
+    v = _version(version_id)
+    if v.status != "FAILED":
+        _usage(f"只有处理失败的版本可以重跑 / only FAILED versions can be re-run (is {v.status})")
+    status = run_version(v.id)
+    click.echo(f"version {v.id}: {status}")
+    sys.exit(0 if status in ("VALIDATED", "ACCEPTED") else 1)
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst):
+    """Run an RQ worker for background jobs (production: SUPERVISION_TASK_BACKEND=rq)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        _usage("SUPERVISION_REDIS_URL 未设置 / is not set")
+    conn = Redis.from_url(url)
+    Worker([Queue(current_app.config["TASK_QUEUE"], connection=conn)], connection=conn).work(burst=burst)

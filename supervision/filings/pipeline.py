@@ -1,0 +1,341 @@
+"""The ingest pipeline of one version: guards → parse → validate → store, all or nothing.
+
+Runs inside the child process started by :mod:`supervision.filings.runner` (never in a web
+worker). Progress is committed on its own connection while nothing else is being written; the
+content of the version, its issues and its new state are written in ONE transaction, so a crash
+or a kill leaves no partial rows (the version is then marked FAILED by the parent and can be
+re-run).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import and_, case, func, insert, literal, select, update
+
+from supervision.audit.services import record
+from supervision.extensions import db
+from supervision.filings import services
+from supervision.filings.content_models import (
+    ActivityRow,
+    ChannelRow,
+    ComplaintRow,
+    CoverFigures,
+    DerivedFigures,
+    PartnerRow,
+    ProductRow,
+    SummaryRow,
+    ValidationIssue,
+)
+from supervision.filings.models import FilingVersion
+from supervision.ingest.guards import Limits, check_file
+from supervision.ingest.issues import Issue
+from supervision.ingest.reader import open_workbook
+from supervision.ingest.validate import ValidationResult, validate
+from supervision.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+PROGRESS_EVERY = 5000
+
+#: sheet code → (table, columns taken from the converted row)
+TABLES = {
+    "summary": (SummaryRow, ("business_category", "received", "closed", "closed_on_time", "open_end",
+                             "regulator_transferred")),
+    "products": (ProductRow, ("product_code", "product_name", "product_type", "apr_min", "apr_max", "fee_items",
+                              "auto_deduction", "deduction_notice", "disclosure_channels", "disclosure_url",
+                              "status")),
+    "channels": (ChannelRow, ("channel_type", "contact", "service_hours", "accessible", "elderly_friendly")),
+    "partners": (PartnerRow, ("partner_type", "partner_name", "partner_code", "contract_start", "contract_end",
+                              "published")),
+    "activities": (ActivityRow, ("item", "value")),
+}
+DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "channel", "business_category", "cause",
+                  "complaint_type", "transactions_involved", "product_code", "province", "customer_group", "amount",
+                  "status", "closed_date", "extension", "outcome", "redress", "escalated", "repeat_of", "summary",
+                  "carried_over", "days_to_close", "deadline", "on_time")
+FAVOURABLE = ("UPHELD", "PARTIAL", "SETTLED")
+
+
+def limits_from_config() -> Limits:
+    """The §3 limits as configured."""
+    c = current_app.config
+    return Limits(max_upload_bytes=int(c["MAX_UPLOAD_BYTES"]), max_unpacked_bytes=int(c["MAX_UNPACKED_BYTES"]),
+                  max_ratio=int(c["MAX_COMPRESSION_RATIO"]), max_rows=int(c["MAX_ROWS"]),
+                  max_columns=int(c["MAX_COLUMNS"]))
+
+
+def set_progress(version_id: int, **progress) -> None:
+    """Commit progress on its own short transaction (visible at once to the filing page)."""
+    progress["at"] = time.time()
+    with db.engine.begin() as conn:
+        current = conn.execute(select(FilingVersion.progress).where(FilingVersion.id == version_id)).scalar() or {}
+        conn.execute(update(FilingVersion).where(FilingVersion.id == version_id)
+                     .values(progress={**current, **progress}))
+
+
+class CountingWorkbook:
+    """Wraps an opened workbook to report rows read as progress while validation streams them."""
+
+    def __init__(self, workbook, version_id: int):
+        self._wb, self._version_id, self._rows = workbook, version_id, 0
+        self.sheet_names = workbook.sheet_names
+        #: switched off before storing: the store transaction holds the version's row, so a
+        #: progress write on another connection would wait for it (a self-deadlock)
+        self.reporting = True
+
+    def rows(self, sheet_name: str) -> Iterator:
+        """The wrapped workbook's rows, counted."""
+        for item in self._wb.rows(sheet_name):
+            self._rows += 1
+            if self.reporting and self._rows % PROGRESS_EVERY == 0:
+                set_progress(self._version_id, stage="validating", rows_read=self._rows, sheet=sheet_name)
+            yield item
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read so far (all sheets)."""
+        return self._rows
+
+
+def _issue_rows(version_id: int, issues: Iterable[Issue]) -> list[dict]:
+    return [{"version_id": version_id, "rule": i.rule, "severity": i.severity, "sheet": i.sheet, "row": i.row,
+             "column": i.column, "field": i.field, "value": i.value, "message_zh": i.message_zh,
+             "message_en": i.message_en} for i in issues]
+
+
+def _insert_batches(table, rows: Iterable[dict]) -> int:
+    n, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            db.session.execute(insert(table.__table__), batch)
+            n += len(batch)
+            batch = []
+    if batch:
+        db.session.execute(insert(table.__table__), batch)
+        n += len(batch)
+    return n
+
+
+def _detail_rows(result: ValidationResult, version: FilingVersion) -> Iterator[dict]:
+    inst_id, period_id = version.filing.institution_id, version.filing.period_id
+    for row in result.rows("detail"):
+        out = {c: row.get(c) for c in DETAIL_COLUMNS}
+        out.update(version_id=version.id, institution_id=inst_id, period_id=period_id, row_no=row["_row"])
+        yield out
+
+
+def _table_rows(result: ValidationResult, sheet: str, version_id: int, columns: tuple[str, ...]) -> Iterator[dict]:
+    for row in result.rows(sheet):
+        out = {c: row.get(c) for c in columns}
+        if sheet == "summary":
+            out["is_total"] = out["business_category"] == "TOTAL"
+            for c in ("received", "closed", "closed_on_time", "open_end", "regulator_transferred"):
+                out[c] = out[c] or 0
+        if sheet == "products" and out.get("disclosure_channels") is not None:
+            out["disclosure_channels"] = list(out["disclosure_channels"])
+        out.update(version_id=version_id, row_no=row["_row"])
+        yield out
+
+
+def derive_figures(version: FilingVersion) -> None:
+    """§4.4 figures per business category and for the whole filing, with set-based SQL."""
+    c = ComplaintRow
+    received = c.carried_over.is_(False)
+    closed = c.status == "CLOSED"
+
+    def n(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    figures = [
+        n(c.carried_over.is_(True)).label("opening"),
+        n(received).label("received"),
+        n(closed).label("closed"),
+        n(c.status == "OPEN").label("open_end"),
+        n(and_(closed, c.on_time.is_(True))).label("on_time"),
+        n(and_(closed, c.outcome.in_(FAVOURABLE))).label("favourable"),
+        n(and_(closed, c.escalated.is_(True))).label("escalated"),
+        n(and_(received, c.source == "REGULATOR")).label("regulator"),
+        n(and_(received, c.complaint_type == "TXN")).label("txn_received"),
+        func.coalesce(func.sum(case((and_(received, c.complaint_type == "TXN"),
+                                     func.coalesce(c.transactions_involved, 0)), else_=0)), 0).label("txn_involved"),
+    ]
+    cols = ["opening", "received", "closed", "open_end", "on_time", "favourable", "escalated", "regulator",
+            "txn_received", "txn_involved"]
+    base = [literal(version.id).label("version_id"), literal(version.filing.institution_id).label("institution_id"),
+            literal(version.filing.period_id).label("period_id")]
+    target = ["version_id", "institution_id", "period_id", "business_category", *cols]
+    by_cat = select(*base, c.business_category, *figures).where(c.version_id == version.id) \
+        .group_by(c.business_category)
+    db.session.execute(insert(DerivedFigures.__table__).from_select(target, by_cat))
+    total = select(*base, literal(None).label("business_category"), *figures).where(c.version_id == version.id)
+    db.session.execute(insert(DerivedFigures.__table__).from_select(target, total))
+
+
+def _cover_row(result: ValidationResult, version: FilingVersion) -> dict:
+    cv = result.cover
+    volume = cv.get("business_volume")
+    return {"version_id": version.id, "template_version": cv.get("template_version") or "",
+            "institution_code": cv.get("institution_code") or version.filing.institution.code,
+            "institution_name": cv.get("institution_name"), "period_code": cv.get("period") or
+            version.filing.period.code, "active_customers": cv.get("active_customers"),
+            "business_volume": Decimal(volume) if volume is not None else None,
+            "transactions": cv.get("transactions"), "preparer": cv.get("preparer"), "phone": cv.get("phone")}
+
+
+def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
+    """Write the whole content of a valid version (call inside the version's one transaction)."""
+    counts: dict[str, int] = {}
+    db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
+    if result.kind == "CMP":
+        counts["detail"] = _insert_batches(ComplaintRow, _detail_rows(result, version))
+        counts["summary"] = _insert_batches(SummaryRow, _table_rows(result, "summary", version.id,
+                                                                    TABLES["summary"][1]))
+        derive_figures(version)
+    else:
+        for sheet in ("products", "channels", "partners", "activities"):
+            table, columns = TABLES[sheet]
+            counts[sheet] = _insert_batches(table, _table_rows(result, sheet, version.id, columns))
+    return counts
+
+
+def registered_names(inst) -> list[str]:
+    """Names the cover's institution_name may carry without a W-NAME warning."""
+    return [n for n in [inst.name, inst.short_name, *(a.alias for a in inst.aliases)] if n]
+
+
+def process_version(version_id: int) -> str:
+    """Run the whole pipeline for one version; returns its final status.
+
+    No transaction is held while the file is guarded and validated (progress is committed on its
+    own connection meanwhile); the content, issues and new state are then written in one
+    transaction that starts with a fresh snapshot.
+    """
+    version = db.session.get(FilingVersion, version_id)
+    if version is None:
+        raise LookupError(f"version {version_id} not found")
+    if version.status not in ("RECEIVED", "FAILED", "VALIDATING"):
+        return version.status
+    filing, inst, period = version.filing, version.filing.institution, version.filing.period
+    job = {"kind": filing.kind, "code": inst.code, "sector": inst.sector, "names": registered_names(inst),
+           "period": period.code, "start": period.start_date, "end": period.end_date,
+           "path": services.version_path(version)}
+    started = time.monotonic()
+    version.status = "VALIDATING"
+    version.processing_started_at = utcnow()
+    version.failure = None
+    version.progress = {"stage": "guards", "at": time.time()}
+    db.session.commit()  # ends the transaction: none is held while reading the file
+    cap = int(current_app.config["ERROR_CAP_PER_RULE"])
+    guard = check_file(job["path"], limits_from_config())
+    if not guard.ok:
+        totals: dict[str, int] = {}
+        for i in guard.issues:
+            totals[i.rule] = totals.get(i.rule, 0) + 1
+        return _finish_rejected(version_id, guard.issues, totals, {}, started, None)
+    set_progress(version_id, stage="validating", rows_read=0)
+    with open_workbook(job["path"]) as wb:
+        counting = CountingWorkbook(wb, version_id)
+        result = validate(counting, kind=job["kind"], institution_code=job["code"], period=job["period"],
+                          period_start=job["start"], period_end=job["end"], sector=job["sector"],
+                          registered_names=job["names"], cap_per_rule=cap)
+        template_version = str(result.cover.get("template_version") or "") or None
+        if not result.ok:
+            return _finish_rejected(version_id, result.issues.issues, result.issues.totals, result.row_counts,
+                                    started, template_version)
+        set_progress(version_id, stage="storing", rows_read=counting.rows_read,
+                     rows_total=sum(result.row_counts.values()))
+        counting.reporting = False
+        version = db.session.get(FilingVersion, version_id)  # a fresh transaction for the whole content
+        version.template_version = template_version
+        counts = store(version, result)
+    if len(result.issues):
+        db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, result.issues.issues))
+    version.row_counts = dict(result.row_counts)
+    version.rule_totals = dict(result.issues.totals)
+    version.blocking_count = 0
+    version.warning_count = result.issues.count("warning")
+    version.on_time = services.is_on_time(version, version.filing.period)
+    services.set_status(None, version, "VALIDATED", audit=False)
+    record("filing_validated", actor_label="ingest", object_type="filing_version", object_id=version.id,
+           detail={"rows": counts, "warnings": version.warning_count})
+    if current_app.config["AUTO_ACCEPT"]:
+        services.accept(None, version)
+    version.processing_finished_at = utcnow()
+    version.progress = {"stage": "done", "rows_read": sum(result.row_counts.values()),
+                        "seconds": round(time.monotonic() - started, 3), "at": time.time()}
+    db.session.commit()
+    status = version.status
+    if status == "ACCEPTED" and current_app.config.get("CHECKS_AFTER_ACCEPT", True):
+        _checks_after_accept(version_id)
+    return status
+
+
+def _checks_after_accept(version_id: int) -> None:
+    """§6: P*, X*, D* run once a version is accepted; a failing check never undoes the ingest."""
+    from supervision.checks.engine import run_after_accept
+
+    try:
+        run_after_accept(version_id)
+    except Exception:
+        db.session.rollback()
+        log.exception("checks after accepting version %s failed", version_id)
+
+
+def _finish_rejected(version_id: int, issues: list[Issue], totals: dict[str, int], rows: dict[str, int],
+                     started: float, template_version: str | None) -> str:
+    version = db.session.get(FilingVersion, version_id)
+    version.template_version = template_version
+    if issues:
+        db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, issues))
+    version.rule_totals = dict(totals)
+    version.row_counts = dict(rows)
+    version.blocking_count = sum(n for r, n in totals.items() if _severity(r) == "blocking")
+    version.warning_count = sum(n for r, n in totals.items() if _severity(r) == "warning")
+    version.on_time = False
+    services.set_status(None, version, "REJECTED", audit=False)
+    record("filing_rejected", actor_label="ingest", object_type="filing_version", object_id=version.id,
+           detail={"rules": totals})
+    version.processing_finished_at = utcnow()
+    version.progress = {"stage": "done", "seconds": round(time.monotonic() - started, 3), "at": time.time()}
+    db.session.commit()
+    return version.status
+
+
+def _severity(rule: str) -> str:
+    from supervision.rules import catalog
+
+    return catalog.get(rule).severity
+
+
+def issue_json(issue: Issue) -> dict:
+    """JSON shape of one failure: ``{rule, severity, sheet, row, column, value, message}``."""
+    return {"rule": issue.rule, "severity": issue.severity, "sheet": issue.sheet, "row": issue.row,
+            "column": issue.column, "field": issue.field, "value": issue.value,
+            "message": f"{issue.message_zh} / {issue.message_en}"}
+
+
+def dry_run(path: str, institution_code: str, period_code: str, kind: str) -> dict:
+    """Validate a file as (institution, period, kind) and report, storing nothing."""
+    from supervision.orgs.services import get_institution
+    from supervision.periods.services import get_period
+
+    inst, period = get_institution(institution_code), get_period(period_code)
+    guard = check_file(path, limits_from_config())
+    if not guard.ok:
+        totals: dict[str, int] = {}
+        for i in guard.issues:
+            totals[i.rule] = totals.get(i.rule, 0) + 1
+        return {"status": "REJECTED", "rows": {}, "errors": [issue_json(i) for i in guard.issues], "totals": totals}
+    with open_workbook(path) as wb:
+        result = validate(wb, kind=kind, institution_code=inst.code, period=period.code,
+                          period_start=period.start_date, period_end=period.end_date, sector=inst.sector,
+                          registered_names=registered_names(inst),
+                          cap_per_rule=int(current_app.config["ERROR_CAP_PER_RULE"]))
+    return {"status": "VALIDATED" if result.ok else "REJECTED", "rows": dict(result.row_counts),
+            "errors": [issue_json(i) for i in result.issues.issues], "totals": dict(result.issues.totals)}

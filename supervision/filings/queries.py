@@ -1,0 +1,63 @@
+"""Read-side queries of filings, always through :mod:`supervision.scope`."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from supervision.extensions import db
+from supervision.filings.content_models import ValidationIssue
+from supervision.filings.models import Filing, FilingVersion
+from supervision.ingest.issues import Issue
+from supervision.scope import visible_filings
+
+
+def visible_version(user, version_id: int) -> FilingVersion | None:
+    """The version if the user may see its filing, else None (views answer 404)."""
+    return db.session.scalar(select(FilingVersion).where(
+        FilingVersion.id == version_id,
+        FilingVersion.filing_id.in_(visible_filings(user).with_only_columns(Filing.id))))
+
+
+def issues_of(version: FilingVersion, rule: str | None = None, severity: str | None = None,
+              limit: int | None = None) -> list[ValidationIssue]:
+    """Listed issues of a version in sheet/row order, optionally filtered."""
+    q = select(ValidationIssue).where(ValidationIssue.version_id == version.id)
+    if rule:
+        q = q.where(ValidationIssue.rule == rule)
+    if severity:
+        q = q.where(ValidationIssue.severity == severity)
+    q = q.order_by(ValidationIssue.id)
+    if limit:
+        q = q.limit(limit)
+    return list(db.session.scalars(q))
+
+
+def issue_groups(version: FilingVersion) -> list[dict]:
+    """Issues grouped by rule: exact total, listed count, severity and the first cells."""
+    from supervision.rules import catalog
+
+    listed = dict(db.session.execute(select(ValidationIssue.rule, func.count()).where(
+        ValidationIssue.version_id == version.id).group_by(ValidationIssue.rule)).all())
+    groups = []
+    for rule, total in sorted((version.rule_totals or {}).items(),
+                              key=lambda kv: (catalog.get(kv[0]).severity != "blocking", kv[0])):
+        r = catalog.get(rule)
+        first = db.session.scalars(select(ValidationIssue).where(ValidationIssue.version_id == version.id,
+                                                                 ValidationIssue.rule == rule)
+                                   .order_by(ValidationIssue.id).limit(5)).all()
+        groups.append({"rule": rule, "severity": r.severity, "title_zh": r.title_zh, "title_en": r.title_en,
+                       "total": total, "listed": listed.get(rule, 0), "first": first})
+    return groups
+
+
+def as_issue(row: ValidationIssue) -> Issue:
+    """A stored issue as the pure :class:`Issue` (for the annotated workbook)."""
+    return Issue(row.rule, row.severity, row.sheet, row.row, row.column, row.field, row.value, row.message_zh,
+                 row.message_en)
+
+
+def issue_dict(row: ValidationIssue) -> dict:
+    """JSON shape of an issue: ``{rule, severity, sheet, row, column, value, message}``."""
+    return {"rule": row.rule, "severity": row.severity, "sheet": row.sheet, "row": row.row, "column": row.column,
+            "field": row.field, "value": row.value, "message": f"{row.message_zh} / {row.message_en}",
+            "message_zh": row.message_zh, "message_en": row.message_en}

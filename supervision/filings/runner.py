@@ -1,0 +1,128 @@
+"""Run the ingest pipeline of a version in a child process with memory and time limits.
+
+The job (thread, RQ worker or the CLI) calls :func:`run_version`; it starts
+``python -m supervision.filings.child VERSION_ID`` with ``RLIMIT_AS`` set, waits up to the time
+limit, and if the child dies (killed, out of memory, crashed) marks the version FAILED — the
+child's own transaction was never committed, so nothing partial is stored.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+
+from flask import current_app
+
+from supervision.extensions import db
+from supervision.filings.models import FilingVersion
+from supervision.timeutil import utcnow
+
+
+def child_env() -> dict[str, str]:
+    """Environment for the child: the same database, folders and secret as this app."""
+    c = current_app.config
+    env = dict(os.environ)
+    env.update({
+        "SUPERVISION_DATABASE_URL": c["SQLALCHEMY_DATABASE_URI"],
+        "SUPERVISION_INSTANCE_PATH": c["INSTANCE_PATH"],
+        "SUPERVISION_UPLOAD_FOLDER": c["UPLOAD_FOLDER"],
+        "SUPERVISION_SECRET_KEY": c["SECRET_KEY"],
+        "SUPERVISION_AUTO_ACCEPT": "1" if c["AUTO_ACCEPT"] else "0",
+        "SUPERVISION_ERROR_CAP_PER_RULE": str(c["ERROR_CAP_PER_RULE"]),
+        "SUPERVISION_ENV": "production" if c["SUPERVISION_ENV"] == "production" else "development",
+    })
+    for key in ("MAX_UPLOAD_BYTES", "MAX_UNPACKED_BYTES", "MAX_COMPRESSION_RATIO", "MAX_ROWS", "MAX_COLUMNS",
+                "DUE_DAYS", "LOCK_DAYS", "REDIS_URL", "RATELIMIT_STORAGE_URI"):
+        if c.get(key) is not None:
+            env[f"SUPERVISION_{'RATELIMIT_STORAGE_URL' if key == 'RATELIMIT_STORAGE_URI' else key}"] = str(c[key])
+    return env
+
+
+def _limits(memory_mb: int):
+    def apply():
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        os.setsid()
+
+    return apply
+
+
+def start_child(version_id: int) -> subprocess.Popen:
+    """Start the child process for ``version_id`` (tests use this to kill it mid-way)."""
+    return subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id)],
+                            env=child_env(), preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def mark_failed(version_id: int, reason: str) -> None:
+    """Record a dead child's version as FAILED (re-runnable), in its own transaction."""
+    db.session.rollback()
+    v = db.session.get(FilingVersion, version_id)
+    db.session.refresh(v)
+    if v.status in ("RECEIVED", "VALIDATING"):
+        v.status = "FAILED"
+        v.failure = reason[:2000]
+        v.status_changed_at = utcnow()
+        v.processing_finished_at = utcnow()
+        v.progress = {**(v.progress or {}), "stage": "failed"}
+        from supervision.audit.services import record
+
+        record("filing_failed", actor_label="ingest", object_type="filing_version", object_id=v.id,
+               result="error", detail={"reason": reason[:500]})
+        db.session.commit()
+
+
+def describe_exit(code: int | None, stderr: bytes) -> str:
+    """Bilingual reason for a child's exit."""
+    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        return f"处理进程被信号 {name} 终止 / processing was killed by {name}. " + " ".join(tail)
+    if code == 3:
+        return "处理进程内存或资源不足 / processing ran out of memory or resources. " + " ".join(tail)
+    return f"处理进程异常退出（代码 {code}）/ processing exited with code {code}. " + " ".join(tail)
+
+
+def wait_child(proc: subprocess.Popen, version_id: int) -> str:
+    """Wait for the child within the time limit and return the version's final status."""
+    limit = int(current_app.config["INGEST_TIME_LIMIT"])
+    try:
+        _out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _out, err = proc.communicate()
+        mark_failed(version_id, f"处理超时（{limit} 秒）/ processing exceeded the time limit of {limit} s")
+    else:
+        if proc.returncode != 0:
+            mark_failed(version_id, describe_exit(proc.returncode, err or b""))
+    db.session.rollback()
+    v = db.session.get(FilingVersion, version_id)
+    db.session.refresh(v)
+    return v.status
+
+
+def run_version(version_id: int) -> str:
+    """Job entry point: process ``version_id`` in a child process; returns its final status."""
+    return wait_child(start_child(version_id), version_id)
+
+
+def dry_run_in_child(path: str, institution_code: str, period_code: str, kind: str) -> dict:
+    """Validate ``path`` in a limited child process and return its report (nothing is stored)."""
+    import json
+
+    proc = subprocess.Popen([sys.executable, "-m", "supervision.filings.child", "--dry-run", str(path),
+                             institution_code, period_code, kind], env=child_env(),
+                            preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=int(current_app.config["INGEST_TIME_LIMIT"]))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return {"status": "FAILED", "rows": {}, "errors": [], "failure": "处理超时 / processing timed out"}
+    if proc.returncode != 0:
+        return {"status": "FAILED", "rows": {}, "errors": [], "failure": describe_exit(proc.returncode, err)}
+    return json.loads(out.decode("utf-8"))

@@ -1,0 +1,250 @@
+"""Finding actions: upsert from check drafts (idempotent), close what no longer holds, the
+workflow OPEN → EXPLAINED → CLOSED / REMEDIATION, opening to institutions, institution answers,
+and referrals SENT → ACCEPTED → ANSWERED / DECLINED (§1.4, §6). Every change is audited and
+kept in the finding's history. Services flush; the request or job commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from supervision.audit.services import record
+from supervision.extensions import db
+from supervision.filings.storage import store_stream
+from supervision.findings.models import Finding, FindingCitation, FindingEvent, Referral
+from supervision.orgs.models import Agency
+from supervision.rules.catalog import RULESET_VERSION
+from supervision.timeutil import utcnow
+
+
+class FindingError(ValueError):
+    """A user-facing finding error (bilingual); ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+#: workflow transitions a regulator may make (REFERRED is entered through a referral)
+REGULATOR_MOVES = {
+    "OPEN": {"CLOSED", "REMEDIATION"},
+    "EXPLAINED": {"CLOSED", "REMEDIATION", "OPEN"},
+    "REMEDIATION": {"CLOSED", "OPEN"},
+    "REFERRED": {"CLOSED", "OPEN", "REMEDIATION"},
+    "CLOSED": {"OPEN"},
+}
+
+
+def _label(actor) -> str:
+    return getattr(actor, "email", None) or "system"
+
+
+def _event(finding: Finding, actor, action: str, note: str | None = None, to_status: str | None = None,
+           visible: bool = False, **attachment) -> FindingEvent:
+    ev = FindingEvent(finding=finding, actor_id=getattr(actor, "id", None), actor_label=_label(actor), action=action,
+                      from_status=finding.status, to_status=to_status or finding.status, note=note,
+                      visible_to_institution=visible, **attachment)
+    db.session.add(ev)
+    record(f"finding_{action}", actor=actor, object_type="finding", object_id=finding.id,
+           detail={"rule": finding.rule, "from": ev.from_status, "to": ev.to_status, "note": note})
+    return ev
+
+
+def _move(finding: Finding, actor, to_status: str, action: str, note: str | None = None, visible: bool = False):
+    ev = _event(finding, actor, action, note=note, to_status=to_status, visible=visible)
+    finding.status = to_status
+    finding.updated_at = utcnow()
+    return ev
+
+
+def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int], actor=None) -> tuple[Finding, str]:
+    """Create or update the finding identified by (rule, institution, period, subject).
+
+    Returns the finding and what happened: ``created``, ``updated``, ``unchanged`` or ``reopened``
+    (a finding closed automatically because it no longer held, that holds again).
+    """
+    zh, en = draft.messages()
+    finding = db.session.scalar(select(Finding).where(Finding.rule == draft.rule,
+                                                      Finding.institution_id == institution_id,
+                                                      Finding.period_id == period_id,
+                                                      Finding.subject == draft.subject))
+    now = utcnow()
+    if finding is None:
+        finding = Finding(rule=draft.rule, level=draft.level, status="OPEN", institution_id=institution_id,
+                          period_id=period_id, subject=draft.subject, subject_label=draft.subject_label,
+                          evidence=draft.evidence, versions=sorted(version_ids), message_zh=zh, message_en=en,
+                          ruleset_version=RULESET_VERSION, holds=True, created_at=now, updated_at=now,
+                          last_checked_at=now)
+        db.session.add(finding)
+        db.session.flush()
+        _cite(finding, version_ids)
+        _event(finding, actor, "created", note=en, to_status="OPEN")
+        return finding, "created"
+    finding.last_checked_at = now
+    changed = (finding.evidence != draft.evidence or finding.level != draft.level or finding.message_zh != zh
+               or sorted(finding.versions or []) != sorted(version_ids))
+    outcome = "unchanged"
+    if not finding.holds:
+        finding.holds = True
+        if finding.status == "CLOSED" and (finding.closed_reason or "").startswith("auto:"):
+            _move(finding, actor, "OPEN", "reopened", note="the check holds again")
+            finding.closed_reason = None
+        outcome = "reopened"
+    if changed:
+        finding.evidence, finding.level, finding.message_zh, finding.message_en = draft.evidence, draft.level, zh, en
+        finding.subject_label = draft.subject_label
+        finding.versions = sorted(version_ids)
+        finding.ruleset_version = RULESET_VERSION
+        finding.updated_at = now
+        _cite(finding, version_ids)
+        _event(finding, actor, "updated", note="evidence re-evaluated")
+        outcome = "updated" if outcome == "unchanged" else outcome
+    return finding, outcome
+
+
+def _cite(finding: Finding, version_ids: list[int]) -> None:
+    have = set(db.session.scalars(select(FindingCitation.version_id).where(FindingCitation.finding_id == finding.id)))
+    for vid in set(version_ids) - have:
+        db.session.add(FindingCitation(finding_id=finding.id, version_id=vid))
+
+
+def close_stale(finding: Finding, reason: str, actor=None) -> bool:
+    """Close a finding whose check no longer holds (e.g. after a corrected resubmission)."""
+    if not finding.holds:
+        return False
+    finding.holds = False
+    finding.last_checked_at = utcnow()
+    if finding.status != "CLOSED":
+        finding.closed_reason = f"auto: {reason}"
+        _move(finding, actor, "CLOSED", "auto_closed", note=reason, visible=finding.visible_to_institution)
+    return True
+
+
+def check_regulator(actor, finding: Finding) -> None:
+    """Only regulator staff act on findings (scope was checked by the view's query)."""
+    if actor is None:
+        return
+    if actor.role not in ("analyst", "supervisor"):
+        raise FindingError("只有监管人员可以处理监管发现 / only regulator staff handle findings", 403)
+
+
+def transition(actor, finding: Finding, to_status: str, note: str | None = None,
+               remediation_due: date | None = None) -> None:
+    """A regulator moves a finding along the workflow (CLOSED needs a note; REMEDIATION a due date)."""
+    check_regulator(actor, finding)
+    if to_status not in REGULATOR_MOVES.get(finding.status, set()):
+        raise FindingError(f"不能从 {finding.status} 变为 {to_status} / "
+                           f"cannot move from {finding.status} to {to_status}", 409)
+    if to_status == "REMEDIATION":
+        if remediation_due is None:
+            raise FindingError("整改须设定期限 / remediation needs a due date")
+        finding.remediation_due = remediation_due
+    if to_status == "CLOSED":
+        if not (note or "").strip():
+            raise FindingError("关闭须填写说明 / closing needs a note")
+        finding.closed_reason = note.strip()
+    _move(finding, actor, to_status, "status", note=note, visible=finding.visible_to_institution)
+
+
+def open_to_institution(actor, finding: Finding) -> None:
+    """Make the finding visible to the institution, which may then answer it (§6)."""
+    check_regulator(actor, finding)
+    if finding.visible_to_institution:
+        return
+    finding.visible_to_institution = True
+    finding.opened_to_institution_at = utcnow()
+    _event(finding, actor, "opened_to_institution", visible=True)
+
+
+def _attachment(stream: BinaryIO | None, filename: str | None) -> dict:
+    if stream is None or not filename:
+        return {}
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    stored = store_stream(Path(current_app.config["UPLOAD_FOLDER"]) / "attachments", stream,
+                          suffix=Path(filename).suffix[:10], limit=limit, hard_limit=limit)
+    return {"attachment_name": filename[:255], "attachment_path": "attachments/" + stored.relative,
+            "attachment_sha256": stored.sha256}
+
+
+def answer_by_institution(actor, finding: Finding, text: str, stream: BinaryIO | None = None,
+                          filename: str | None = None) -> FindingEvent:
+    """The institution explains (OPEN/REMEDIATION → EXPLAINED), with text and an optional attachment."""
+    if actor is None or actor.role != "filer" or actor.institution_id != finding.institution_id \
+            or not finding.visible_to_institution:
+        raise FindingError("无权答复该监管发现 / you may not answer this finding", 403)
+    if not (text or "").strip():
+        raise FindingError("请填写答复内容 / an answer needs text")
+    if finding.status not in ("OPEN", "REMEDIATION", "EXPLAINED"):
+        raise FindingError(f"该监管发现当前状态为 {finding.status}，不能答复 / "
+                           f"cannot answer a {finding.status} finding", 409)
+    ev = _event(finding, actor, "answered", note=text.strip(), to_status="EXPLAINED", visible=True,
+                **_attachment(stream, filename))
+    finding.status = "EXPLAINED"
+    finding.updated_at = utcnow()
+    return ev
+
+
+def refer(actor, finding: Finding, to_agency: Agency, note: str) -> Referral:
+    """An analyst refers (转办) a finding to another agency with a note (§1.4)."""
+    check_regulator(actor, finding)
+    if not (note or "").strip():
+        raise FindingError("转办须填写说明 / a referral needs a note")
+    if actor is not None and to_agency.id == actor.agency_id:
+        raise FindingError("不能转办给本机构 / cannot refer to your own agency")
+    if any(r.to_agency_id == to_agency.id and r.status in ("SENT", "ACCEPTED") for r in finding.referrals):
+        raise FindingError("已转办给该机构且尚未答复 / already referred to that agency and not yet answered", 409)
+    ref = Referral(finding=finding, from_agency_id=getattr(actor, "agency_id", None) or to_agency.id,
+                   to_agency_id=to_agency.id, status="SENT", note=note.strip(),
+                   created_by_id=getattr(actor, "id", None), previous_status=finding.status)
+    db.session.add(ref)
+    db.session.flush()
+    _move(finding, actor, "REFERRED", "referred", note=f"→ {to_agency.code}: {note.strip()}")
+    record("referral_sent", actor=actor, object_type="referral", object_id=ref.id,
+           detail={"finding": finding.id, "to": to_agency.code})
+    return ref
+
+
+def _check_recipient(actor, ref: Referral) -> None:
+    if actor is not None and (actor.role not in ("analyst", "supervisor") or actor.agency_id != ref.to_agency_id):
+        raise FindingError("只有接收机构可以处理该转办 / only the receiving agency handles this referral", 403)
+
+
+def referral_accept(actor, ref: Referral) -> None:
+    """The receiving agency accepts the referral."""
+    _check_recipient(actor, ref)
+    if ref.status != "SENT":
+        raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
+    ref.status, ref.updated_at = "ACCEPTED", utcnow()
+    _event(ref.finding, actor, "referral_accepted", note=ref.to_agency.code)
+    record("referral_accepted", actor=actor, object_type="referral", object_id=ref.id)
+
+
+def referral_answer(actor, ref: Referral, answer: str) -> None:
+    """The receiving agency answers; the finding returns to the referring agency's workflow."""
+    _check_recipient(actor, ref)
+    if ref.status not in ("SENT", "ACCEPTED"):
+        raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
+    if not (answer or "").strip():
+        raise FindingError("请填写答复 / an answer is required")
+    ref.status, ref.answer, ref.updated_at = "ANSWERED", answer.strip(), utcnow()
+    back = ref.previous_status if ref.previous_status not in (None, "REFERRED") else "OPEN"
+    _move(ref.finding, actor, back, "referral_answered", note=answer.strip())
+    record("referral_answered", actor=actor, object_type="referral", object_id=ref.id)
+
+
+def referral_decline(actor, ref: Referral, note: str) -> None:
+    """The receiving agency declines the referral (with a reason)."""
+    _check_recipient(actor, ref)
+    if ref.status not in ("SENT", "ACCEPTED"):
+        raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
+    if not (note or "").strip():
+        raise FindingError("拒绝须填写理由 / declining needs a reason")
+    ref.status, ref.answer, ref.updated_at = "DECLINED", note.strip(), utcnow()
+    back = ref.previous_status if ref.previous_status not in (None, "REFERRED") else "OPEN"
+    _move(ref.finding, actor, back, "referral_declined", note=note.strip())
+    record("referral_declined", actor=actor, object_type="referral", object_id=ref.id)

@@ -1,0 +1,180 @@
+"""League inputs from stored figures (spec §8): never a GROUP BY over complaint rows.
+
+For every *active* institution (the expected filers of §2) of a period: the latest ACCEPTED ``CMP``
+version's whole-filing :class:`DerivedFigures` row (``business_category IS NULL``, derived once at
+ingest) and its :class:`CoverFigures`; whether a ``CMP`` was filed at all; whether an accepted
+``DSC`` exists; and the open ``D`` findings by level (rule ``D…``, status not ``CLOSED``, still
+holding). Six small set-based queries whatever the number of institutions, the same on SQLite and
+PostgreSQL (counts are integers, ``business_volume`` a ``Decimal``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from reports.league import InstitutionFigures, LeagueConfig
+from supervision.extensions import db
+from supervision.filings.content_models import CoverFigures, DerivedFigures
+from supervision.filings.models import Filing, FilingVersion
+from supervision.findings.models import Finding
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+
+COUNTS = ("opening", "received", "closed", "open_end", "on_time", "favourable", "escalated", "regulator",
+          "txn_received", "txn_involved")
+
+
+@dataclass(frozen=True)
+class LeagueInputs:
+    """What one period's table is computed from.
+
+    ``figures`` — one :class:`InstitutionFigures` per active institution (code order);
+    ``institution_ids`` — code → institution id; ``versions`` — code → ``{"CMP": id, "DSC": id}``
+    of the accepted versions used (a kind is absent when none is accepted).
+    """
+
+    period_code: str
+    figures: list[InstitutionFigures]
+    institution_ids: dict[str, int] = field(default_factory=dict)
+    versions: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _pairs(raw: object, name: str) -> list[tuple[str, Decimal]]:
+    """``"a:1,b:2"`` (or a mapping / list of pairs) → ``[("a", Decimal(1)), …]``."""
+    if isinstance(raw, Mapping):
+        items = [(str(k), str(v)) for k, v in raw.items()]
+    elif isinstance(raw, str):
+        items = []
+        for part in raw.split(","):
+            if part.strip():
+                key, sep, value = part.partition(":")
+                if not sep:
+                    raise ValueError(f"{name}: expected code:value, got {part!r}")
+                items.append((key.strip(), value.strip()))
+    else:
+        items = [(str(k), str(v)) for k, v in raw]  # type: ignore[union-attr]
+    try:
+        return [(key, Decimal(value)) for key, value in items]
+    except ArithmeticError as exc:
+        raise ValueError(f"{name}: not a number in {raw!r}") from exc
+
+
+def league_config(config: Mapping | None = None) -> LeagueConfig:
+    """The §8 *(config)* values from the app config: ``MIN_ACTIVE_CUSTOMERS``, ``COMPOSITE_WEIGHTS``
+    (``code:weight,…``) and ``GRADE_THRESHOLDS`` (``A:80,B:60,C:40``)."""
+    cfg = config if config is not None else current_app.config
+    return LeagueConfig(
+        min_active_customers=int(cfg["MIN_ACTIVE_CUSTOMERS"]),
+        composite_weights=dict(_pairs(cfg["COMPOSITE_WEIGHTS"], "COMPOSITE_WEIGHTS")),
+        grade_thresholds=tuple(_pairs(cfg["GRADE_THRESHOLDS"], "GRADE_THRESHOLDS")),
+    )
+
+
+def config_json(config: LeagueConfig) -> dict:
+    """A configuration as JSON (recorded with each snapshot)."""
+    return {"min_active_customers": config.min_active_customers,
+            "composite_weights": {k: str(v) for k, v in config.composite_weights.items()},
+            "grade_thresholds": [[g, str(m)] for g, m in config.grade_thresholds],
+            "fallback_grade": config.fallback_grade}
+
+
+def _accepted_versions(period_id: int) -> dict[tuple[int, str], int]:
+    """(institution id, kind) → id of the latest ACCEPTED version (§7a: the latest accepted counts)."""
+    rows = db.session.execute(
+        select(Filing.institution_id, Filing.kind, FilingVersion.id, FilingVersion.number)
+        .join(FilingVersion, FilingVersion.filing_id == Filing.id)
+        .where(Filing.period_id == period_id, FilingVersion.status != "REJECTED")).all()
+    best: dict[tuple[int, str], tuple[int, int]] = {}
+    for inst_id, kind, version_id, number in rows:
+        key = (inst_id, kind)
+        if key not in best or number > best[key][0]:
+            best[key] = (number, version_id)
+    return {key: version_id for key, (_, version_id) in best.items()}
+
+
+def _filed_cmp(period_id: int) -> set[int]:
+    """Institutions with at least one uploaded ``CMP`` version for the period (any state)."""
+    q = (select(Filing.institution_id).join(FilingVersion, FilingVersion.filing_id == Filing.id)
+         .where(Filing.period_id == period_id, Filing.kind == "CMP").distinct())
+    return set(db.session.scalars(q))
+
+
+def _accepted_cmp_ids(period_id: int):
+    return (select(FilingVersion.id).join(Filing, Filing.id == FilingVersion.filing_id)
+            .where(Filing.period_id == period_id, Filing.kind == "CMP", FilingVersion.status == "ACCEPTED"))
+
+
+def _derived(period_id: int) -> dict[int, dict[str, int]]:
+    """version id → §4.4 whole-filing counts (the ``business_category IS NULL`` row)."""
+    cols = [getattr(DerivedFigures, c) for c in COUNTS]
+    q = select(DerivedFigures.version_id, *cols).where(
+        DerivedFigures.period_id == period_id, DerivedFigures.business_category.is_(None),
+        DerivedFigures.version_id.in_(_accepted_cmp_ids(period_id)))
+    return {row[0]: {c: int(v or 0) for c, v in zip(COUNTS, row[1:], strict=True)}
+            for row in db.session.execute(q)}
+
+
+def _covers(period_id: int) -> dict[int, tuple]:
+    """version id → (active_customers, business_volume, transactions) of its cover."""
+    q = select(CoverFigures.version_id, CoverFigures.active_customers, CoverFigures.business_volume,
+               CoverFigures.transactions).where(CoverFigures.version_id.in_(_accepted_cmp_ids(period_id)))
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(q)}
+
+
+def _open_d_findings(period_id: int) -> dict[int, dict[str, int]]:
+    """institution id → level → number of open, holding ``D`` findings of the period."""
+    q = (select(Finding.institution_id, Finding.level, func.count())
+         .where(Finding.period_id == period_id, Finding.rule.like("D%"), Finding.status != "CLOSED",
+                Finding.holds.is_(True))
+         .group_by(Finding.institution_id, Finding.level))
+    out: dict[int, dict[str, int]] = {}
+    for inst_id, level, n in db.session.execute(q):
+        out.setdefault(inst_id, {})[level] = int(n)
+    return out
+
+
+def _volume(value) -> Decimal | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def gather_inputs(period: Period) -> LeagueInputs:
+    """Everything the §8 computation needs for ``period``, read from stored figures."""
+    institutions = db.session.execute(
+        select(Institution.id, Institution.code, Institution.name, Institution.sector)
+        .where(Institution.active.is_(True)).order_by(Institution.code)).all()
+    accepted = _accepted_versions(period.id)
+    filed = _filed_cmp(period.id)
+    derived = _derived(period.id)
+    covers = _covers(period.id)
+    findings = _open_d_findings(period.id)
+    figures, ids, versions = [], {}, {}
+    for inst_id, code, name, sector in institutions:
+        ids[code] = inst_id
+        cmp_id, dsc_id = accepted.get((inst_id, "CMP")), accepted.get((inst_id, "DSC"))
+        versions[code] = {k: v for k, v in (("CMP", cmp_id), ("DSC", dsc_id)) if v is not None}
+        counts = derived.get(cmp_id, {}) if cmp_id else {}
+        customers, volume, transactions = covers.get(cmp_id, (None, None, None)) if cmp_id else (None, None, None)
+        levels = findings.get(inst_id, {})
+        figures.append(InstitutionFigures(
+            code=code, name=name, sector=sector,
+            filed_cmp=inst_id in filed or cmp_id is not None, accepted_cmp=cmp_id is not None,
+            **{c: counts.get(c, 0) for c in COUNTS},
+            active_customers=None if customers is None else int(customers),
+            business_volume=_volume(volume),
+            transactions=None if transactions is None else int(transactions),
+            has_accepted_dsc=dsc_id is not None,
+            open_d_high=levels.get("high", 0), open_d_medium=levels.get("medium", 0),
+            open_d_low=levels.get("low", 0)))
+    return LeagueInputs(period.code, figures, ids, versions)
+
+
+def league_inputs(period: Period) -> list[InstitutionFigures]:
+    """One :class:`reports.league.InstitutionFigures` per active institution of ``period``."""
+    return gather_inputs(period).figures

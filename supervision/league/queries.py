@@ -1,0 +1,225 @@
+"""Read side of the league tables: which table a user may read, and its rows, through
+:mod:`supervision.scope`.
+
+* Published snapshots are public to every logged-in user (spec §1.3).
+* Drafts are for regulators (``analyst``, ``supervisor``) only, and show only the rows of the
+  institutions in their ``league`` scope (``scope.institution_condition(user, "league")``); ranks
+  and medians are those of the whole table (the one that would be published), medians only for the
+  sectors the user sees a row of.
+* Filers and admins read published snapshots only; a draft request is 403, a period without a
+  published snapshot is 404 for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+
+from reports.league import METRICS
+from supervision.extensions import db
+from supervision.league import services
+from supervision.league.models import LeagueSnapshot, LeagueSnapshotRow
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+from supervision.scope import institution_condition
+
+REGULATORS = ("analyst", "supervisor")
+BETTER_LOWER = {m.code: m.better.value == "lower" for m in METRICS}
+PAGE_SIZE = 500
+
+
+class LeagueAccess(Exception):
+    """The user may not read what was asked (``status`` 403 or 404)."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+def is_regulator(user) -> bool:
+    """Whether the user reads drafts (analysts and supervisors)."""
+    return getattr(user, "role", None) in REGULATORS
+
+
+def league_codes(user) -> set[str]:
+    """Codes of the institutions in the user's ``league`` scope."""
+    return set(db.session.scalars(select(Institution.code).where(institution_condition(user, "league"))))
+
+
+def snapshots_of(period_id: int) -> list[LeagueSnapshot]:
+    """Every published snapshot of a period, newest first."""
+    return list(db.session.scalars(select(LeagueSnapshot).where(LeagueSnapshot.period_id == period_id)
+                                   .order_by(LeagueSnapshot.number.desc())))
+
+
+def snapshot_number(period_id: int, number: int) -> LeagueSnapshot | None:
+    """Snapshot ``number`` of a period, or None."""
+    return db.session.scalar(select(LeagueSnapshot).where(LeagueSnapshot.period_id == period_id,
+                                                          LeagueSnapshot.number == number))
+
+
+@dataclass
+class Source:
+    """The table a page shows: a published ``snapshot`` or a ``draft`` limited to ``visible`` codes."""
+
+    period: Period
+    snapshot: LeagueSnapshot | None = None
+    draft: services.Draft | None = None
+    visible: set[str] | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        """True for a draft (not published)."""
+        return self.snapshot is None
+
+    @property
+    def number(self) -> int | None:
+        """The snapshot number, None for a draft."""
+        return self.snapshot.number if self.snapshot else None
+
+    def medians(self) -> dict:
+        """Sector → metric → display median (drafts: only the sectors with a visible row)."""
+        if self.snapshot is not None:
+            return self.snapshot.medians or {}
+        sectors = {r["sector"] for r in self.draft.table["rows"] if r["institution_code"] in self.visible}
+        return {s: m for s, m in self.draft.table["medians"].items() if s in sectors}
+
+    def table(self, sector: str | None = None) -> dict:
+        """The serialized table ``{period, snapshot, rows, medians}`` this user may read."""
+        if self.snapshot is not None:
+            return services.snapshot_table(self.snapshot, sector)
+        rows = [r for r in self.draft.table["rows"] if r["institution_code"] in self.visible
+                and (not sector or r["sector"] == sector)]
+        medians = {s: m for s, m in self.medians().items() if not sector or s == sector}
+        return {"period": self.period.code, "snapshot": None, "rows": rows, "medians": medians}
+
+    def row(self, code: str) -> dict | None:
+        """One institution's serialized row, if this user may read it."""
+        if self.snapshot is not None:
+            return db.session.scalar(select(LeagueSnapshotRow.data).where(
+                LeagueSnapshotRow.snapshot_id == self.snapshot.id, LeagueSnapshotRow.institution_code == code))
+        if code not in self.visible:
+            return None
+        return next((r for r in self.draft.table["rows"] if r["institution_code"] == code), None)
+
+    def version_ids(self, code: str) -> dict[str, int]:
+        """Kind → id of the filing versions this table used for an institution."""
+        if self.snapshot is None:
+            return dict(self.draft.versions.get(code, {}))
+        from supervision.league.models import LeagueSnapshotVersion
+
+        rows = db.session.execute(select(LeagueSnapshotVersion.kind, LeagueSnapshotVersion.version_id)
+                                  .join(Institution, Institution.id == LeagueSnapshotVersion.institution_id)
+                                  .where(LeagueSnapshotVersion.snapshot_id == self.snapshot.id,
+                                         Institution.code == code)).all()
+        return dict(rows)
+
+
+def draft_source(user, period: Period) -> Source:
+    """The current draft for a regulator (403 for anyone else)."""
+    if not is_regulator(user):
+        raise LeagueAccess(403)
+    return Source(period, draft=services.compute_draft(period), visible=league_codes(user))
+
+
+def resolve(user, period: Period, number: int | None = None, draft: bool = False) -> Source:
+    """Which table of ``period`` to show: the draft when asked (regulators), snapshot ``number`` when
+    given, else the latest snapshot; with none published, regulators get the draft, others 404."""
+    if draft:
+        return draft_source(user, period)
+    if number is not None:
+        snap = snapshot_number(period.id, number)
+        if snap is None:
+            raise LeagueAccess(404)
+        return Source(period, snapshot=snap)
+    snap = services.latest_snapshot(period.id)
+    if snap is not None:
+        return Source(period, snapshot=snap)
+    if is_regulator(user):
+        return draft_source(user, period)
+    raise LeagueAccess(404)
+
+
+def sort_key(metric: str, descending: bool):
+    """Sort key of serialized rows by a metric's exact value (empty last whatever the order)."""
+    def key(row: dict):
+        value = row["metrics"][metric]["value"]
+        if value is None:
+            return (1, Decimal(0))
+        number = Decimal(value)
+        return (0, -number if descending else number)
+    return key
+
+
+@dataclass
+class Page:
+    """One page of table rows, the total matching and the page number (1-based)."""
+
+    rows: list[dict]
+    total: int
+    page: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages."""
+        return max(1, -(-self.total // self.size))
+
+
+def _matches(row: dict, q: str) -> bool:
+    return q.lower() in row["name"].lower() or q.upper() in row["institution_code"]
+
+
+def page_of(source: Source, *, sector: str | None = None, q: str | None = None, sort: str | None = None,
+            descending: bool | None = None, page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """A page of the table: filtered by sector and search text, in table order (or by a metric,
+    best first unless ``descending`` says otherwise). Published pages in table order are read with
+    one indexed query of ``size`` rows."""
+    page = max(1, page)
+    if sort in BETTER_LOWER and descending is None:
+        descending = not BETTER_LOWER[sort]
+    if source.snapshot is not None and sort not in BETTER_LOWER:
+        base = select(LeagueSnapshotRow).where(LeagueSnapshotRow.snapshot_id == source.snapshot.id)
+        if sector:
+            base = base.where(LeagueSnapshotRow.sector == sector)
+        if q:
+            base = base.where(or_(LeagueSnapshotRow.name.contains(q, autoescape=True),
+                                  LeagueSnapshotRow.institution_code.contains(q.upper(), autoescape=True)))
+        total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+        rows = db.session.scalars(base.with_only_columns(LeagueSnapshotRow.data).order_by(LeagueSnapshotRow.position)
+                                  .offset((page - 1) * size).limit(size)).all()
+        return Page(list(rows), total, page, size)
+    rows = source.table(sector)["rows"]
+    if q:
+        rows = [r for r in rows if _matches(r, q)]
+    if sort in BETTER_LOWER:
+        rows = sorted(rows, key=sort_key(sort, bool(descending)))
+    return Page(rows[(page - 1) * size: page * size], len(rows), page, size)
+
+
+def periods() -> list[Period]:
+    """Every period, newest first."""
+    return list(db.session.scalars(select(Period).order_by(Period.code.desc())))
+
+
+def latest_numbers() -> dict[int, LeagueSnapshot]:
+    """period id → its latest snapshot (one query)."""
+    latest = (select(LeagueSnapshot.period_id, func.max(LeagueSnapshot.number).label("n"))
+              .group_by(LeagueSnapshot.period_id).subquery())
+    snaps = db.session.scalars(select(LeagueSnapshot).join(
+        latest, (latest.c.period_id == LeagueSnapshot.period_id) & (latest.c.n == LeagueSnapshot.number)))
+    return {s.period_id: s for s in snaps}
+
+
+def period_by_code(code: str) -> Period | None:
+    """The period with this code (``2024Q1``), or None."""
+    return db.session.scalar(select(Period).where(Period.code == (code or "").strip().upper()))
+
+
+def institution_ids(codes: list[str]) -> dict[str, int]:
+    """code → institution id for the given codes (one query)."""
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Institution.code, Institution.id).where(Institution.code.in_(codes))).all())

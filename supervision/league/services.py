@@ -1,0 +1,214 @@
+"""League-table actions (spec §8): compute a period's draft, publish it as an immutable numbered
+snapshot, and list what changed between two tables.
+
+The draft is computed by the pure core (:func:`reports.league.compute_league`) from the figures
+stored at ingest (:mod:`supervision.league.inputs`), with movement against the previous period's
+latest *published* snapshot. Services flush and never commit; the request or the CLI commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+
+from reports.league import LeagueConfig, compute_league, serialize_league
+from supervision.audit.services import record
+from supervision.domain.calendar import PeriodCodeError, parse_period
+from supervision.extensions import db
+from supervision.league.inputs import LeagueInputs, config_json, gather_inputs, league_config, league_inputs
+from supervision.league.models import LeagueSnapshot, LeagueSnapshotRow, LeagueSnapshotVersion
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+from supervision.rules.catalog import RULESET_VERSION
+from supervision.scope import institution_condition
+from supervision.timeutil import utcnow
+
+__all__ = ["Draft", "LeagueError", "compute_draft", "diff_tables", "latest_snapshot", "league_config",
+           "league_inputs", "previous_published", "publish", "snapshot_table", "table_sha256"]
+
+ROW_FIELDS = ("name", "sector", "status", "reason", "composite", "grade", "rank_composite", "movement",
+              "notice_rank", "share")
+METRIC_FIELDS = ("value", "rank_sector", "rank_all")
+
+
+class LeagueError(ValueError):
+    """A user-facing league error (bilingual); ``status`` is the HTTP status a view should use."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Draft:
+    """A period's table computed now: the serialized table (``snapshot`` None), the inputs it used
+    and the movement basis (previous period's snapshot, or None)."""
+
+    period: Period
+    table: dict
+    inputs: LeagueInputs
+    basis: dict | None
+    config: LeagueConfig
+    computed_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def versions(self) -> dict[str, dict[str, int]]:
+        """institution code → ``{"CMP": version id, "DSC": version id}`` used."""
+        return self.inputs.versions
+
+
+def latest_snapshot(period_id: int) -> LeagueSnapshot | None:
+    """The period's latest published snapshot (highest number), or None."""
+    return db.session.scalar(select(LeagueSnapshot).where(LeagueSnapshot.period_id == period_id)
+                             .order_by(LeagueSnapshot.number.desc()).limit(1))
+
+
+def previous_published(period: Period) -> tuple[dict[str, int], dict | None]:
+    """Composite ranks (code → ``rank_composite``) of the previous period's latest published
+    snapshot, and that basis (``{"period", "snapshot"}``); empty and None when there is none."""
+    try:
+        previous_code = parse_period(period.code).previous().code
+    except PeriodCodeError:
+        return {}, None
+    previous = db.session.scalar(select(Period).where(Period.code == previous_code))
+    snap = latest_snapshot(previous.id) if previous is not None else None
+    if snap is None:
+        return {}, None
+    ranks = dict(db.session.execute(
+        select(LeagueSnapshotRow.institution_code, LeagueSnapshotRow.rank_composite)
+        .where(LeagueSnapshotRow.snapshot_id == snap.id, LeagueSnapshotRow.rank_composite.is_not(None))).all())
+    return ranks, {"period": previous_code, "snapshot": snap.number}
+
+
+def compute_draft(period: Period, config: LeagueConfig | None = None) -> Draft:
+    """The period's table as it stands now (all active institutions; scoping is the reader's job)."""
+    config = config or league_config()
+    inputs = gather_inputs(period)
+    ranks, basis = previous_published(period)
+    result = compute_league(inputs.figures, config, ranks)
+    return Draft(period, serialize_league(result, period=period.code, snapshot=None), inputs, basis, config)
+
+
+def snapshot_table(snapshot: LeagueSnapshot, sector: str | None = None) -> dict:
+    """The serialized table ``{period, snapshot, rows, medians}`` of a snapshot, exactly as published
+    (optionally one sector's rows and medians)."""
+    q = select(LeagueSnapshotRow.data).where(LeagueSnapshotRow.snapshot_id == snapshot.id)
+    if sector:
+        q = q.where(LeagueSnapshotRow.sector == sector)
+    rows = list(db.session.scalars(q.order_by(LeagueSnapshotRow.position)))
+    medians = snapshot.medians or {}
+    if sector:
+        medians = {s: m for s, m in medians.items() if s == sector}
+    return {"period": snapshot.period.code, "snapshot": snapshot.number, "rows": rows, "medians": medians}
+
+
+def table_sha256(table: dict) -> str:
+    """SHA-256 of a table's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _change(code: str | None, name: str | None, field_: str, before, after) -> dict:
+    return {"institution_code": code, "name": name, "field": field_, "before": before, "after": after}
+
+
+def diff_tables(before: dict, after: dict) -> list[dict]:
+    """What changed from table ``before`` to ``after``: one entry per changed row field, metric value
+    or rank (``metrics.<code>.value`` / ``.rank_sector`` / ``.rank_all``), added or removed
+    institution (field ``row``) and sector median (``medians.<sector>.<code>``), in table order."""
+    old = {r["institution_code"]: r for r in before.get("rows", [])}
+    new = {r["institution_code"]: r for r in after.get("rows", [])}
+    changes: list[dict] = []
+    for code, row in new.items():
+        prev = old.get(code)
+        if prev is None:
+            changes.append(_change(code, row["name"], "row", None, row["status"]))
+            continue
+        for key in ROW_FIELDS:
+            if prev.get(key) != row.get(key):
+                changes.append(_change(code, row["name"], key, prev.get(key), row.get(key)))
+        for metric, cell in row["metrics"].items():
+            was = prev["metrics"].get(metric, {})
+            for key in METRIC_FIELDS:
+                if was.get(key) != cell.get(key):
+                    changes.append(_change(code, row["name"], f"metrics.{metric}.{key}", was.get(key), cell.get(key)))
+    for code, row in old.items():
+        if code not in new:
+            changes.append(_change(code, row["name"], "row", row["status"], None))
+    sectors = list(dict.fromkeys([*after.get("medians", {}), *before.get("medians", {})]))
+    for sector in sectors:
+        was, now = before.get("medians", {}).get(sector, {}), after.get("medians", {}).get(sector, {})
+        for metric in dict.fromkeys([*now, *was]):
+            if was.get(metric) != now.get(metric):
+                changes.append(_change(None, None, f"medians.{sector}.{metric}", was.get(metric), now.get(metric)))
+    return changes
+
+
+def check_can_publish(actor) -> None:
+    """Console operators (None) and supervisors whose ``league`` scope covers every active
+    institution may publish: a published table is public and complete, so a supervisor must be able
+    to see every row of the draft they publish."""
+    if actor is None:
+        return
+    if actor.role != "supervisor":
+        raise LeagueError("只有审核员可以发布排行榜 / only supervisors publish league tables", 403)
+    outside = db.session.scalar(select(func.count()).select_from(Institution).where(
+        Institution.active.is_(True), ~institution_condition(actor, "league")))
+    if outside:
+        raise LeagueError(f"您的排行榜数据范围未覆盖全部 {outside} 家机构，不能发布整表 / your league scope does not "
+                          f"cover {outside} active institution(s); the whole table cannot be published by you", 403)
+
+
+def _lock_period(period: Period) -> None:
+    """Serialise publishers of one period (row lock on PostgreSQL; SQLite serialises writers)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Period.id).where(Period.id == period.id).with_for_update())
+
+
+def publish(actor, period: Period) -> LeagueSnapshot:
+    """Publish ``period``'s current table as the next numbered, immutable snapshot.
+
+    Records who and when, the filing versions used, the rule-set version, the configuration, the
+    movement basis and (from number 2 on) the list of changes against the previous number; refuses
+    (409) to republish a table identical to the latest snapshot. Audited (``league_publish``).
+    """
+    check_can_publish(actor)
+    _lock_period(period)
+    draft = compute_draft(period)
+    previous = latest_snapshot(period.id)
+    number = (previous.number if previous else 0) + 1
+    table = {**draft.table, "snapshot": number}
+    changes: list[dict] = []
+    if previous is not None:
+        changes = diff_tables(snapshot_table(previous), table)
+        if not changes:
+            raise LeagueError(f"排行榜与第{previous.number}版相同，无需重新发布 / the table is identical to snapshot "
+                              f"{previous.number}; nothing to republish", 409)
+    snap = LeagueSnapshot(period_id=period.id, number=number, published_at=utcnow(),
+                          published_by_id=getattr(actor, "id", None),
+                          published_by_label=getattr(actor, "email", None) or "console",
+                          ruleset_version=RULESET_VERSION, config=config_json(draft.config),
+                          medians=table["medians"], movement_basis=draft.basis, changes=changes,
+                          row_count=len(table["rows"]), sha256=table_sha256(table))
+    db.session.add(snap)
+    db.session.flush()
+    ids = draft.inputs.institution_ids
+    db.session.execute(insert(LeagueSnapshotRow.__table__), [
+        {"snapshot_id": snap.id, "position": pos, "institution_id": ids.get(row["institution_code"]),
+         "institution_code": row["institution_code"], "name": row["name"], "sector": row["sector"],
+         "status": row["status"], "rank_composite": row["rank_composite"], "grade": row["grade"], "data": row}
+        for pos, row in enumerate(table["rows"], start=1)])
+    used = [{"snapshot_id": snap.id, "version_id": vid, "institution_id": ids[code], "kind": kind}
+            for code, kinds in draft.versions.items() for kind, vid in kinds.items()]
+    if used:
+        db.session.execute(insert(LeagueSnapshotVersion.__table__), used)
+    record("league_publish", actor=actor, object_type="league_snapshot", object_id=snap.id,
+           actor_label=None if actor is not None else "console",
+           detail={"period": period.code, "number": number, "rows": snap.row_count, "changes": len(changes),
+                   "sha256": snap.sha256, "ruleset_version": RULESET_VERSION, "movement_basis": draft.basis,
+                   "versions": len(used)})
+    return snap

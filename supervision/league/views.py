@@ -1,0 +1,272 @@
+"""League pages (spec §8): the period table, the 通报 view, charts, CSV/JSON, snapshot history,
+publication, an institution's drill-down and history, and the comparison of two periods.
+
+Thin: parse the request, ask :mod:`supervision.league.queries` (which applies the scope) for the
+table, render. Published tables are public to logged-in users; drafts are regulators' only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from reports.league import METRIC_CODES
+from reports.workbook import league_json, write_league_csv
+from supervision.audit.services import record
+from supervision.authz import roles_required
+from supervision.extensions import db
+from supervision.league import drill as drill_mod
+from supervision.league import history as history_mod
+from supervision.league import present, queries, services
+from supervision.league.forms import PublishForm
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+from supervision.rules.catalog import RULESET_VERSION
+from supervision.scope import can_see_institution
+from supervision.timeutil import utcnow
+
+bp = Blueprint("league", __name__, url_prefix="/league")
+SECTORS = ("PAY", "CF", "BANK", "INS", "AUTO")
+
+
+def _period(period_id: int) -> Period:
+    return db.session.get(Period, period_id) or abort(404)
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _metric_arg(default: str = "per_10k_customers") -> str:
+    metric = request.args.get("metric", default)
+    return metric if metric in METRIC_CODES else default
+
+
+def _sector_arg() -> str | None:
+    sector = request.args.get("sector", "").upper()
+    return sector if sector in SECTORS else None
+
+
+def _source(period: Period) -> queries.Source:
+    try:
+        return queries.resolve(current_user, period, _int_arg("snapshot"), request.args.get("draft") == "1")
+    except queries.LeagueAccess as exc:
+        abort(exc.status)
+
+
+def _own_code() -> str | None:
+    return current_user.institution.code if current_user.role == "filer" and current_user.institution else None
+
+
+def _linkable() -> set[str] | None:
+    """Codes whose institution page the user may open (None = every code: admins, published data)."""
+    if current_user.role == "filer":
+        return {_own_code()}
+    if queries.is_regulator(current_user):
+        return queries.league_codes(current_user)
+    return None
+
+
+def _source_args(source: queries.Source) -> dict:
+    return {"draft": "1"} if source.is_draft else {"snapshot": source.number}
+
+
+@bp.record_once
+def _league_helpers(state) -> None:
+    """Jinja globals of the league templates (also visible in imported macro files)."""
+    state.app.jinja_env.globals.update(
+        metric_label=present.metric_label, metric_unit=present.metric_unit, movement_view=present.movement_view,
+        grade_classes=present.GRADE_CLASSES, metric_codes=METRIC_CODES,
+        league_status_label=lambda s: str(present.STATUS_LABELS.get(s, s)))
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Periods with their published snapshots (and, for regulators, a link to each draft)."""
+    return render_template("league/index.html", periods=queries.periods(), latest=queries.latest_numbers(),
+                           regulator=queries.is_regulator(current_user))
+
+
+@bp.get("/<int:period_id>")
+@login_required
+def table(period_id: int):
+    """The period table: published snapshot (latest or ``?snapshot=N``) or draft (``?draft=1``,
+    regulators); filter by sector, search, sort by any metric, pages of 500 rows."""
+    period = _period(period_id)
+    source = _source(period)
+    sector, metric, q = _sector_arg(), _metric_arg(), request.args.get("q", "").strip()[:100] or None
+    sort = request.args.get("sort") if request.args.get("sort") in METRIC_CODES else None
+    desc = {"asc": False, "desc": True}.get(request.args.get("order", ""))
+    page = queries.page_of(source, sector=sector, q=q, sort=sort, descending=desc, page=_int_arg("page") or 1)
+    pending = None
+    if source.is_draft:
+        latest = services.latest_snapshot(period.id)
+        if latest is not None:
+            pending = services.diff_tables(services.snapshot_table(latest), {**source.draft.table, "snapshot": None})
+    history = history_mod.institution_history(current_user, current_user.institution) \
+        if current_user.role == "filer" else None
+    return render_template("league/table.html", period=period, source=source, page=page, sector=sector,
+                           linkable=_linkable(), drillable=current_user.role != "admin", history=history,
+                           ids=queries.institution_ids([r["institution_code"] for r in page.rows]),
+                           own_sector=current_user.institution.sector if _own_code() else None,
+                           metric=metric, q=q or "", sort=sort, medians=source.medians(), own=_own_code(),
+                           snapshots=queries.snapshots_of(period.id), pending=pending,
+                           args=_source_args(source), form=PublishForm(period_code=period.code),
+                           regulator=queries.is_regulator(current_user), sectors=SECTORS)
+
+
+@bp.get("/<int:period_id>/notice")
+@login_required
+def notice(period_id: int):
+    """The 通报 view: per sector, filers by notice rank, share, 亿元业务投诉量 and its rank, medians."""
+    period = _period(period_id)
+    source = _source(period)
+    return render_template("league/notice.html", period=period, source=source, own=_own_code(),
+                           sections=present.notice_sections(source.table(_sector_arg())), args=_source_args(source))
+
+
+@bp.get("/<int:period_id>/charts")
+@login_required
+def charts(period_id: int):
+    """Ranked bar chart of a metric, its distribution in a sector with the median, and sector
+    medians over the published periods (data passed in data- attributes; CSP allows no inline JS)."""
+    period = _period(period_id)
+    source = _source(period)
+    metric, sector = _metric_arg(), _sector_arg()
+    tbl = source.table()
+    sectors = present.sectors_of(tbl)
+    dist_sector = sector or (sectors[0] if sectors else None)
+    return render_template(
+        "league/charts.html", period=period, source=source, metric=metric, sector=sector, sectors=sectors,
+        args=_source_args(source), bar=present.ranked_bar(tbl, metric, sector),
+        dist=present.distribution(tbl, metric, dist_sector) if dist_sector else None,
+        medians=present.median_trend(history_mod.published_medians(), metric))
+
+
+def _export_meta(source: queries.Source) -> dict:
+    return {"period": source.period.code, "snapshot": source.number, "generated_at": utcnow(),
+            "ruleset_version": source.snapshot.ruleset_version if source.snapshot else RULESET_VERSION,
+            "producer": current_user.email}
+
+
+def _audit_export(kind: str, source: queries.Source, sha256: str | None) -> None:
+    record("league_export", actor=current_user, object_type="period", object_id=source.period.id,
+           detail={"kind": kind, "period": source.period.code, "snapshot": source.number, "sha256": sha256})
+    db.session.commit()
+
+
+@bp.get("/<int:period_id>/table.csv")
+@login_required
+def table_csv(period_id: int):
+    """The table as CSV (the export writer's columns and numbers; UTF-8 with BOM)."""
+    source = _source(_period(period_id))
+    buf = io.BytesIO()
+    result = write_league_csv(buf, source.table(_sector_arg()), _export_meta(source))
+    _audit_export("csv", source, result.sha256)
+    name = f"league-{source.period.code}-{source.number or 'draft'}.csv"
+    return Response(buf.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/<int:period_id>/table.json")
+@login_required
+def table_json(period_id: int):
+    """The table as JSON (exact and display values, export metadata)."""
+    source = _source(_period(period_id))
+    text = json.dumps(league_json(source.table(_sector_arg()), _export_meta(source)), ensure_ascii=False, indent=1)
+    _audit_export("json", source, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    name = f"league-{source.period.code}-{source.number or 'draft'}.json"
+    return Response(text, mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/<int:period_id>/snapshots")
+@login_required
+def snapshots(period_id: int):
+    """Every published snapshot of the period with what changed in each."""
+    period = _period(period_id)
+    return render_template("league/snapshots.html", period=period, snapshots=queries.snapshots_of(period.id),
+                           regulator=queries.is_regulator(current_user))
+
+
+@bp.post("/<int:period_id>/publish")
+@roles_required("supervisor")
+def publish(period_id: int):
+    """A supervisor publishes the period's current table as the next numbered snapshot."""
+    period = _period(period_id)
+    form = PublishForm()
+    if not form.validate_on_submit() or form.period_code.data != period.code:
+        abort(400)
+    try:
+        snap = services.publish(current_user, period)
+    except services.LeagueError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("league.table", period_id=period.id, draft=1))
+    db.session.commit()
+    flash(_("Published snapshot %(n)s of %(period)s.", n=snap.number, period=period.code), "success")
+    return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))
+
+
+def _institution_or_404(institution_id: int) -> Institution:
+    inst = db.session.get(Institution, institution_id) or abort(404)
+    if current_user.role == "filer" and inst.id != current_user.institution_id:
+        abort(404)
+    if queries.is_regulator(current_user) and not can_see_institution(current_user, inst.id, "league"):
+        abort(404)
+    return inst
+
+
+@bp.get("/<int:period_id>/institutions/<int:institution_id>")
+@roles_required("filer", "analyst", "supervisor")
+def drill(period_id: int, institution_id: int):
+    """Drill-down: each metric → its formula and counts → counts per business category → the
+    complaint rows behind each count (the scoped rows page of the version the table used)."""
+    period = _period(period_id)
+    inst = _institution_or_404(institution_id)
+    source = _source(period)
+    row = source.row(inst.code) or abort(404)
+    data = drill_mod.drill(current_user, period.id, inst.id, source.version_ids(inst.code))
+    return render_template("league/drill.html", period=period, inst=inst, source=source, row=row, d=data,
+                           medians=source.medians().get(inst.sector, {}), metric=_metric_arg(""),
+                           args=_source_args(source), figures=drill_mod.COUNTS, dm=drill_mod)
+
+
+@bp.get("/institutions/<int:institution_id>")
+@login_required
+def institution(institution_id: int):
+    """An institution's metrics over time against its sector median, grade history and trend chart."""
+    inst = _institution_or_404(institution_id)
+    metric = _metric_arg()
+    points = history_mod.institution_history(current_user, inst)
+    return render_template("league/institution.html", inst=inst, points=points, metric=metric,
+                           chart=present.trend(points, metric), drillable=current_user.role != "admin")
+
+
+@bp.get("/compare")
+@login_required
+def compare():
+    """Two periods side by side (published tables; regulators may compare drafts with ``draft=1``)."""
+    all_periods = queries.periods()
+    a, b = _int_arg("a"), _int_arg("b")
+    metric, sector = _metric_arg(), _sector_arg()
+    ctx = {"periods": all_periods, "a": a, "b": b, "metric": metric, "sector": sector, "rows": None,
+           "regulator": queries.is_regulator(current_user), "draft": request.args.get("draft") == "1"}
+    if a and b:
+        sources = []
+        for pid in (a, b):
+            period = _period(pid)
+            try:
+                sources.append(queries.resolve(current_user, period, None, ctx["draft"]))
+            except queries.LeagueAccess as exc:
+                abort(exc.status)
+        ta, tb = (s.table(sector) for s in sources)
+        ctx.update(sa=sources[0], sb=sources[1], rows=present.compare_rows(ta, tb, metric),
+                   ma=ta["medians"], mb=tb["medians"], own=_own_code())
+    return render_template("league/compare.html", **ctx)
