@@ -32,6 +32,7 @@ MISTAKES = [
     (11, {"unknown_column"}, False),
 ]
 MISSING_LATEST = (13, 21, 40)  # institutions that have not filed the latest period
+DROP_CARRIED = (15, 33)  # drop one carried-over complaint in the latest period (P01 for the regulator)
 
 
 def _received_at(period: Period, rng: random.Random, late: bool) -> datetime:
@@ -58,9 +59,22 @@ def load_demo_filings(shared_dir: Path | None, limit: int | None = None) -> dict
     if not periods:
         return {"filings": 0}
     texts = gen.load_texts(shared_dir)
+    from flask import current_app
+
+    # the demo runs every check once per period at the end instead of after each acceptance
+    after_accept = current_app.config.get("CHECKS_AFTER_ACCEPT", True)
+    current_app.config["CHECKS_AFTER_ACCEPT"] = False
+    try:
+        return _load(institutions, periods, texts)
+    finally:
+        current_app.config["CHECKS_AFTER_ACCEPT"] = after_accept
+
+
+def _load(institutions, periods, texts) -> dict:
     done = {(f.institution_id, f.period_id, f.kind) for f in db.session.scalars(select(Filing))}
     latest = periods[-1]
     counts = {"ACCEPTED": 0, "REJECTED": 0, "other": 0}
+    register_rows: list[tuple[Institution, dict]] = []
     with tempfile.TemporaryDirectory(prefix="demo-filings-") as tmp:
         tmpdir = Path(tmp)
         for pos, inst in enumerate(institutions):
@@ -70,10 +84,15 @@ def load_demo_filings(shared_dir: Path | None, limit: int | None = None) -> dict
             for period in periods:
                 cmp = gen.generate_cmp(profile, period.code, carried_over=carried, texts=texts)
                 carried = cmp.open_at_end
+                register_rows.extend((inst, r) for r in cmp.rows
+                                     if r["source"] == "REGULATOR" and r.get("transfer_ref")
+                                     and r["received_date"] >= period.start_date)
                 if period.id == latest.id and pos in MISSING_LATEST:
                     continue
+                if period.id == latest.id and pos in DROP_CARRIED:
+                    cmp = _drop_one_carried(cmp, period)
                 late = rng.random() < 0.08
-                for kind in ("CMP", "DSC"):
+                for kind in ("DSC", "CMP"):  # disclosures first, so D06 sees the period's products
                     if (inst.id, period.id, kind) in done:
                         continue
                     mistakes, resubmit = set(), False
@@ -94,4 +113,64 @@ def load_demo_filings(shared_dir: Path | None, limit: int | None = None) -> dict
                         version = _ingest(inst, period, kind, fixed, received + timedelta(hours=20))
                     db.session.refresh(version)
                     counts[version.status if version.status in counts else "other"] += 1
-    return {"filings": sum(counts.values()), **counts}
+        register = _demo_register(tmpdir, register_rows, periods)
+    checks = _demo_checks(periods)
+    return {"filings": sum(counts.values()), **counts, "register": register, "checks": checks}
+
+
+def _drop_one_carried(cmp, period: Period):
+    """The filing without one of its carried-over complaints (a typical under-reporting slip)."""
+    import dataclasses
+
+    carried = [r for r in cmp.rows if r["received_date"] < period.start_date]
+    if not carried:
+        return cmp
+    rows = [r for r in cmp.rows if r is not carried[0]]
+    return dataclasses.replace(cmp, rows=rows, summary=gen.summarise(rows, period.start_date))
+
+
+def _demo_register(tmpdir: Path, rows: list[tuple[Institution, dict]], periods: list[Period]) -> dict:
+    """The regulator's register of transferred complaints, as the hotline systems would export it:
+    nearly every transfer the institutions reported, a few they did not report (X01), and a few
+    reported references missing from the register (X02)."""
+    import csv
+
+    from supervision.register.services import import_register
+
+    rng = random.Random("demo-register")
+    lines = []
+    seen: set[str] = set()
+    for n, (inst, r) in enumerate(rows):
+        if n % 37 == 5 or r["transfer_ref"] in seen:
+            continue  # reported by the institution but not in the register → X02
+        seen.add(r["transfer_ref"])
+        lines.append([r["transfer_ref"], inst.code, r["received_date"].isoformat(), r["transfer_ref"][:5]
+                      if r["transfer_ref"][:5] in ("12378", "12363") else "OTHER", r["business_category"],
+                      r["cause"], ""])
+    institutions = sorted({inst.code: inst for inst, _r in rows}.values(), key=lambda i: i.code)
+    for k, inst in enumerate(institutions[::7]):
+        period = periods[k % len(periods)]
+        day = period.start_date + timedelta(days=rng.randint(5, 80))
+        hotline = "12363" if inst.sector == "PAY" else "12378"
+        lines.append([f"{hotline}-{period.code}-UNREPORTED-{k:03d}", inst.code, day.isoformat(), hotline,
+                      "B11" if inst.sector == "PAY" else "B14", "C04", "转办后未见机构登记"])
+    path = tmpdir / "register.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["转办单号", "机构代码", "转办日期", "来源热线", "业务类别", "投诉原因", "投诉摘要"])
+        w.writerows(lines)
+    with path.open("rb") as fh:
+        upload = import_register(None, fh, "12378-12363-转办登记.csv")
+    db.session.commit()
+    return {"status": upload.status, "rows": upload.rows, **(upload.counts or {})}
+
+
+def _demo_checks(periods: list[Period]) -> dict:
+    """Run every check of every demo period (S* and T01 need all peers)."""
+    from supervision.checks.engine import run_period
+
+    out = {}
+    for period in periods:
+        out[period.code] = run_period(period, trigger="demo")
+        db.session.commit()
+    return out

@@ -27,13 +27,20 @@ def live_server(tmp_path_factory):
         from tests.factories import build_world
 
         world = build_world(db)
+        from supervision.domain.calendar import period_of, today_local
+        from supervision.periods.services import add_period
+
+        current = add_period(None, period_of(today_local()).code)
         emails = {k: getattr(world.users, k).email for k in vars(world.users)}
+        institutions = {"a": (world.inst_a.code, world.inst_a.name), "b": (world.inst_b.code, world.inst_b.name)}
+        period = (current.code, current.start_date)
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "emails": emails, "app": app}
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "emails": emails, "app": app,
+           "institutions": institutions, "period": period}
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
