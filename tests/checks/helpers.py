@@ -12,9 +12,12 @@ from supervision.filings.models import FilingVersion
 from supervision.filings.pipeline import process_version
 
 
-def profile(inst, seed: int, **overrides):
-    """A generator profile for a test institution."""
+def profile(inst, seed: int, received: int = 150, **overrides):
+    """A generator profile for a test institution with about ``received`` complaints a quarter
+    (the complaint rate follows ``active_customers`` when that is overridden)."""
     p = gen.profile_for(inst.code, inst.name, inst.sector, seed=seed)
+    if "active_customers" in overrides and "complaint_rate_per_10k" not in overrides:
+        overrides["complaint_rate_per_10k"] = received * 10000 / overrides["active_customers"]
     return dataclasses.replace(p, **overrides) if overrides else p
 
 

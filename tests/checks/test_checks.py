@@ -171,7 +171,7 @@ def test_peer_outlier_s01_matches_independent_z(ctx, periods, tmp_path):
         peers.append(inst)
     per_10k = {}
     for i, inst in enumerate(peers):
-        prof = profile(inst, 600 + i, active_customers=1_000_000, complaint_rate_per_10k=1.0 if i else 30.0)
+        prof = profile(inst, 600 + i, active_customers=1_000_000, complaint_rate_per_10k=1.0 if i else 8.0)
         q = gen.generate_cmp(prof, cur.code)
         v = ingest(tmp_path, inst, cur, "CMP", q, f"peer{i}")
         assert v.status == "ACCEPTED"
