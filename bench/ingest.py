@@ -378,6 +378,8 @@ class ChildWatch(threading.Thread):
         self.t0_wall = time.time() - (time.perf_counter() - t0)
         self.peak_kb = 0
         self.stages: dict[str, float] = {}
+        #: the child's VmHWM when each stage was first seen: the peak of everything before it
+        self.hwm_at: dict[str, float] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -395,6 +397,7 @@ class ChildWatch(threading.Thread):
                     progress = json.loads(raw) if isinstance(raw, str) else raw or {}
                     stage = progress.get("stage")
                     if stage and stage not in self.stages:
+                        self.hwm_at[stage] = mb(self.peak_kb)
                         at = progress.get("at")
                         seen = time.perf_counter() - self.t0
                         self.stages[stage] = min(seen, at - self.t0_wall) if at else seen
@@ -450,7 +453,7 @@ def e2e_worker(backend: str, path: str, workdir: str, code: str, period_code: st
         "submit_seconds": round(t_submitted, 3), "spawn_seconds": round(t_spawned, 3),
         "stages": {k: round(s, 2) for k, s in watch.stages.items()},
         "child_seconds_reported": (v.progress or {}).get("seconds"),
-        "child_peak_mb": mb(watch.peak_kb),
+        "child_peak_mb": mb(watch.peak_kb), "child_hwm_at_stage_mb": watch.hwm_at,
         "children_maxrss_mb": mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
         "stored_rows": stored_rows, "row_counts": v.row_counts, "warnings": v.warning_count,
         "web_rss_before_mb": mb(rss_before), "web_rss_after_mb": mb(status_kb("VmRSS")),
@@ -541,6 +544,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
     ap.add_argument("--store-breakdown", action="store_true", help="also time re-read vs insert of the store phase")
     ap.add_argument("--profile", action="store_true", help="profile the child once (SQLite, largest size)")
+    ap.add_argument("--stages", nargs="*", choices=["reader", "guards", "validate"],
+                    default=["reader", "guards", "validate"],
+                    help="stand-alone stages to measure besides the raw calamine read (default: all)")
     ap.add_argument("--keep", metavar="DIR", help="write files under DIR and keep them (default: temp, deleted)")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -561,7 +567,8 @@ def main(argv: list[str] | None = None) -> None:
 
     code, period_code = institution_code(), pick_period()
     print(f"# bench/ingest.py  {dt.datetime.now():%Y-%m-%d %H:%M}  python {sys.version.split()[0]}  "
-          f"cpus {os.cpu_count()}  institution {code} ({SECTOR})  period {period_code}", flush=True)
+          f"cpus {os.cpu_count()}  load {os.getloadavg()[0]:.1f}  institution {code} ({SECTOR})  "
+          f"period {period_code}", flush=True)
     tmp_ctx = tempfile.TemporaryDirectory(prefix="ingest-bench-") if not args.keep else None
     tmp = Path(args.keep or tmp_ctx.name)
     tmp.mkdir(parents=True, exist_ok=True)
@@ -575,7 +582,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\n## {n:,} rows x {gen['columns']} columns: {gen['bytes'] / MiB:.1f} MiB, generated in "
                   f"{time.perf_counter() - t:.1f} s", flush=True)
             row: dict[str, object] = {"rows": n, "mib": round(gen["bytes"] / MiB, 1)}
-            for stage in ("calamine", "reader", "guards", "validate"):
+            for stage in ("calamine", *args.stages):
                 r = run_json(["--worker", "stage", stage, str(path), code, period_code], log)
                 row[stage] = r
                 extra = {k: v for k, v in r.items() if k not in ("stage", "seconds", "peak_mb", "base_mb")}
@@ -590,7 +597,8 @@ def main(argv: list[str] | None = None) -> None:
                 row[backend] = r
                 print(f"  e2e {backend:<10} {r['seconds']:>7.2f} s  status {r['status']}  stored {r['stored_rows']:,}"
                       f"  child peak {r['child_peak_mb']} MiB (RUSAGE_CHILDREN {r['children_maxrss_mb']})"
-                      f"  stages {r['stages']}  web RSS {r['web_rss_before_mb']} -> {r['web_rss_after_mb']} MiB"
+                      f"  stages {r['stages']}  child VmHWM when each stage began {r['child_hwm_at_stage_mb']}"
+                      f"  web RSS {r['web_rss_before_mb']} -> {r['web_rss_after_mb']} MiB"
                       + (f"  FAILURE {r['failure']}" if r["failure"] else ""), flush=True)
                 if args.store_breakdown:
                     if backend == "postgresql":
@@ -600,7 +608,8 @@ def main(argv: list[str] | None = None) -> None:
                     row[f"{backend}_store"] = s
                     print(f"  store-breakdown {backend}: {json.dumps(s, ensure_ascii=False)}", flush=True)
             results.append(row)
-            path.unlink(missing_ok=True)
+            if not args.keep:
+                path.unlink(missing_ok=True)
         if args.profile:
             n = max(args.rows)
             path = tmp / f"cmp_{n}.xlsx"
@@ -618,6 +627,7 @@ def main(argv: list[str] | None = None) -> None:
         if tmp_ctx is not None:
             tmp_ctx.cleanup()
     print_table(results, args.backends)
+    print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def print_table(results: list[dict], backends: list[str]) -> None:
@@ -627,7 +637,9 @@ def print_table(results: list[dict], backends: list[str]) -> None:
           " | web RSS before→after MiB |")
     print("|" + "---|" * 13)
     for row in results:
-        c, rd, g, v = row["calamine"], row["reader"], row["guards"], row["validate"]
+        none = {"seconds": "-", "peak_mb": "-"}
+        c = row["calamine"]
+        rd, g, v = (row.get(k, none) for k in ("reader", "guards", "validate"))
         for b in backends:
             e = row.get(b)
             if e is None:

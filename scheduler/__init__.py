@@ -1,0 +1,1 @@
+"""The scheduler process (``supervision scheduler``): see :mod:`scheduler.process`."""

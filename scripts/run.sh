@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make run: migrate the embedded default database, load the demo, print the logins, serve.
+# make run: migrate the embedded default database, load the demo, print the logins, serve (with the
+# scheduler process beside the server; it is stopped when the server stops).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOST="${1:-127.0.0.1}"; PORT="${2:-5000}"
@@ -16,7 +17,18 @@ print(f"  password for every demo user: {info['password']}")
 for u in info["logins"]:
     print(f"  {u['role']:<11} {u['email']:<28} {u['member'] or ''}")
 PY
+# the scheduler runs beside the server in its own process (never inside a web worker); both stop
+# together: Ctrl-C or SIGTERM stops the server and the scheduler, and the scheduler stops when the
+# server exits
+$BIN/supervision scheduler >> instance/scheduler.log 2>&1 &
+SCHEDULER_PID=$!
 echo
 echo "  URL: http://${HOST}:${PORT}/"
+echo "  scheduler: pid ${SCHEDULER_PID}, log instance/scheduler.log; jobs on /admin/scheduler/ (admin@demo.cn)"
 echo
-exec $BIN/gunicorn --bind "${HOST}:${PORT}" --workers 1 --threads 8 --access-logfile - "wsgi:app"
+$BIN/gunicorn --bind "${HOST}:${PORT}" --workers 1 --threads 8 --access-logfile - "wsgi:app" &
+SERVER_PID=$!
+stop_all() { kill -TERM "$SERVER_PID" "$SCHEDULER_PID" 2>/dev/null || true; }
+trap stop_all INT TERM
+trap 'stop_all; wait 2>/dev/null || true' EXIT
+wait "$SERVER_PID" || true

@@ -32,6 +32,28 @@ SPEC_DEFAULTS: dict[str, object] = {
     "ERROR_CAP_PER_RULE": 1000,  # issue list cap per rule (totals always exact)
 }
 
+#: scheduler, jobs and e-mail (README "Scheduled work"); times are Asia/Shanghai, "HH:MM" daily or
+#: "cron:SEC MIN HOUR DAY MONTH DOW"
+JOB_DEFAULTS: dict[str, object] = {
+    "JOB_PERIOD_LOCK_AT": "00:30",  # period locking (§2 lock date)
+    "JOB_OVERDUE_AT": "01:00",  # T01 overdue marking for periods past due
+    "JOB_POST_DEADLINE_AT": "02:00",  # the day after a due date: checks, league draft, summary workbook
+    "JOB_REMINDERS_AT": "08:00",  # reminders before a due date
+    "REMINDER_DAYS": "7,3,1",  # days before the due date
+    "JOB_RETRIES": 2,  # retries of a failed job run
+    "JOB_RETRY_DELAY": 60,  # seconds between attempts
+    "JOB_MISFIRE_GRACE": 3600,  # seconds: a run missed while the scheduler was down is caught up
+    "SCHEDULER_POLL_SECONDS": 10,  # "run now" requests, e-mail delivery, heartbeat
+    "SMTP_HOST": "",  # e-mail is sent only when set
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "SMTP_SSL": False,
+    "SMTP_FROM": "noreply@localhost",
+    "SMTP_TIMEOUT": 10,
+}
+
 _BOOL_TRUE = {"1", "true", "yes", "on", "y"}
 _BOOL_FALSE = {"0", "false", "no", "off", "n", ""}
 
@@ -117,7 +139,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,
     }
-    for key, default in SPEC_DEFAULTS.items():
+    for key, default in {**SPEC_DEFAULTS, **JOB_DEFAULTS}.items():
         raw = _env(key)
         if raw is None:
             cfg[key] = default

@@ -2,6 +2,7 @@
 
 from supervision.accounts.models import User  # noqa: F401
 from supervision.audit.models import AuditEvent  # noqa: F401
+from supervision.exports.models import Export, ExportInstitution  # noqa: F401
 from supervision.filings.content_models import (  # noqa: F401
     ActivityRow,
     ChannelRow,
@@ -17,7 +18,9 @@ from supervision.filings.content_models import (  # noqa: F401
 )
 from supervision.filings.models import Filing, FilingVersion  # noqa: F401
 from supervision.findings.models import CheckRun, Finding, FindingCitation, FindingEvent, Referral  # noqa: F401
+from supervision.jobs.models import JobRun, ScheduledJobState, SchedulerProcess  # noqa: F401
 from supervision.league.models import LeagueSnapshot, LeagueSnapshotRow, LeagueSnapshotVersion  # noqa: F401
+from supervision.notifications.models import Notification  # noqa: F401
 from supervision.orgs.models import Agency, Institution, InstitutionAlias, SharingAgreement  # noqa: F401
 from supervision.periods.models import Period  # noqa: F401
 from supervision.reference.models import ReferenceCode  # noqa: F401

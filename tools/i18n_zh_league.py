@@ -138,7 +138,8 @@ ZH = {
     "League table": "排行榜",
     "%(n)s differences from published snapshot %(s)s.": "与已发布的第 %(s)s 版相比有 %(n)s 处不同。",
     "Publish this table as snapshot %(n)s": "发布为第 %(n)s 版",
-    "Publication is final: a snapshot can only be superseded by a later number.": "发布后不可修改，只能由更新的版本取代。",
+    "Publication is final: a snapshot can only be superseded by a later number.":
+        "发布后不可修改，只能由更新的版本取代。",
     "Metric in focus": "重点指标",
     "Order": "排序",
     "Composite rank (table order)": "综合排名（默认顺序）",

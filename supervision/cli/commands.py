@@ -25,12 +25,14 @@ def _system_actor():
 def register(app: Flask) -> None:
     """Add every operator command to ``app.cli``."""
     from supervision.cli.checks import check, findings_group, rules_group
+    from supervision.cli.exports import export
     from supervision.cli.filings import filings, ingest, worker
+    from supervision.cli.jobs import jobs, scheduler_cmd
     from supervision.cli.league import league
     from supervision.cli.register import register as register_group
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
-                register_group, check, findings_group, rules_group, league):
+                register_group, check, findings_group, rules_group, league, jobs, scheduler_cmd, export):
         app.cli.add_command(cmd)
 
 

@@ -40,29 +40,33 @@ def row_links(finding) -> list[dict]:
     """Labelled links to complaint rows of the CMP versions a finding cites."""
     if not finding.versions:
         return []
+    from supervision.periods.models import Period
+
     versions = db.session.execute(
-        select(FilingVersion.id, FilingVersion.number, Filing.kind).join(Filing)
-        .where(FilingVersion.id.in_(finding.versions))).all()
+        select(FilingVersion.id, FilingVersion.number, Filing.kind, Period.code).join(Filing)
+        .join(Period, Period.id == Filing.period_id)
+        .where(FilingVersion.id.in_(finding.versions)).order_by(Period.code)).all()
     links = []
     ids = _complaint_ids(finding.evidence)
-    for vid, number, kind in versions:
+    for vid, n, kind, period_code in versions:
         if kind != "CMP":
             continue
+        number = f"{period_code} v{n}"
         if finding.rule == "D07" and finding.subject:
-            links.append({"label": f"v{number}: C13 · {finding.subject}",
+            links.append({"label": f"{number}: C13 · {finding.subject}",
                           "url": url_for("filings.rows", version_id=vid, cause="C13", product_code=finding.subject)})
         elif finding.rule == "D06" and finding.subject:
-            links.append({"label": f"v{number}: {finding.subject}",
+            links.append({"label": f"{number}: {finding.subject}",
                           "url": url_for("filings.rows", version_id=vid, product_code=finding.subject)})
         elif ids:
-            links.append({"label": f"v{number}: {len(ids)} complaint(s)",
+            links.append({"label": f"{number}: {len(ids)} complaint(s)",
                           "url": url_for("filings.rows", version_id=vid, ids=",".join(ids[:500]))})
         elif finding.rule in ("X02",):
-            links.append({"label": f"v{number}: REGULATOR", "url": url_for("filings.rows", version_id=vid,
+            links.append({"label": f"{number}: REGULATOR", "url": url_for("filings.rows", version_id=vid,
                                                                            source="REGULATOR")})
         elif finding.rule == "P01":
-            links.append({"label": f"v{number}: carried over", "url": url_for("filings.rows", version_id=vid,
+            links.append({"label": f"{number}: carried over", "url": url_for("filings.rows", version_id=vid,
                                                                               carried_over="1")})
         else:
-            links.append({"label": f"v{number}", "url": url_for("filings.version", version_id=vid)})
+            links.append({"label": f"{number}", "url": url_for("filings.version", version_id=vid)})
     return links

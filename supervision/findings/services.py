@@ -17,6 +17,7 @@ from supervision.audit.services import record
 from supervision.extensions import db
 from supervision.filings.storage import store_stream
 from supervision.findings.models import Finding, FindingCitation, FindingEvent, Referral
+from supervision.notifications.services import notify_finding_opened
 from supervision.orgs.models import Agency
 from supervision.rules.catalog import RULESET_VERSION
 from supervision.timeutil import utcnow
@@ -159,6 +160,7 @@ def open_to_institution(actor, finding: Finding) -> None:
     finding.visible_to_institution = True
     finding.opened_to_institution_at = utcnow()
     _event(finding, actor, "opened_to_institution", visible=True)
+    notify_finding_opened(finding)
 
 
 def _attachment(stream: BinaryIO | None, filename: str | None) -> dict:

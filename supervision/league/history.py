@@ -32,7 +32,7 @@ def institution_history(user, institution: Institution) -> list[dict]:
         if snap is not None:
             row, medians, number = rows.get(snap.id), (snap.medians or {}), snap.number
         elif queries.is_regulator(user):
-            draft = services.compute_draft(period)
+            draft = services.compute_draft(period, cached=True)
             row = next((r for r in draft.table["rows"] if r["institution_code"] == institution.code), None)
             medians, number = draft.table["medians"], None
         else:

@@ -6,8 +6,10 @@ output), so the page, the CSV and the JSON show the same numbers.
 from __future__ import annotations
 
 from decimal import Decimal
+from html import escape as html_escape
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from reports.league import METRIC_CODES, METRICS
 from reports.league.compute import sector_sort_key
@@ -157,3 +159,32 @@ def median_trend(history: list[tuple[str, dict]], metric: str) -> dict:
 def metric_choices() -> list[tuple[str, str]]:
     """(code, label) of every metric, spec order."""
     return [(code, metric_label(code)) for code in METRIC_CODES]
+
+
+def _cell(value: str | None, text: str, css: str) -> str:
+    """One ``<td>``, every piece escaped (``html.escape`` quotes too)."""
+    return f'<td data-value="{html_escape(value or "")}" class="{html_escape(css)}">{html_escape(text)}</td>'
+
+
+def _rank_text(rank: int | None) -> str:
+    return "—" if rank is None else str(rank)
+
+
+def _value_text(cell: dict, code: str) -> str:
+    return "—" if cell["display"] is None else cell["display"] + metric_unit(code)
+
+
+def table_rows(rows: list[dict], metric: str) -> list[dict]:
+    """Per row, the pre-rendered cells of every metric but the one in focus (value and sector rank),
+    so a page of hundreds of rows renders without a template call per cell."""
+    others = [c for c in METRIC_CODES if c != metric]
+    out = []
+    for r in rows:
+        cells = []
+        for code in others:
+            m = r["metrics"][code]
+            cells.append(_cell(m["value"], _value_text(m, code), f"metric-{code}"))
+            cells.append(_cell(None if m["rank_sector"] is None else str(m["rank_sector"]),
+                               _rank_text(m["rank_sector"]), "text-muted"))
+        out.append({"row": r, "cells": Markup("".join(cells))})  # noqa: S704 - built from escaped pieces only
+    return out

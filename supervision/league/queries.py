@@ -27,7 +27,7 @@ from supervision.scope import institution_condition
 
 REGULATORS = ("analyst", "supervisor")
 BETTER_LOWER = {m.code: m.better.value == "lower" for m in METRICS}
-PAGE_SIZE = 500
+PAGE_SIZE = 250
 
 
 class LeagueAccess(Exception):
@@ -121,7 +121,7 @@ def draft_source(user, period: Period) -> Source:
     """The current draft for a regulator (403 for anyone else)."""
     if not is_regulator(user):
         raise LeagueAccess(403)
-    return Source(period, draft=services.compute_draft(period), visible=league_codes(user))
+    return Source(period, draft=services.compute_draft(period, cached=True), visible=league_codes(user))
 
 
 def resolve(user, period: Period, number: int | None = None, draft: bool = False) -> Source:
@@ -142,9 +142,19 @@ def resolve(user, period: Period, number: int | None = None, draft: bool = False
     raise LeagueAccess(404)
 
 
+def visible_changes(source: Source, changes: list[dict]) -> list[dict]:
+    """The changes a draft's reader may see: rows in their scope, medians of the sectors they see."""
+    if source.visible is None:
+        return changes
+    sectors = set(source.medians())
+    return [c for c in changes if (c["institution_code"] in source.visible) or
+            (c["institution_code"] is None and c["field"].split(".")[1] in sectors)]
+
+
 def sort_key(metric: str, descending: bool):
     """Sort key of serialized rows by a metric's exact value (empty last whatever the order)."""
     def key(row: dict):
+        """(empty?, signed exact value) of one row."""
         value = row["metrics"][metric]["value"]
         if value is None:
             return (1, Decimal(0))
@@ -181,14 +191,14 @@ def page_of(source: Source, *, sector: str | None = None, q: str | None = None, 
     if sort in BETTER_LOWER and descending is None:
         descending = not BETTER_LOWER[sort]
     if source.snapshot is not None and sort not in BETTER_LOWER:
-        base = select(LeagueSnapshotRow).where(LeagueSnapshotRow.snapshot_id == source.snapshot.id)
+        where = [LeagueSnapshotRow.snapshot_id == source.snapshot.id]
         if sector:
-            base = base.where(LeagueSnapshotRow.sector == sector)
+            where.append(LeagueSnapshotRow.sector == sector)
         if q:
-            base = base.where(or_(LeagueSnapshotRow.name.contains(q, autoescape=True),
-                                  LeagueSnapshotRow.institution_code.contains(q.upper(), autoescape=True)))
-        total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-        rows = db.session.scalars(base.with_only_columns(LeagueSnapshotRow.data).order_by(LeagueSnapshotRow.position)
+            where.append(or_(LeagueSnapshotRow.name.contains(q, autoescape=True),
+                             LeagueSnapshotRow.institution_code.contains(q.upper(), autoescape=True)))
+        total = db.session.scalar(select(func.count(LeagueSnapshotRow.id)).where(*where))
+        rows = db.session.scalars(select(LeagueSnapshotRow.data).where(*where).order_by(LeagueSnapshotRow.position)
                                   .offset((page - 1) * size).limit(size)).all()
         return Page(list(rows), total, page, size)
     rows = source.table(sector)["rows"]

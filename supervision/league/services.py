@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +21,8 @@ from reports.league import LeagueConfig, compute_league, serialize_league
 from supervision.audit.services import record
 from supervision.domain.calendar import PeriodCodeError, parse_period
 from supervision.extensions import db
+from supervision.filings.models import Filing, FilingVersion
+from supervision.findings.models import Finding
 from supervision.league.inputs import LeagueInputs, config_json, gather_inputs, league_config, league_inputs
 from supervision.league.models import LeagueSnapshot, LeagueSnapshotRow, LeagueSnapshotVersion
 from supervision.orgs.models import Institution
@@ -55,6 +59,14 @@ class Draft:
     config: LeagueConfig
     computed_at: datetime = field(default_factory=utcnow)
 
+    _changes: dict = field(default_factory=dict, repr=False)
+
+    def changes_since(self, snapshot: LeagueSnapshot) -> list[dict]:
+        """:func:`diff_tables` from a published snapshot to this draft (memoised per snapshot)."""
+        if snapshot.id not in self._changes:
+            self._changes[snapshot.id] = diff_tables(snapshot_table(snapshot), self.table)
+        return self._changes[snapshot.id]
+
     @property
     def versions(self) -> dict[str, dict[str, int]]:
         """institution code → ``{"CMP": version id, "DSC": version id}`` used."""
@@ -84,13 +96,54 @@ def previous_published(period: Period) -> tuple[dict[str, int], dict | None]:
     return ranks, {"period": previous_code, "snapshot": snap.number}
 
 
-def compute_draft(period: Period, config: LeagueConfig | None = None) -> Draft:
-    """The period's table as it stands now (all active institutions; scoping is the reader's job)."""
+def compute_draft(period: Period, config: LeagueConfig | None = None, *, cached: bool = False) -> Draft:
+    """The period's table as it stands now (all active institutions; scoping is the reader's job).
+
+    ``cached=True`` (pages) reuses a draft computed earlier in this process while the data it
+    depends on is unchanged (:func:`draft_fingerprint`); publication and the CLI always compute.
+    """
     config = config or league_config()
+    key = None
+    if cached:
+        key = (str(db.engine.url), period.id, json.dumps(config_json(config)), draft_fingerprint(period))
+        with _CACHE_LOCK:
+            hit = _DRAFTS.get(key)
+            if hit is not None:
+                _DRAFTS.move_to_end(key)
+                return hit
     inputs = gather_inputs(period)
     ranks, basis = previous_published(period)
     result = compute_league(inputs.figures, config, ranks)
-    return Draft(period, serialize_league(result, period=period.code, snapshot=None), inputs, basis, config)
+    draft = Draft(period, serialize_league(result, period=period.code, snapshot=None), inputs, basis, config)
+    if key is not None:
+        with _CACHE_LOCK:
+            _DRAFTS[key] = draft
+            while len(_DRAFTS) > _CACHE_SIZE:
+                _DRAFTS.popitem(last=False)
+    return draft
+
+
+_DRAFTS: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 8
+
+
+def draft_fingerprint(period: Period) -> tuple:
+    """Cheap summary of everything a draft depends on: the period's versions (count, newest id, last
+    state change), its findings (count, newest id, last update and check), the active institutions'
+    identity and the previous period's latest snapshot. Covers and derived figures never change
+    once a version is stored."""
+    versions = db.session.execute(
+        select(func.count(FilingVersion.id), func.max(FilingVersion.id), func.max(FilingVersion.status_changed_at))
+        .join(Filing, Filing.id == FilingVersion.filing_id).where(Filing.period_id == period.id)).one()
+    findings = db.session.execute(
+        select(func.count(Finding.id), func.max(Finding.id), func.max(Finding.updated_at),
+               func.max(Finding.last_checked_at)).where(Finding.period_id == period.id)).one()
+    institutions = hashlib.sha256(repr(db.session.execute(
+        select(Institution.id, Institution.code, Institution.name, Institution.sector, Institution.active)
+        .order_by(Institution.id)).all()).encode()).hexdigest()
+    _, basis = previous_published(period)
+    return (tuple(map(str, versions)), tuple(map(str, findings)), institutions, json.dumps(basis))
 
 
 def snapshot_table(snapshot: LeagueSnapshot, sector: str | None = None) -> dict:
@@ -161,6 +214,15 @@ def check_can_publish(actor) -> None:
     if outside:
         raise LeagueError(f"您的排行榜数据范围未覆盖全部 {outside} 家机构，不能发布整表 / your league scope does not "
                           f"cover {outside} active institution(s); the whole table cannot be published by you", 403)
+
+
+def can_publish(actor) -> bool:
+    """Whether :func:`check_can_publish` lets ``actor`` publish."""
+    try:
+        check_can_publish(actor)
+    except LeagueError:
+        return False
+    return True
 
 
 def _lock_period(period: Period) -> None:

@@ -14,6 +14,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+
 from reports.league import METRIC_CODES
 from reports.workbook import league_json, write_league_csv
 from supervision.audit.services import record
@@ -97,26 +98,28 @@ def index():
 @login_required
 def table(period_id: int):
     """The period table: published snapshot (latest or ``?snapshot=N``) or draft (``?draft=1``,
-    regulators); filter by sector, search, sort by any metric, pages of 500 rows."""
+    regulators); filter by sector, search, sort by any metric, pages of 250 rows."""
     period = _period(period_id)
     source = _source(period)
     sector, metric, q = _sector_arg(), _metric_arg(), request.args.get("q", "").strip()[:100] or None
     sort = request.args.get("sort") if request.args.get("sort") in METRIC_CODES else None
     desc = {"asc": False, "desc": True}.get(request.args.get("order", ""))
     page = queries.page_of(source, sector=sector, q=q, sort=sort, descending=desc, page=_int_arg("page") or 1)
-    pending = None
+    pending, can_publish = None, False
     if source.is_draft:
         latest = services.latest_snapshot(period.id)
         if latest is not None:
-            pending = services.diff_tables(services.snapshot_table(latest), {**source.draft.table, "snapshot": None})
+            pending = queries.visible_changes(source, source.draft.changes_since(latest))
+        can_publish = current_user.role == "supervisor" and services.can_publish(current_user)
     history = history_mod.institution_history(current_user, current_user.institution) \
         if current_user.role == "filer" else None
     return render_template("league/table.html", period=period, source=source, page=page, sector=sector,
+                           rows=present.table_rows(page.rows, metric),
                            linkable=_linkable(), drillable=current_user.role != "admin", history=history,
                            ids=queries.institution_ids([r["institution_code"] for r in page.rows]),
                            own_sector=current_user.institution.sector if _own_code() else None,
                            metric=metric, q=q or "", sort=sort, medians=source.medians(), own=_own_code(),
-                           snapshots=queries.snapshots_of(period.id), pending=pending,
+                           snapshots=queries.snapshots_of(period.id), pending=pending, can_publish=can_publish,
                            args=_source_args(source), form=PublishForm(period_code=period.code),
                            regulator=queries.is_regulator(current_user), sectors=SECTORS)
 

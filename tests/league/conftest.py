@@ -96,7 +96,8 @@ def build(app, world, tmp: Path) -> LeagueWorld:
     from tests.factories import PASSWORD, make_institution
 
     lw = LeagueWorld(app=app, tmp=tmp)
-    periods = {"2024Q1": world.period, "2024Q2": add_period(None, "2024Q2")}
+    periods = {"2024Q1": world.period, "2024Q2": add_period(None, "2024Q2"),
+               "2023Q3": add_period(None, "2023Q3")}  # an empty period that is never published
     institutions = {"A": world.inst_a, "B": world.inst_b, "C": world.inst_c}
     for key, sector, agency, seed in (("D", "CF", "NFRA", 11), ("E", "CF", "NFRA", 12), ("F", "CF", "NFRA", 13),
                                       ("G", "PAY", "PBOC", 14), ("H", "PAY", "PBOC", 15), ("I", "PAY", "PBOC", 16),

@@ -78,3 +78,16 @@ def expected_table(lw, period_code: str, previous_ranks: dict | None = None) -> 
 def ranks_of(table: dict) -> dict[str, int]:
     """code → composite rank of a serialized table (the movement basis of the next period)."""
     return {r["institution_code"]: r["rank_composite"] for r in table["rows"] if r["rank_composite"] is not None}
+
+
+def ensure_published(lw, code: str):
+    """The period's latest snapshot, published now (by the console) when there is none yet."""
+    from supervision.extensions import db
+    from supervision.league import services
+
+    period = lw.period(code)
+    snap = services.latest_snapshot(period.id)
+    if snap is None:
+        snap = services.publish(None, period)
+        db.session.commit()
+    return snap

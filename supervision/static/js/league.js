@@ -60,8 +60,8 @@
   function linesOption(spec, names, lines) {
     return {
       tooltip: {trigger: "axis", valueFormatter: fmt(spec)},
-      legend: {data: names},
-      grid: {left: 8, right: 24, top: 32, bottom: 8, containLabel: true},
+      legend: {data: names, top: 0},
+      grid: {left: 8, right: 24, top: 48, bottom: 8, containLabel: true},
       xAxis: {type: "category", data: spec.periods},
       yAxis: {type: "value", name: spec.label, scale: true},
       series: lines.map(function (data, i) {

@@ -1,0 +1,114 @@
+"""Export archive pages: the exports a user may open (by scope), generating one on demand, and
+downloading a file (its SHA-256 verified and the download audited)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from supervision.audit.services import record
+from supervision.authz import roles_required
+from supervision.exports import queries, services
+from supervision.exports.forms import GenerateForm
+from supervision.extensions import db
+from supervision.league.models import LeagueSnapshot
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+from supervision.scope import can_see_institution
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+READERS = ("filer", "analyst", "supervisor")
+MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             "csv": "text/csv; charset=utf-8", "json": "application/json"}
+log = logging.getLogger(__name__)
+
+
+def _periods() -> list[Period]:
+    """Periods a user may generate for: all (regulators), those with a published table (filers)."""
+    q = select(Period).order_by(Period.code.desc())
+    if current_user.role == "filer":
+        q = q.where(Period.id.in_(select(LeagueSnapshot.period_id)))
+    return list(db.session.scalars(q))
+
+
+def _form() -> GenerateForm:
+    form = GenerateForm()
+    form.period.choices = [(p.code, p.code) for p in _periods()]
+    if current_user.role == "filer":
+        form.kind.choices = [c for c in form.kind.choices if c.value == "feedback"]
+    return form
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    """The archive within the user's scope, newest first, filterable by period and kind."""
+    period = request.args.get("period") or None
+    kind = request.args.get("kind") if request.args.get("kind") in ("summary", "feedback", "csv", "json") else None
+    exports = queries.listing(current_user, period, kind)
+    return render_template("exports/index.html", exports=exports, form=_form(), period=period, kind=kind,
+                           periods=db.session.scalars(select(Period).order_by(Period.code.desc())).all())
+
+
+def _generate(form: GenerateForm, period: Period):
+    producer = current_user.email
+    if form.kind.data == "feedback":
+        if current_user.role == "filer":
+            inst = current_user.institution
+        else:
+            code = (form.institution.data or "").strip().upper()
+            inst = db.session.scalar(select(Institution).where(Institution.code == code)) if code else None
+            if inst is None or not can_see_institution(current_user, inst.id, "findings"):
+                raise services.ExportError(_("Give the USCC of an institution in your scope."), 404)
+        return services.build_feedback(period, inst, producer=producer, actor=current_user,
+                                       require_published=current_user.role == "filer")
+    if current_user.role == "filer":
+        abort(403)
+    view = services.view_of(current_user)
+    if form.kind.data == "summary":
+        return services.build_summary(period, producer=producer, view=view, actor=current_user)
+    return services.build_league_file(period, form.kind.data, producer=producer, view=view, actor=current_user)
+
+
+@bp.post("/")
+@roles_required(*READERS)
+def generate():
+    """Generate an export now (regulators: summary, feedback, CSV, JSON for their scope; filers:
+    their institution's feedback sheet from a published table) and store it in the archive."""
+    form = _form()
+    if not form.validate_on_submit():
+        flash(_("Choose an export and a period."), "danger")
+        return redirect(url_for("exports.index"))
+    period = db.session.scalar(select(Period).where(Period.code == form.period.data)) or abort(404)
+    try:
+        exp = _generate(form, period)
+    except services.ExportError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("exports.index"))
+    db.session.commit()
+    flash(_("Export %(name)s generated (SHA-256 %(sha)s).", name=exp.filename, sha=exp.sha256[:16]), "success")
+    return redirect(url_for("exports.index", period=period.code))
+
+
+@bp.get("/download")
+@roles_required(*READERS)
+def download():
+    """Download an archived file (``?id=``) the user may open; 404 otherwise."""
+    raw = request.args.get("id", "")
+    exp = queries.visible_export(current_user, int(raw)) if raw.isdigit() else None
+    if exp is None:
+        abort(404)
+    if not services.verify(exp):
+        log.error("export %s: stored file missing or its SHA-256 differs from %s", exp.id, exp.sha256)
+        abort(500)
+    record("export_download", actor=current_user, object_type="export", object_id=exp.id,
+           detail={"kind": exp.kind, "period": exp.period.code, "sha256": exp.sha256})
+    db.session.commit()
+    ext = exp.storage_path.rpartition(".")[2]
+    return send_file(services.file_path(exp), mimetype=MIMETYPES.get(ext), as_attachment=True,
+                     download_name=exp.filename, etag=exp.sha256, max_age=0)

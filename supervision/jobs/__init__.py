@@ -1,0 +1,1 @@
+"""Scheduled jobs: the declarative job list, their functions, run records and the admin page."""

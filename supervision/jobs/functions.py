@@ -1,0 +1,166 @@
+"""The job functions. Each takes the instant it runs for (``now``, aware; tests pass a frozen one),
+an optional period (``supervision jobs run … --period``, "run now" on the admin page) and its
+:class:`~supervision.jobs.models.JobRun`, finds its periods from the calendar (due and lock dates,
+Asia/Shanghai) so that running it twice changes nothing more, flushes, and returns a JSON-able
+summary of what it did (the run's output). The runner commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from supervision.audit.services import record
+from supervision.checks.engine import run_period
+from supervision.domain.calendar import today_local
+from supervision.exports import services as exports
+from supervision.extensions import db
+from supervision.filings.models import Filing, FilingVersion
+from supervision.league.services import compute_draft
+from supervision.notifications.services import filers_of, notify
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+
+KINDS = ("CMP", "DSC")
+KIND_ZH = {"CMP": "投诉数据报表（CMP）", "DSC": "信息披露报表（DSC）"}
+KIND_EN = {"CMP": "complaint data (CMP)", "DSC": "disclosure (DSC)"}
+
+
+def _periods(q) -> list[Period]:
+    return list(db.session.scalars(q.order_by(Period.code)))
+
+
+# ------------------------------------------------------------------------------------ locking
+def lock_periods(now: datetime, period: Period | None = None, run=None) -> dict:
+    """Periods past their lock date (§2; not unlocked by a supervisor) get ``open = False``; each
+    is audited (``period_lock``). Already closed periods are left alone."""
+    today = today_local(now)
+    q = select(Period).where(Period.open.is_(True))
+    if period is not None:
+        q = q.where(Period.id == period.id)
+    locked = []
+    for p in _periods(q):
+        if p.is_locked(today):
+            p.open = False
+            record("period_lock", actor_label="job:period_locking", object_type="period", object_id=p.id,
+                   detail={"code": p.code, "lock_date": p.lock_date.isoformat(), "today": today.isoformat()})
+            locked.append(p.code)
+    db.session.flush()
+    return {"today": today.isoformat(), "locked": locked}
+
+
+# ------------------------------------------------------------------------------------ overdue
+def overdue_periods(now: datetime) -> list[Period]:
+    """Periods whose due date has ended and that still take filings (open, or unlocked)."""
+    today = today_local(now)
+    candidates = _periods(select(Period).where(Period.due_date < today, or_(
+        Period.open.is_(True), Period.unlocked_until >= today)))
+    return [p for p in candidates if p.due_at <= now]
+
+
+def mark_overdue(now: datetime, period: Period | None = None, run=None) -> dict:
+    """Rule ``T01`` (late / missing) for every period past its due date (or the one given)."""
+    out = {}
+    for p in ([period] if period is not None else overdue_periods(now)):
+        out[p.code] = run_period(p, rules=["T01"], trigger="job:overdue_marking", now=now)
+    return {"periods": out}
+
+
+# ------------------------------------------------------------------------------ post-deadline
+def post_deadline_periods(now: datetime) -> list[Period]:
+    """Periods whose due date was yesterday (Asia/Shanghai)."""
+    yesterday = today_local(now) - timedelta(days=1)
+    return _periods(select(Period).where(Period.due_date == yesterday))
+
+
+def post_deadline(now: datetime, period: Period | None = None, run=None) -> dict:
+    """The day after a due date: every cross-check of the period (``S*`` and ``T01`` included), the
+    league table draft, and the summary workbook (one per distinct agency scope, plus the whole
+    table), CSV and JSON into the export archive."""
+    out = {}
+    run_id = getattr(run, "id", None)
+    producer = "job:post_deadline"
+    for p in ([period] if period is not None else post_deadline_periods(now)):
+        checks = run_period(p, trigger="job:post_deadline", now=now)
+        db.session.flush()
+        draft = compute_draft(p)
+        source = exports.league_source(p, draft)
+        made = []
+        for label, view in exports.agency_scopes():
+            made.append(exports.build_summary(p, producer=producer, view=view, scope_label=label, job_run_id=run_id,
+                                              source=source))
+        for fmt in ("csv", "json"):
+            made.append(exports.build_league_file(p, fmt, producer=producer, job_run_id=run_id, source=source))
+        out[p.code] = {
+            "checks": checks,
+            "draft": {"rows": len(draft.table["rows"]),
+                      "ranked": sum(1 for r in draft.table["rows"] if r["status"] == "ranked")},
+            "snapshot": source.snapshot.number if source.snapshot else None,
+            "exports": [{"id": e.id, "kind": e.kind, "scope": e.scope_label, "sha256": e.sha256} for e in made],
+        }
+    return {"periods": out}
+
+
+# ---------------------------------------------------------------------------------- reminders
+def reminder_days() -> tuple[int, ...]:
+    """Days before a due date on which reminders go out (``SUPERVISION_REMINDER_DAYS``)."""
+    raw = str(current_app.config["REMINDER_DAYS"])
+    return tuple(sorted({int(x) for x in raw.replace(" ", "").split(",") if x}, reverse=True))
+
+
+def accepted_pairs(period: Period) -> set[tuple[int, str]]:
+    """(institution id, kind) with an ACCEPTED version in the period."""
+    return set(db.session.execute(
+        select(Filing.institution_id, Filing.kind).join(FilingVersion, FilingVersion.filing_id == Filing.id)
+        .where(Filing.period_id == period.id, FilingVersion.status == "ACCEPTED").distinct()).all())
+
+
+def _reminder_text(period: Period, kinds: list[str], left: int) -> tuple[tuple[str, str], tuple[str, str]]:
+    due = period.due_date.isoformat()
+    zh_kinds, en_kinds = "、".join(KIND_ZH[k] for k in kinds), ", ".join(KIND_EN[k] for k in kinds)
+    if left >= 0:
+        subject = (f"{period.code} 报送提醒：距截止日还有 {left} 天",
+                   f"{period.code} filing reminder: due in {left} day(s)")
+        body = (f"贵机构 {period.code} 的{zh_kinds}尚无已采纳的版本。报送截止日为 {due}（北京时间当日结束）。",
+                f"Your institution has no accepted {en_kinds} for {period.code}. The due date is {due} "
+                f"(end of day, Asia/Shanghai).")
+    else:
+        subject = (f"{period.code} 报送逾期提醒", f"{period.code} filing overdue")
+        body = (f"贵机构 {period.code} 的{zh_kinds}尚无已采纳的版本，截止日 {due} 已过，请尽快报送。",
+                f"Your institution has no accepted {en_kinds} for {period.code}; the due date {due} has passed. "
+                f"Please file as soon as possible.")
+    return subject, body
+
+
+def remind(period: Period, today: date) -> dict:
+    """Notify the filers of every active institution with nothing accepted for the period and a
+    kind (one notification per user, period and day)."""
+    left = (period.due_date - today).days
+    have = accepted_pairs(period)
+    institutions = notified = 0
+    for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
+        kinds = [k for k in KINDS if (inst.id, k) not in have]
+        if not kinds:
+            continue
+        subject, body = _reminder_text(period, kinds, left)
+        created = notify(filers_of(inst.id), "reminder", subject=subject, body=body, link="/filings/",
+                         dedupe_key=f"reminder:{period.code}:{today.isoformat()}")
+        institutions += 1
+        notified += len(created)
+    return {"days_left": left, "institutions": institutions, "notifications": notified}
+
+
+def send_reminders(now: datetime, period: Period | None = None, run=None) -> dict:
+    """Reminders 7, 3 and 1 days (``SUPERVISION_REMINDER_DAYS``) before the due date of each open
+    period; with a period given, for that period today whatever the distance (an overdue notice
+    after the due date)."""
+    today = today_local(now)
+    if period is not None:
+        targets = [period]
+    else:
+        days = set(reminder_days())
+        targets = [p for p in _periods(select(Period).where(Period.open.is_(True), Period.due_date >= today))
+                   if (p.due_date - today).days in days]
+    return {"today": today.isoformat(), "periods": {p.code: remind(p, today) for p in targets}}

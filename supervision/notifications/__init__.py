@@ -1,0 +1,1 @@
+"""In-app notifications (reminders, findings opened to an institution, job failures) and e-mail."""
