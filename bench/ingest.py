@@ -281,6 +281,7 @@ def stage_worker(stage: str, path: str, code: str, period_code: str) -> dict:
     from supervision.ingest.validate import validate
 
     base = status_kb("VmRSS")  # after the imports: the stage's time and memory are its own
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     out: dict[str, object] = {"stage": stage}
     if stage == "calamine":
@@ -314,6 +315,7 @@ def stage_worker(stage: str, path: str, code: str, period_code: str) -> dict:
     else:
         raise SystemExit(f"unknown stage {stage}")
     out["seconds"] = round(time.perf_counter() - t0, 2)
+    out["cpu"] = round(time.process_time() - cpu0, 2)
     out["peak_mb"] = mb(status_kb("VmHWM"))
     out["base_mb"] = mb(base)
     return out
@@ -420,6 +422,7 @@ def e2e_worker(backend: str, path: str, workdir: str, code: str, period_code: st
     app, uri, inst, period = build_world(backend, Path(workdir), code, period_code)
     rss_before = status_kb("VmRSS")
     hwm_before = status_kb("VmHWM")
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     with open(path, "rb") as fh:
         stored = services.store_original(fh)
@@ -439,6 +442,8 @@ def e2e_worker(backend: str, path: str, workdir: str, code: str, period_code: st
     watch.start()
     status = runner.wait_child(proc, vid)
     seconds = time.perf_counter() - t0
+    web_cpu = time.process_time() - cpu0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     watch.stop.set()
     watch.join()
     db.session.rollback()
@@ -454,7 +459,8 @@ def e2e_worker(backend: str, path: str, workdir: str, code: str, period_code: st
         "stages": {k: round(s, 2) for k, s in watch.stages.items()},
         "child_seconds_reported": (v.progress or {}).get("seconds"),
         "child_peak_mb": mb(watch.peak_kb), "child_hwm_at_stage_mb": watch.hwm_at,
-        "children_maxrss_mb": mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
+        "children_maxrss_mb": mb(children.ru_maxrss),
+        "child_cpu": round(children.ru_utime + children.ru_stime, 2), "web_cpu": round(web_cpu, 2),
         "stored_rows": stored_rows, "row_counts": v.row_counts, "warnings": v.warning_count,
         "web_rss_before_mb": mb(rss_before), "web_rss_after_mb": mb(status_kb("VmRSS")),
         "web_hwm_before_mb": mb(hwm_before), "web_hwm_after_mb": mb(status_kb("VmHWM")),
@@ -487,14 +493,16 @@ def store_breakdown_worker(backend: str, path: str, workdir: str, code: str, per
                           period_end=period.end_date, sector=SECTOR, registered_names=[INSTITUTION_NAME])
         out["validate_seconds"] = round(time.perf_counter() - t, 2)
         out["ok"] = result.ok
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         n = sum(1 for _ in pipeline._detail_rows(result, version))
         out["reread_seconds"] = round(time.perf_counter() - t, 2)
+        out["reread_cpu"] = round(time.process_time() - c, 2)
         out["reread_rows"] = n
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         counts = pipeline.store(version, result)
         db.session.flush()
         out["store_seconds"] = round(time.perf_counter() - t, 2)
+        out["store_cpu"] = round(time.process_time() - c, 2)
         out["store_counts"] = counts
         out["rows_in_transaction"] = db.session.scalar(select(func.count()).select_from(ComplaintRow)
                                                        .where(ComplaintRow.version_id == vid))
@@ -502,6 +510,7 @@ def store_breakdown_worker(backend: str, path: str, workdir: str, code: str, per
         db.session.rollback()
         out["rollback_seconds"] = round(time.perf_counter() - t, 2)
     out["insert_seconds_est"] = round(out["store_seconds"] - out["reread_seconds"], 2)
+    out["insert_cpu_est"] = round(out["store_cpu"] - out["reread_cpu"], 2)
     out["peak_mb"] = mb(status_kb("VmHWM"))
     db.session.remove()
     return out
@@ -585,17 +594,18 @@ def main(argv: list[str] | None = None) -> None:
             for stage in ("calamine", *args.stages):
                 r = run_json(["--worker", "stage", stage, str(path), code, period_code], log)
                 row[stage] = r
-                extra = {k: v for k, v in r.items() if k not in ("stage", "seconds", "peak_mb", "base_mb")}
+                extra = {k: v for k, v in r.items() if k not in ("stage", "seconds", "cpu", "peak_mb", "base_mb")}
                 shown = json.dumps(extra, ensure_ascii=False)
-                print(f"  {stage:<9} {r['seconds']:>7.2f} s  peak {r['peak_mb']:>7.1f} MiB (at start {r['base_mb']})"
-                      f"  {shown}", flush=True)
+                print(f"  {stage:<9} {r['seconds']:>7.2f} s (cpu {r['cpu']:.2f})  peak {r['peak_mb']:>7.1f} MiB"
+                      f" (at start {r['base_mb']})  {shown}", flush=True)
             for backend in args.backends:
                 work = tmp / f"{backend}_{n}"
                 if backend == "postgresql":
                     reset_postgres()
                 r = run_json(["--worker", "e2e", backend, str(path), str(work), code, period_code], log)
                 row[backend] = r
-                print(f"  e2e {backend:<10} {r['seconds']:>7.2f} s  status {r['status']}  stored {r['stored_rows']:,}"
+                print(f"  e2e {backend:<10} {r['seconds']:>7.2f} s (child cpu {r['child_cpu']}, web cpu {r['web_cpu']})"
+                      f"  status {r['status']}  stored {r['stored_rows']:,}"
                       f"  child peak {r['child_peak_mb']} MiB (RUSAGE_CHILDREN {r['children_maxrss_mb']})"
                       f"  stages {r['stages']}  child VmHWM when each stage began {r['child_hwm_at_stage_mb']}"
                       f"  web RSS {r['web_rss_before_mb']} -> {r['web_rss_after_mb']} MiB"
@@ -631,29 +641,33 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def print_table(results: list[dict], backends: list[str]) -> None:
-    """The compact summary table."""
-    print("\n| rows | MiB | calamine s / MiB | reader s / MiB (engine) | guards s / MiB | validate s / MiB | backend"
-          " | end-to-end s | ×calamine | child peak MiB | stored | child start / guards / validate / store / after s"
-          " | web RSS before→after MiB |")
+    """The compact summary table: wall seconds (CPU seconds) / peak MiB."""
+
+    def fig(r: dict | None) -> str:
+        if r is None:
+            return "-"
+        return f"{r['seconds']} ({r['cpu']}) / {r['peak_mb']:.0f}"
+
+    print("\nwall s (cpu s) / peak MiB; stages of the child: start-up / guards / validate / store / after commit")
+    print("\n| rows | MiB | calamine | reader (engine) | guards | validate | backend | end-to-end s (child cpu)"
+          " | ×calamine wall (cpu) | child peak MiB (before checks) | stored | child stages s | web RSS MiB |")
     print("|" + "---|" * 13)
     for row in results:
-        none = {"seconds": "-", "peak_mb": "-"}
         c = row["calamine"]
-        rd, g, v = (row.get(k, none) for k in ("reader", "guards", "validate"))
+        rd = row.get("reader")
         for b in backends:
             e = row.get(b)
             if e is None:
                 continue
             st = e["stages"]
-            order = ["guards", "validating", "storing", "done"]
-            marks = [e["spawn_seconds"], *[st.get(k) for k in order], e["seconds"]]
-            parts = []
-            for a, z in itertools.pairwise(marks):
-                parts.append(f"{z - a:.1f}" if a is not None and z is not None else "?")
-            print(f"| {row['rows']:,} | {row['mib']} | {c['seconds']} / {c['peak_mb']} | {rd['seconds']} / "
-                  f"{rd['peak_mb']} ({rd.get('engine')}) | {g['seconds']} / {g['peak_mb']} | {v['seconds']} / "
-                  f"{v['peak_mb']} | {b} | {e['seconds']} | {e['seconds'] / c['seconds']:.1f} | "
-                  f"{e['child_peak_mb']} | {e['stored_rows']:,} | {' / '.join(parts)} | "
+            marks = [e["spawn_seconds"], *[st.get(k) for k in ("guards", "validating", "storing", "done")],
+                     e["seconds"]]
+            parts = [f"{z - a:.1f}" if a is not None and z is not None else "?" for a, z in itertools.pairwise(marks)]
+            before_checks = e["child_hwm_at_stage_mb"].get("done", "?")
+            print(f"| {row['rows']:,} | {row['mib']} | {fig(c)} | {fig(rd)} ({rd['engine'] if rd else '-'}) | "
+                  f"{fig(row.get('guards'))} | {fig(row.get('validate'))} | {b} | {e['seconds']} ({e['child_cpu']}) | "
+                  f"{e['seconds'] / c['seconds']:.1f} ({e['child_cpu'] / c['cpu']:.1f}) | {e['child_peak_mb']:.0f} "
+                  f"({before_checks}) | {e['stored_rows']:,} | {' / '.join(parts)} | "
                   f"{e['web_rss_before_mb']}→{e['web_rss_after_mb']} |")
 
 

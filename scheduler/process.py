@@ -6,8 +6,9 @@ Every fire goes through :func:`supervision.jobs.services.execute`, which claims 
 database first, so a second scheduler started by mistake (or a restart) does each run once. On
 start it fails runs abandoned by a dead process of this host and catches up a fire time missed
 while it was down (within ``SUPERVISION_JOB_MISFIRE_GRACE`` seconds). Every
-``SUPERVISION_SCHEDULER_POLL_SECONDS`` it records a heartbeat, runs the admin's "run now"
-requests and sends pending e-mails.
+``SUPERVISION_SCHEDULER_POLL_SECONDS`` it runs the admin's "run now" requests and sends pending
+e-mails, and every ``SUPERVISION_SCHEDULER_HEARTBEAT_SECONDS`` it records a heartbeat (few writes:
+the embedded SQLite default shares one writer with the web server).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from supervision.timeutil import as_utc
 
 log = logging.getLogger("supervision.scheduler")
 POLL_ID = "__poll__"
+BEAT_ID = "__heartbeat__"
 
 
 class _Timed:
@@ -87,20 +89,33 @@ def fire(app: Flask, job_id: str, scheduled_for: datetime | None = None, trigger
 
 
 def poll(app: Flask, process_id: int, scheduled_for: datetime | None = None) -> None:
-    """Heartbeat, "run now" requests, pending e-mails."""
+    """"Run now" requests and pending e-mails (reads only when there is nothing to do)."""
     from supervision.extensions import db
-    from supervision.jobs.services import heartbeat, run_requests
+    from supervision.jobs.services import run_requests
     from supervision.notifications.services import deliver_pending
 
     with app.app_context():
         try:
-            heartbeat(process_id)
             for result in run_requests():
                 log.info("requested job %s for %s: %s", result.job_id, result.scheduled_for.isoformat(),
                          result.status)
             deliver_pending()
         except Exception:
             log.exception("scheduler poll failed")
+        finally:
+            db.session.remove()
+
+
+def beat(app: Flask, process_id: int, scheduled_for: datetime | None = None) -> None:
+    """Record that this scheduler process is alive (one small write a minute by default)."""
+    from supervision.extensions import db
+    from supervision.jobs.services import heartbeat
+
+    with app.app_context():
+        try:
+            heartbeat(process_id)
+        except Exception:
+            log.exception("scheduler heartbeat failed")
         finally:
             db.session.remove()
 
@@ -139,6 +154,9 @@ def build(app: Flask, process_id: int) -> BlockingScheduler:
                           name=str(job.id))
     scheduler.add_job(partial(poll, app, process_id), IntervalTrigger(seconds=int(app.config["SCHEDULER_POLL_SECONDS"]),
                                                                       timezone=TZ), id=POLL_ID, name=POLL_ID)
+    scheduler.add_job(partial(beat, app, process_id),
+                      IntervalTrigger(seconds=int(app.config["SCHEDULER_HEARTBEAT_SECONDS"]), timezone=TZ),
+                      id=BEAT_ID, name=BEAT_ID)
     return scheduler
 
 

@@ -43,7 +43,8 @@ JOB_DEFAULTS: dict[str, object] = {
     "JOB_RETRIES": 2,  # retries of a failed job run
     "JOB_RETRY_DELAY": 60,  # seconds between attempts
     "JOB_MISFIRE_GRACE": 3600,  # seconds: a run missed while the scheduler was down is caught up
-    "SCHEDULER_POLL_SECONDS": 10,  # "run now" requests, e-mail delivery, heartbeat
+    "SCHEDULER_POLL_SECONDS": 10,  # "run now" requests, e-mail delivery
+    "SCHEDULER_HEARTBEAT_SECONDS": 60,  # the scheduler process records that it is alive
     "SMTP_HOST": "",  # e-mail is sent only when set
     "SMTP_PORT": 25,
     "SMTP_USER": "",

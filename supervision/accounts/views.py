@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import OperationalError
 
 from supervision.accounts import services
 from supervision.accounts.forms import LoginForm, PasswordForm
@@ -31,7 +32,13 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+            db.session.flush()
+        except OperationalError:
+            # SQLite: another process committed since this request's first read; start afresh once
+            db.session.rollback()
+            user = services.authenticate(form.email.data, form.password.data)
         if user is None:
             db.session.commit()  # keep the audit record of the failed attempt
             flash(_("E-mail or password is incorrect, or the account is not active."), "danger")

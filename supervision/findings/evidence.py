@@ -43,7 +43,8 @@ def row_links(finding) -> list[dict]:
     from supervision.periods.models import Period
 
     versions = db.session.execute(
-        select(FilingVersion.id, FilingVersion.number, Filing.kind, Period.code).join(Filing)
+        select(FilingVersion.id, FilingVersion.number, Filing.kind, Period.code).select_from(FilingVersion)
+        .join(Filing, Filing.id == FilingVersion.filing_id)
         .join(Period, Period.id == Filing.period_id)
         .where(FilingVersion.id.in_(finding.versions)).order_by(Period.code)).all()
     links = []

@@ -4,13 +4,19 @@ Each scanner wraps a hardened expat parser (DTDs refused, see :mod:`xmlsafe`) an
 counters, never cell contents, so a sheet of any size or a single huge string costs constant
 memory. A scanner raises :class:`Stop` from inside a handler to end its part early once a
 blocking limit is hit.
+
+The worksheet scanner has a fast path (:mod:`supervision.ingest.fastscan`): runs of plain rows are
+matched by one compiled byte pattern per row and left out of what expat sees; everything else
+goes through expat and the reference handlers, with the same state, so the result is the same.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
+from supervision.ingest import fastscan
 from supervision.ingest.cells import cell_ref, column_index, column_letter, parse_range, range_ref
 from supervision.ingest.xmlsafe import make_parser
 
@@ -52,12 +58,21 @@ class SheetFacts:
         return range_ref(self.min_row, self.min_col, self.max_row, self.max_col)
 
 
+#: A row the fast path cannot finish in the buffered bytes is waited for up to this many bytes ...
+PENDING_MAX = 1024 * 1024
+#: ... and an incomplete token (the tail of a chunk) up to this many; past it, expat takes the bytes.
+TOKEN_MAX = 64 * 1024
+
+
 class SheetScanner:
     """Scan one worksheet part for F05 (rows, columns, cell text), F06 and F07.
 
-    The handlers are closures over local state (the scan is on the hot path of every upload); a
-    character-data handler is attached only inside ``<v>``, ``<f>`` and inline ``<t>`` elements, and
-    inline-string lengths are counted without keeping the text.
+    The expat handlers are closures over local state (the reference semantics); a character-data
+    handler is attached only inside ``<v>``, ``<f>`` and inline ``<t>`` elements, and inline-string
+    lengths are counted without keeping the text. Runs of plain rows skip expat: a compiled pattern
+    per row (:func:`fastscan.row_pattern`) checks them and the same state is updated as the handlers
+    would have, so the facts and failures do not depend on which path read a row. ``fast_bytes``
+    counts the bytes read by the fast path.
     """
 
     def __init__(self, sheet: str, part: str, *, max_rows: int, max_columns: int, max_cell_chars: int) -> None:
@@ -70,12 +85,19 @@ class SheetScanner:
         cols: dict[str, int] = {}
         data_cols = bytearray(max_columns + 2)
         fail = self._fail
-        row = col = text_len = 0
+        row = col = text_len = depth = c_depth = 0
         row_has_data = has_f = has_v = v_text = False
         ctype = "n"
         ref = ""
+        letters_now: str | None = None
         formula: list[str] = []
         row_limit = max_rows + 1
+        # fast-path knowledge: element prefix of rows, column letters seen (with a value / at all)
+        self.prefix: bytes | None = None
+        self.data_letters: set[bytes] = set()
+        self.seen_letters: set[bytes] = set()
+        self._pattern: re.Pattern[bytes] | None = None
+        self._last_cell: re.Pattern[bytes] | None = None
 
         def end_row() -> None:
             nonlocal row_has_data
@@ -85,11 +107,13 @@ class SheetScanner:
                 row_has_data = False
 
         def start(tag: str, attrs: dict[str, str]) -> None:
-            nonlocal row, col, ctype, ref, has_f, has_v, v_text, text_len
+            nonlocal row, col, ctype, ref, has_f, has_v, v_text, text_len, depth, c_depth, letters_now
+            depth += 1
             code = tags.get(tag)
             if code is None:
                 code = tags[tag] = _TAGS.get(tag.rpartition(":")[2], 0)
             if code == 1:
+                c_depth += 1
                 r = attrs.get("r")
                 if r:
                     m = _REF.match(r)
@@ -102,9 +126,11 @@ class SheetScanner:
                         c = cols[letters] = column_index(letters)
                     col, row = c, int(digits)
                     ref = r
+                    letters_now = letters
                 else:
                     col += 1
                     ref = cell_ref(max(row, 1), col)
+                    letters_now = None
                 ctype = attrs.get("t", "n")
                 has_f = has_v = v_text = False
                 if not facts.max_row:
@@ -134,15 +160,20 @@ class SheetScanner:
                 r = attrs.get("r")
                 row = int(r) if r and r.isdigit() else row + 1
                 col = 0
+                if self.prefix is None:
+                    self.prefix = tag[:-3].encode()
+                    self._pattern = None
             elif code == 7:
                 facts.declared = attrs.get("ref")
 
         def end(tag: str) -> None:
-            nonlocal row_has_data, v_text
+            nonlocal row_has_data, v_text, depth, c_depth
+            depth -= 1
             code = tags.get(tag, 0)
             if code == 2:
                 parser.CharacterDataHandler = None
             elif code == 1:
+                c_depth -= 1
                 if has_f and not (v_text or (has_v and ctype in ("str", "inlineStr"))):
                     text = "".join(formula)
                     fail("F06", None, cell=ref, formula="=" + (text[:50] + "…" if len(text) > 50 else text))
@@ -154,6 +185,14 @@ class SheetScanner:
                     if not data_cols[col]:
                         data_cols[col] = 1
                         facts.data_columns += 1
+                if letters_now is not None:
+                    key = letters_now.encode()
+                    if key not in self.seen_letters:
+                        self.seen_letters.add(key)
+                        self._pattern = None
+                    if v_text and key not in self.data_letters:
+                        self.data_letters.add(key)
+                        self._pattern = None
             elif code == 3 or code == 5:
                 parser.CharacterDataHandler = None
 
@@ -175,15 +214,148 @@ class SheetScanner:
             if sum(map(len, formula)) < 60:
                 formula.append(data)
 
+        def safe() -> bool:
+            """True between elements inside the root, outside any cell and any text being read."""
+            return depth >= 1 and c_depth == 0 and parser.CharacterDataHandler is None
+
+        def fast_rows(buf: bytes, pos: int, endpos: int) -> int:
+            """Apply the plain rows of ``buf[pos:endpos]`` as the handlers would; return where they end."""
+            nonlocal row, col, ctype, row_has_data
+            pattern = self._pattern
+            if pattern is None:
+                pattern = self._compile()
+            match = pattern.match
+            last = None
+            start_pos = pos
+            while m := match(buf, pos, endpos):
+                r = int(m[1])
+                if m[2] is None:  # no cell: the row number alone moves
+                    if row_has_data:
+                        if row > 1:
+                            facts.data_rows += 1
+                        row_has_data = False
+                    row = r
+                    col = 0
+                else:
+                    if r > row_limit or not facts.max_row:
+                        break  # a cell beyond the limits (or the sentinel row 0): the handlers decide
+                    if row_has_data and row > 1:
+                        facts.data_rows += 1
+                    row = r
+                    row_has_data = m[3] is not None or m[4] is not None
+                    if r < facts.min_row:
+                        facts.min_row = r
+                    if r > facts.max_row:
+                        facts.max_row = r
+                    last = m
+                pos = m.end()
+            if last is not None:
+                # the state a reader of these rows is left in: the last cell's type, and its column
+                # if it closes the run (a row start resets the column)
+                cell = self._last_cell.match(buf, buf.rfind(b"<" + self.prefix + b'c r="', last.start(), last.end()))
+                kind = cell[2]
+                ctype = kind.decode() if kind is not None else "n"
+                if last.end() == pos:
+                    letters = cell[1].decode()
+                    c = cols.get(letters)
+                    col = c if c is not None else column_index(letters)
+            self.fast_bytes += pos - start_pos
+            return pos
+
         parser.StartElementHandler, parser.EndElementHandler = start, end
-        self._end_row = end_row
+        self._end_row, self._safe, self._fast_rows = end_row, safe, fast_rows
+        self.fast_bytes = 0
+        self._buf = b""
+        self._base = 0  # absolute offset of _buf[0]
+        self._fast: bool | None = None  # None until the encoding is known
+        self._checks = fastscan.ByteChecks()
+        self._skipped = 0  # bytes left out of what expat saw ...
+        self._skipped_lines = 0  # ... and the line ends among them
+
+    def _compile(self) -> re.Pattern[bytes]:
+        data = self.data_letters
+        pattern = self._pattern = fastscan.row_pattern(self.prefix, data, self.seen_letters - data,
+                                                       self.max_cell_chars)
+        self._last_cell = fastscan.last_cell_pattern(self.prefix)
+        return pattern
 
     def feed(self, data: bytes, final: bool = False) -> None:
-        """Parse the next chunk of the part's bytes."""
-        self.parser.Parse(data, final)
+        """Scan the next chunk of the part's bytes."""
+        buf = self._buf + data if self._buf else data
+        base = self._base
+        if self._fast is None:
+            self._fast = fastscan.utf8_declared(buf, final)
+            if self._fast is None:
+                self._buf = buf
+                return
+        if not self._fast:
+            self._buf = b""
+            self._base = base + len(buf)
+            self._parse(buf, final)
+        else:
+            self._scan(buf, base, final)
         if final:
             self._end_row()
             self._finish()
+
+    def _scan(self, buf: bytes, base: int, final: bool) -> None:
+        checks = self._checks
+        checks.feed(buf, base, final)
+        n = len(buf)
+        pos = 0
+        row_end = None
+        while pos < n:
+            fast = self._fast and self.prefix is not None and self._safe()
+            if fast:
+                end = self._fast_rows(buf, pos, min(checks.limit(base + pos) - base, n))
+                if end > pos:
+                    self._skip(buf, pos, end)
+                    pos = end
+                    continue
+            m = fastscan.TOKENS_TO_ROW.match(buf, pos)
+            if m.end() > pos:
+                self._parse(buf[pos:m.end()])
+                pos = m.end()
+                continue
+            if fastscan.ROW_START.match(buf, pos):
+                if fast and not final and n - pos < PENDING_MAX and checks.clean_until(base + n):
+                    if row_end is None:
+                        row_end = b"</" + self.prefix + b"row>"
+                    e = buf.find(row_end, pos)
+                    if e < 0 or e + len(row_end) > checks.limit(base + pos) - base:
+                        break  # the row is not all here yet: wait for the next chunk
+                t = fastscan.ONE_TOKEN.match(buf, pos)
+                if t:
+                    self._parse(buf[pos:t.end()])
+                    pos = t.end()
+                    continue
+            if not final and n - pos < TOKEN_MAX:
+                break  # an incomplete token: wait for the next chunk
+            # not a token we know (or too long): expat takes everything from here on
+            self._fast = False
+            self._parse(buf[pos:])
+            pos = n
+        self._buf = buf[pos:]
+        self._base = base + pos
+        if final:
+            self._parse(self._buf, True)
+            self._buf = b""
+
+    def _skip(self, buf: bytes, start: int, end: int) -> None:
+        self._skipped += end - start
+        self._skipped_lines += buf.count(b"\n", start, end)
+
+    def _parse(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError as exc:
+            if not self._skipped:
+                raise
+            # expat did not see the rows the fast path read: report the position in the part
+            err = expat.ExpatError(f"{expat.ErrorString(exc.code)}: line {exc.lineno + self._skipped_lines}, "
+                                   f"byte {self.parser.ErrorByteIndex + self._skipped}")
+            err.code, err.lineno, err.offset = exc.code, exc.lineno + self._skipped_lines, exc.offset
+            raise err from None
 
     def _fail(self, rule: str, variant: str | None, **params: object) -> None:
         self.facts.failures.append((rule, variant, params))

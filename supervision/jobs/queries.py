@@ -59,8 +59,8 @@ def processes(limit: int = 5) -> list[SchedulerProcess]:
 
 
 def scheduler_alive(now: datetime) -> bool:
-    """Whether a scheduler process sent a heartbeat recently (three poll intervals)."""
-    window = timedelta(seconds=3 * int(current_app.config["SCHEDULER_POLL_SECONDS"]) + 5)
+    """Whether a scheduler process sent a heartbeat recently (two heartbeat intervals)."""
+    window = timedelta(seconds=2 * int(current_app.config["SCHEDULER_HEARTBEAT_SECONDS"]) + 5)
     latest = db.session.scalar(select(SchedulerProcess).where(SchedulerProcess.stopped_at.is_(None))
                                .order_by(SchedulerProcess.seen_at.desc()).limit(1))
     return latest is not None and as_utc(latest.seen_at) >= now - window

@@ -246,14 +246,15 @@ def take_requests() -> list[tuple[str, datetime, str | None, int | None]]:
     pending = db.session.execute(select(ScheduledJobState.job_id, ScheduledJobState.run_requested_at,
                                         ScheduledJobState.run_requested_period, ScheduledJobState.run_requested_by_id)
                                  .where(ScheduledJobState.run_requested_at.is_not(None))).all()
+    db.session.commit()  # each claim below starts its own write (SQLite: no stale read snapshot)
     taken = []
     for job_id, at, period, by in pending:
         won = db.session.execute(update(ScheduledJobState).where(
             ScheduledJobState.job_id == job_id, ScheduledJobState.run_requested_at == at)
             .values(run_requested_at=None, run_requested_period=None)).rowcount == 1
+        db.session.commit()
         if won:
             taken.append((job_id, as_utc(at), period, by))
-    db.session.commit()
     return taken
 
 

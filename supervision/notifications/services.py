@@ -164,20 +164,20 @@ def deliver_pending(limit: int = 200) -> dict[str, int]:
             if not _claim(nid):
                 continue
             n = db.session.get(Notification, nid)
-            user = db.session.get(User, n.user_id)
-            message = _message(n, user.email)
+            message = _message(n, db.session.get(User, n.user_id).email)
             db.session.commit()  # no transaction open while talking to the server
             try:
                 conn = conn or _smtp()
                 conn.send_message(message)
             except (smtplib.SMTPException, OSError) as exc:
                 log.warning("e-mail of notification %s failed: %s", nid, exc)
-                n.email_state, n.email_error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+                values = {"email_state": "failed", "email_error": f"{type(exc).__name__}: {exc}"[:2000]}
                 counts["failed"] += 1
                 conn = None
             else:
-                n.email_state, n.emailed_at, n.email_error = "sent", utcnow(), None
+                values = {"email_state": "sent", "emailed_at": utcnow(), "email_error": None}
                 counts["sent"] += 1
+            db.session.execute(update(Notification).where(Notification.id == nid).values(**values))
             db.session.commit()
     finally:
         if conn is not None:

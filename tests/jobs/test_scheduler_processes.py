@@ -70,6 +70,7 @@ def _env(app, tmp: Path) -> dict:
         "SUPERVISION_JOB_POST_DEADLINE_AT": every_two_seconds,
         "SUPERVISION_JOB_REMINDERS_AT": every_two_seconds,
         "SUPERVISION_SCHEDULER_POLL_SECONDS": "1",
+        "SUPERVISION_SCHEDULER_HEARTBEAT_SECONDS": "1",
         "SUPERVISION_JOB_MISFIRE_GRACE": "1",
         "SUPERVISION_JOB_RETRY_DELAY": "0",
     })
