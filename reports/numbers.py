@@ -51,6 +51,8 @@ def to_fraction(value: Exact) -> Fraction:
     ``TypeError`` for ``float``, ``bool`` and anything that is not ``int``/``Fraction``/``Decimal``,
     and ``ValueError`` for a non-finite ``Decimal`` (NaN, Infinity).
     """
+    if type(value) is Fraction:  # the common case in the league core: nothing to convert
+        return value
     if isinstance(value, bool) or not isinstance(value, int | Fraction | Decimal):
         raise TypeError(f"exact number expected (int, Fraction or Decimal), got {type(value).__name__}")
     if isinstance(value, Decimal) and not value.is_finite():
