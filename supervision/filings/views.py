@@ -149,7 +149,8 @@ def version(version_id: int):
                            issues=issues, rule=rule, severity=severity, note_form=NoteForm())
 
 
-ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code", "complaint_type", "channel")
+ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code", "complaint_type", "channel",
+               "outcome", "extension", "province", "customer_group")
 
 
 @bp.get("/versions/<int:version_id>/rows")
