@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import BACKENDS, IsolatedClient, make_app
+from tests.conftest import BACKENDS, PG_TEST_DB, IsolatedClient, make_app
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -15,7 +15,7 @@ def live(request, tmp_path_factory):
     """(app, world) on a fresh committed database; jobs run synchronously (the CLI's mode)."""
     name = request.module.__name__.rsplit(".", 1)[-1]
     app = make_app(request.param, tmp_path_factory.mktemp(f"ingest-{request.param}"), TASK_BACKEND="sync",
-                   pg_db=f"supervision_test_{name}"[:60])
+                   pg_db=f"{PG_TEST_DB}_{name}"[:60])
     app.config["BACKEND"] = request.param
     app.test_client_class = IsolatedClient
     with app.app_context():

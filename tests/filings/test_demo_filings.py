@@ -12,14 +12,14 @@ from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, DerivedFigures
 from supervision.filings.models import Filing, FilingVersion
 from supervision.orgs.models import Institution
-from tests.conftest import BACKENDS, SHARED, make_app
+from tests.conftest import BACKENDS, PG_TEST_DB, SHARED, make_app
 
 pytestmark = pytest.mark.skipif(not (SHARED / "data" / "master").is_dir(), reason="../shared/data is absent")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def demo_app(request, tmp_path_factory):
-    app = make_app(request.param, tmp_path_factory.mktemp(f"demo-{request.param}"), pg_db="supervision_test_demo")
+    app = make_app(request.param, tmp_path_factory.mktemp(f"demo-{request.param}"), pg_db=f"{PG_TEST_DB}_demo")
     runner = app.test_cli_runner()
     out = runner.invoke(args=["demo", "--password", "Demo-pass-123", "--limit", "14"])
     assert out.exit_code == 0, out.output

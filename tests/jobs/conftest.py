@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import BACKENDS, IsolatedClient, make_app
+from tests.conftest import BACKENDS, PG_TEST_DB, IsolatedClient, make_app
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -26,7 +26,7 @@ def jlive(request, tmp_path_factory):
     name = request.module.__name__.rsplit(".", 1)[-1]
     tmp = tmp_path_factory.mktemp(f"jobs-{request.param}")
     app = make_app(request.param, tmp, TASK_BACKEND="sync", JOB_RETRY_DELAY=0,
-                   EXPORT_FOLDER=str(tmp / "exports"), pg_db=f"supervision_test_{name}"[:60])
+                   EXPORT_FOLDER=str(tmp / "exports"), pg_db=f"{PG_TEST_DB}_{name}"[:60])
     app.config["BACKEND"] = request.param
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import SHARED, make_app
+from tests.conftest import PG_TEST_DB, SHARED, make_app
 from tests.jobs.conftest import idle_in_transaction
 
 BIN = Path(sys.executable).parent / "supervision"
-DB = "supervision_test_schedulers"
+DB = f"{PG_TEST_DB}_schedulers"
 CLAIMED = re.compile(r"job (\S+) for (\S+) claimed by (\S+) \(run (\d+)\)")
 SKIPPED = re.compile(r"job (\S+) for (\S+) already claimed; skipped by (\S+)")
 OBSERVE = 9.0

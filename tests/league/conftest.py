@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BACKENDS, IsolatedClient, make_app
+from tests.conftest import BACKENDS, PG_TEST_DB, IsolatedClient, make_app
 
 PERIODS = ("2024Q1", "2024Q2")
 
@@ -161,7 +161,7 @@ def _extra_findings(lw: LeagueWorld) -> None:
 def league_live(request, tmp_path_factory):
     """(LeagueWorld) on a fresh committed database per backend, filings ingested for 2024Q1/Q2."""
     tmp = tmp_path_factory.mktemp(f"league-{request.param}")
-    app = make_app(request.param, tmp / "instance", TASK_BACKEND="sync", pg_db="supervision_test_league")
+    app = make_app(request.param, tmp / "instance", TASK_BACKEND="sync", pg_db=f"{PG_TEST_DB}_league")
     app.config["BACKEND"] = request.param
     app.test_client_class = IsolatedClient
     with app.app_context():
