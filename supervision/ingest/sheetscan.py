@@ -5,9 +5,10 @@ counters, never cell contents, so a sheet of any size or a single huge string co
 memory. A scanner raises :class:`Stop` from inside a handler to end its part early once a
 blocking limit is hit.
 
-The worksheet scanner has a fast path (:mod:`supervision.ingest.fastscan`): runs of plain rows are
-matched by one compiled byte pattern per row and left out of what expat sees; everything else
-goes through expat and the reference handlers, with the same state, so the result is the same.
+The worksheet and shared-string scanners have a fast path (:mod:`supervision.ingest.fastscan`):
+runs of plain rows (plain ``<si>`` elements) are matched by one compiled byte pattern each and left
+out of what expat sees; everything else goes through expat and the reference handlers, with the
+same state, so the result is the same.
 """
 
 from __future__ import annotations
@@ -58,13 +59,142 @@ class SheetFacts:
         return range_ref(self.min_row, self.min_col, self.max_row, self.max_col)
 
 
-#: A row the fast path cannot finish in the buffered bytes is waited for up to this many bytes ...
+#: A unit (row, shared string) the fast path cannot finish in the buffered bytes is waited for up to
+#: this many bytes ...
 PENDING_MAX = 1024 * 1024
 #: ... and an incomplete token (the tail of a chunk) up to this many; past it, expat takes the bytes.
 TOKEN_MAX = 64 * 1024
+#: After this many units in a row that the fast path could not take, expat is given whole chunks.
+MISSES = 16
 
 
-class SheetScanner:
+class _Hybrid:
+    """Feed a part to ``self.parser`` (expat with the reference handlers) while ``_fast_run`` takes runs
+    of plain ``unit`` elements (``<row>``, ``<si>``) it left out of what expat sees.
+
+    A subclass sets ``parser``, ``prefix`` (the unit's element prefix once expat has seen one unit),
+    ``_safe()`` (True where a unit may start without any handler state in the way) and
+    ``_fast_run(buf, pos, endpos)`` (apply the plain units at ``buf[pos:endpos]`` to the state as the
+    handlers would, return where they end). What goes to expat is cut between complete tokens only,
+    so that the fast path resumes exactly where expat stands; parts not declared UTF-8 go to expat
+    whole. ``fast_bytes`` counts the bytes the fast path read.
+    """
+
+    unit = b""
+    prefix: bytes | None
+    parser: expat.XMLParserType
+
+    def _init_hybrid(self) -> None:
+        self.fast_bytes = 0
+        self._buf = b""
+        self._base = 0  # absolute offset of _buf[0]
+        self._fast: bool | None = None  # None until the encoding is known
+        self._checks = fastscan.ByteChecks()
+        self._skipped = 0  # bytes left out of what expat saw ...
+        self._skipped_lines = 0  # ... and the line ends among them
+        self._unit_start, self._tokens = fastscan.unit_patterns(self.unit)
+        self._unit_end: bytes | None = None
+        self._end_from = 0  # no unit end tag before this absolute offset (see _find_end)
+        self._misses = 0  # units in a row that the fast path could not take
+
+    def _safe(self) -> bool:
+        raise NotImplementedError
+
+    def _fast_run(self, buf: bytes, pos: int, endpos: int) -> int:
+        raise NotImplementedError
+
+    def _feed(self, data: bytes, final: bool) -> None:
+        buf = self._buf + data if self._buf else data
+        base = self._base
+        if self._fast is None:
+            self._fast = fastscan.utf8_declared(buf, final)
+            if self._fast is None:
+                self._buf = buf
+                return
+        if not self._fast:
+            self._buf = b""
+            self._base = base + len(buf)
+            self._parse(buf, final)
+            return
+        checks = self._checks
+        checks.feed(buf, base, final)
+        n = len(buf)
+        pos = 0
+        while pos < n:
+            fast = self._fast and self.prefix is not None and self._safe()
+            wait = fast and not final and n - pos < PENDING_MAX and checks.clean_until(base + n)
+            if fast:
+                if wait and self._find_end(buf, base, pos) < 0:
+                    break  # no complete unit here yet: wait for the next chunk (so each unit is matched once)
+                if self._misses >= MISSES:  # units keep failing: give expat all complete tokens at once
+                    m = fastscan.TOKENS.match(buf, pos)
+                    if m.end() > pos:
+                        self._parse(buf[pos:m.end()])
+                        pos = m.end()
+                        self._misses = MISSES // 2  # try a few units again after this
+                        continue
+                end = self._fast_run(buf, pos, min(checks.limit(base + pos) - base, n))
+                if end > pos:
+                    self.fast_bytes += end - pos
+                    self._skipped += end - pos
+                    if buf.find(b"\n", pos, end) >= 0:
+                        self._skipped_lines += buf.count(b"\n", pos, end)
+                    pos = end
+                    self._misses = 0
+                    continue
+            m = self._tokens.match(buf, pos)
+            if m.end() > pos:
+                self._parse(buf[pos:m.end()])
+                pos = m.end()
+                continue
+            if self._unit_start.match(buf, pos):
+                if wait:
+                    e = self._find_end(buf, base, pos)
+                    if e < 0 or e + len(self._unit_end) > checks.limit(base + pos) - base:
+                        break  # the unit is not all here yet: wait for the next chunk
+                t = fastscan.ONE_TOKEN.match(buf, pos)
+                if t:  # expat takes the unit: its start tag and what follows up to the next unit
+                    m = self._tokens.match(buf, t.end())
+                    self._parse(buf[pos:m.end()])
+                    pos = m.end()
+                    self._misses += fast
+                    continue
+            if not final and n - pos < TOKEN_MAX:
+                break  # an incomplete token: wait for the next chunk
+            # not a token we know (or too long): expat takes everything from here on
+            self._fast = False
+            self._parse(buf[pos:])
+            pos = n
+        self._buf = buf[pos:]
+        self._base = base + pos
+        if final:
+            self._parse(self._buf, True)
+            self._buf = b""
+
+    def _find_end(self, buf: bytes, base: int, pos: int) -> int:
+        """Where the next unit end tag starts in ``buf`` at or after ``pos`` (-1: none), never searching twice."""
+        unit_end = self._unit_end
+        if unit_end is None:
+            unit_end = self._unit_end = b"</" + self.prefix + self.unit + b">"
+        e = buf.find(unit_end, max(pos, self._end_from - base))
+        if e < 0:
+            self._end_from = base + max(pos, len(buf) - len(unit_end) + 1)
+        return e
+
+    def _parse(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except expat.ExpatError as exc:
+            if not self._skipped:
+                raise
+            # expat did not see what the fast path read: report the position in the part
+            err = expat.ExpatError(f"{expat.ErrorString(exc.code)}: line {exc.lineno + self._skipped_lines}, "
+                                   f"byte {self.parser.ErrorByteIndex + self._skipped}")
+            err.code, err.lineno, err.offset = exc.code, exc.lineno + self._skipped_lines, exc.offset
+            raise err from None
+
+
+class SheetScanner(_Hybrid):
     """Scan one worksheet part for F05 (rows, columns, cell text), F06 and F07.
 
     The expat handlers are closures over local state (the reference semantics); a character-data
@@ -74,6 +204,8 @@ class SheetScanner:
     would have, so the facts and failures do not depend on which path read a row. ``fast_bytes``
     counts the bytes read by the fast path.
     """
+
+    unit = b"row"
 
     def __init__(self, sheet: str, part: str, *, max_rows: int, max_columns: int, max_cell_chars: int) -> None:
         """Prepare a scan of ``part`` (worksheet ``sheet``) against the given limits."""
@@ -96,7 +228,8 @@ class SheetScanner:
         self.prefix: bytes | None = None
         self.data_letters: set[bytes] = set()
         self.seen_letters: set[bytes] = set()
-        self._pattern: re.Pattern[bytes] | None = None
+        self._pattern: re.Pattern[bytes] | None = None  # rows without whitespace inside ...
+        self._spaced: re.Pattern[bytes] | None = None  # ... and with
         self._last_cell: re.Pattern[bytes] | None = None
 
         def end_row() -> None:
@@ -221,34 +354,36 @@ class SheetScanner:
         def fast_rows(buf: bytes, pos: int, endpos: int) -> int:
             """Apply the plain rows of ``buf[pos:endpos]`` as the handlers would; return where they end."""
             nonlocal row, col, ctype, row_has_data
-            pattern = self._pattern
-            if pattern is None:
-                pattern = self._compile()
-            match = pattern.match
+            if self._pattern is None:
+                self._compile()
+            match, spaced = self._pattern.match, self._spaced.match
+            groups = self._groups
             last = None
-            start_pos = pos
-            while m := match(buf, pos, endpos):
-                r = int(m[1])
-                if m[2] is None:  # no cell: the row number alone moves
+            data_rows, min_row, max_row = facts.data_rows, facts.min_row, facts.max_row
+            while m := match(buf, pos, endpos) or spaced(buf, pos, endpos):
+                r, cells, inline, value = m.group(*groups)
+                r = int(r)
+                if cells is None:  # no cell: the row number alone moves
                     if row_has_data:
                         if row > 1:
-                            facts.data_rows += 1
+                            data_rows += 1
                         row_has_data = False
                     row = r
                     col = 0
                 else:
-                    if r > row_limit or not facts.max_row:
+                    if r > row_limit or not max_row:
                         break  # a cell beyond the limits (or the sentinel row 0): the handlers decide
                     if row_has_data and row > 1:
-                        facts.data_rows += 1
+                        data_rows += 1
                     row = r
-                    row_has_data = m[3] is not None or m[4] is not None
-                    if r < facts.min_row:
-                        facts.min_row = r
-                    if r > facts.max_row:
-                        facts.max_row = r
+                    row_has_data = inline is not None or value is not None
+                    if r < min_row:
+                        min_row = r
+                    elif r > max_row:
+                        max_row = r
                     last = m
                 pos = m.end()
+            facts.data_rows, facts.min_row, facts.max_row = data_rows, min_row, max_row
             if last is not None:
                 # the state a reader of these rows is left in: the last cell's type, and its column
                 # if it closes the run (a row start resets the column)
@@ -259,103 +394,26 @@ class SheetScanner:
                     letters = cell[1].decode()
                     c = cols.get(letters)
                     col = c if c is not None else column_index(letters)
-            self.fast_bytes += pos - start_pos
             return pos
 
         parser.StartElementHandler, parser.EndElementHandler = start, end
-        self._end_row, self._safe, self._fast_rows = end_row, safe, fast_rows
-        self.fast_bytes = 0
-        self._buf = b""
-        self._base = 0  # absolute offset of _buf[0]
-        self._fast: bool | None = None  # None until the encoding is known
-        self._checks = fastscan.ByteChecks()
-        self._skipped = 0  # bytes left out of what expat saw ...
-        self._skipped_lines = 0  # ... and the line ends among them
+        self._end_row, self._safe, self._fast_run = end_row, safe, fast_rows
+        self._init_hybrid()
 
-    def _compile(self) -> re.Pattern[bytes]:
-        data = self.data_letters
-        pattern = self._pattern = fastscan.row_pattern(self.prefix, data, self.seen_letters - data,
-                                                       self.max_cell_chars)
+    def _compile(self) -> None:
+        data, other = self.data_letters, self.seen_letters - self.data_letters
+        self._pattern = fastscan.row_pattern(self.prefix, data, other, self.max_cell_chars)
+        self._spaced = fastscan.row_pattern(self.prefix, data, other, self.max_cell_chars, spaced=True)
+        index = self._pattern.groupindex
+        self._groups = index["r"], index["cells"], index["inline"], index["value"]
         self._last_cell = fastscan.last_cell_pattern(self.prefix)
-        return pattern
 
     def feed(self, data: bytes, final: bool = False) -> None:
         """Scan the next chunk of the part's bytes."""
-        buf = self._buf + data if self._buf else data
-        base = self._base
-        if self._fast is None:
-            self._fast = fastscan.utf8_declared(buf, final)
-            if self._fast is None:
-                self._buf = buf
-                return
-        if not self._fast:
-            self._buf = b""
-            self._base = base + len(buf)
-            self._parse(buf, final)
-        else:
-            self._scan(buf, base, final)
+        self._feed(data, final)
         if final:
             self._end_row()
             self._finish()
-
-    def _scan(self, buf: bytes, base: int, final: bool) -> None:
-        checks = self._checks
-        checks.feed(buf, base, final)
-        n = len(buf)
-        pos = 0
-        row_end = None
-        while pos < n:
-            fast = self._fast and self.prefix is not None and self._safe()
-            if fast:
-                end = self._fast_rows(buf, pos, min(checks.limit(base + pos) - base, n))
-                if end > pos:
-                    self._skip(buf, pos, end)
-                    pos = end
-                    continue
-            m = fastscan.TOKENS_TO_ROW.match(buf, pos)
-            if m.end() > pos:
-                self._parse(buf[pos:m.end()])
-                pos = m.end()
-                continue
-            if fastscan.ROW_START.match(buf, pos):
-                if fast and not final and n - pos < PENDING_MAX and checks.clean_until(base + n):
-                    if row_end is None:
-                        row_end = b"</" + self.prefix + b"row>"
-                    e = buf.find(row_end, pos)
-                    if e < 0 or e + len(row_end) > checks.limit(base + pos) - base:
-                        break  # the row is not all here yet: wait for the next chunk
-                t = fastscan.ONE_TOKEN.match(buf, pos)
-                if t:
-                    self._parse(buf[pos:t.end()])
-                    pos = t.end()
-                    continue
-            if not final and n - pos < TOKEN_MAX:
-                break  # an incomplete token: wait for the next chunk
-            # not a token we know (or too long): expat takes everything from here on
-            self._fast = False
-            self._parse(buf[pos:])
-            pos = n
-        self._buf = buf[pos:]
-        self._base = base + pos
-        if final:
-            self._parse(self._buf, True)
-            self._buf = b""
-
-    def _skip(self, buf: bytes, start: int, end: int) -> None:
-        self._skipped += end - start
-        self._skipped_lines += buf.count(b"\n", start, end)
-
-    def _parse(self, data: bytes, final: bool = False) -> None:
-        try:
-            self.parser.Parse(data, final)
-        except expat.ExpatError as exc:
-            if not self._skipped:
-                raise
-            # expat did not see the rows the fast path read: report the position in the part
-            err = expat.ExpatError(f"{expat.ErrorString(exc.code)}: line {exc.lineno + self._skipped_lines}, "
-                                   f"byte {self.parser.ErrorByteIndex + self._skipped}")
-            err.code, err.lineno, err.offset = exc.code, exc.lineno + self._skipped_lines, exc.offset
-            raise err from None
 
     def _fail(self, rule: str, variant: str | None, **params: object) -> None:
         self.facts.failures.append((rule, variant, params))
@@ -386,8 +444,14 @@ class SheetScanner:
                        limit_rows=self.max_rows + 1, limit_columns=self.max_columns)
 
 
-class StringScanner:
-    """Scan a sharedStrings part: no string may exceed the cell text limit (F05 ``cell_chars``)."""
+class StringScanner(_Hybrid):
+    """Scan a sharedStrings part: no string may exceed the cell text limit (F05 ``cell_chars``).
+
+    The expat handlers count the characters of the ``<t>`` texts of each ``<si>``; runs of plain
+    ``<si>`` elements (:func:`fastscan.si_pattern`, short enough to be within the limit) skip expat.
+    """
+
+    unit = b"si"
 
     def __init__(self, part: str, max_cell_chars: int) -> None:
         """Prepare a scan of ``part``."""
@@ -396,23 +460,31 @@ class StringScanner:
         self._tags: dict[str, int] = {}
         self._len = 0
         self._in_t = False
+        self._depth = 0
+        self.prefix: bytes | None = None
+        self._matchers = None
         self.parser = make_parser(namespaces=False)
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
         self.parser.CharacterDataHandler = self._chars
+        self._init_hybrid()
 
     def feed(self, data: bytes, final: bool = False) -> None:
-        """Parse the next chunk of the part's bytes."""
-        self.parser.Parse(data, final)
+        """Scan the next chunk of the part's bytes."""
+        self._feed(data, final)
 
     def _start(self, tag: str, _attrs: dict[str, str]) -> None:
+        self._depth += 1
         code = _code(self._tags, tag)
         if code == 8:
             self._len = 0
+            if self.prefix is None:
+                self.prefix = tag[:-2].encode()
         elif code == 3:
             self._in_t = True
 
     def _end(self, tag: str) -> None:
+        self._depth -= 1
         if self._tags.get(tag) == 3:
             self._in_t = False
 
@@ -422,6 +494,51 @@ class StringScanner:
             if self._len > self.max_cell_chars:
                 self.failures.append(("F05", "cell_chars", {"part": self.part, "limit": self.max_cell_chars}))
                 raise Stop
+
+    def _safe(self) -> bool:
+        return self._depth >= 1 and not self._in_t
+
+    def _fast_run(self, buf: bytes, pos: int, endpos: int) -> int:
+        if self._matchers is None:
+            self._matchers = (fastscan.si_pattern(self.prefix, self.max_cell_chars).match,
+                              fastscan.si_pattern(self.prefix, self.max_cell_chars, spaced=True).match)
+        match, spaced = self._matchers
+        limit = self.max_cell_chars
+        last = None
+        while m := match(buf, pos, endpos) or spaced(buf, pos, endpos):
+            if (m["long"] is not None or m["ph"] is not None) and m.end() - m.start() > limit:
+                break  # rich text as long as the limit: the handlers count it
+            last = m
+            pos = m.end()
+        if last is not None:
+            self._len = _text_chars(last.group().lstrip(b" \t\r\n"))
+        return pos
+
+
+def _text_chars(element: bytes) -> int:
+    """The characters the string handlers count in one ``<si>`` element (a well-formed fragment)."""
+    count = 0
+    inside = False
+
+    def start(tag: str, _attrs: dict[str, str]) -> None:
+        nonlocal inside
+        if tag.rpartition(":")[2] == "t":
+            inside = True
+
+    def end(tag: str) -> None:
+        nonlocal inside
+        if tag.rpartition(":")[2] == "t":
+            inside = False
+
+    def chars(data: str) -> None:
+        nonlocal count
+        if inside:
+            count += len(data)
+
+    parser = make_parser(namespaces=False)
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    parser.Parse(element, True)
+    return count
 
 
 class PlainScanner:
