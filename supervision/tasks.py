@@ -56,8 +56,10 @@ def enqueue(name: str, *args) -> Future | str | object:
         from rq import Queue
 
         queue = Queue(app.config.get("TASK_QUEUE", "supervision"), connection=Redis.from_url(app.config["REDIS_URL"]))
+        from supervision.filings.runner import time_limit
+
         job = queue.enqueue("supervision.tasks.run_job", name, *args,
-                            job_timeout=int(app.config.get("INGEST_TIME_LIMIT", 900)) + 60)
+                            job_timeout=time_limit(int(app.config["MAX_UPLOAD_BYTES"])) + 120)
         return job.id
 
     def _run():

@@ -86,9 +86,16 @@ def describe_exit(code: int | None, stderr: bytes) -> str:
     return f"处理进程异常退出（代码 {code}）/ processing exited with code {code}. " + " ".join(tail)
 
 
+def time_limit(size_bytes: int) -> int:
+    """Seconds a child may take: ``INGEST_TIME_LIMIT``, raised for big files by
+    ``INGEST_SECONDS_PER_MIB`` per MiB so a file within the §3 limits is never killed for its size."""
+    per_mib = float(current_app.config.get("INGEST_SECONDS_PER_MIB", 20))
+    return max(int(current_app.config["INGEST_TIME_LIMIT"]), int(size_bytes / (1024 * 1024) * per_mib))
+
+
 def wait_child(proc: subprocess.Popen, version_id: int) -> str:
     """Wait for the child within the time limit and return the version's final status."""
-    limit = int(current_app.config["INGEST_TIME_LIMIT"])
+    limit = time_limit(db.session.get(FilingVersion, version_id).size)
     try:
         _out, err = proc.communicate(timeout=limit)
     except subprocess.TimeoutExpired:
@@ -118,7 +125,7 @@ def dry_run_in_child(path: str, institution_code: str, period_code: str, kind: s
                             preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        out, err = proc.communicate(timeout=int(current_app.config["INGEST_TIME_LIMIT"]))
+        out, err = proc.communicate(timeout=time_limit(os.path.getsize(path)))
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()

@@ -10,7 +10,7 @@
   var bar = document.getElementById("progress-bar");
   var wrap = document.getElementById("progress");
   var text = document.getElementById("progress-text");
-  var stages = {queued: 5, guards: 15, validating: 40, storing: 80, done: 100};
+  var stages = {queued: 5, guards: 15, validating: 40, storing: 80, checks: 95, done: 100};
   function tick() {
     fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
       .then(function (r) { return r.json(); })
