@@ -18,10 +18,6 @@ def _fail(message: str, code: int = 1):
     sys.exit(code)
 
 
-def _system_actor():
-    return None
-
-
 def register(app: Flask) -> None:
     """Add every operator command to ``app.cli``."""
     from supervision.cli.checks import check, findings_group, rules_group

@@ -225,9 +225,10 @@ def issues_csv(version_id: int):
 
 
 def _csv_safe(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    """One formula guard for every CSV the platform writes (``reports.workbook.safe.csv_text``)."""
+    from reports.workbook.safe import csv_text
+
+    return csv_text(value) if isinstance(value, str) else value
 
 
 @bp.get("/versions/<int:version_id>/annotated.xlsx")
