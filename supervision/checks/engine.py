@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from supervision.checks import rules as R
+from supervision.domain.enums import FilingKind, VersionStatus
 from supervision.extensions import db
 from supervision.filings.content_models import (
     ChannelRow,
@@ -40,7 +41,7 @@ from supervision.timeutil import as_utc, utcnow
 FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),
             "S": ("S01", "S02", "S03"), "T": ("T01",)}
 ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
-GOOD = ("VALIDATED", "ACCEPTED", "SUPERSEDED", "RETURNED")
+GOOD = (VersionStatus.VALIDATED, VersionStatus.ACCEPTED, VersionStatus.SUPERSEDED, VersionStatus.RETURNED)
 
 
 # ---------------------------------------------------------------------------------------- facts
@@ -86,7 +87,8 @@ def _earlier_received(inst: Institution, period: Period) -> dict[str, object]:
         select(ComplaintRow.complaint_id, ComplaintRow.received_date)
         .join(FilingVersion, FilingVersion.id == ComplaintRow.version_id)
         .join(Period, Period.id == ComplaintRow.period_id)
-        .where(ComplaintRow.institution_id == inst.id, FilingVersion.status == "ACCEPTED", Period.code < period.code)
+        .where(ComplaintRow.institution_id == inst.id, FilingVersion.status == VersionStatus.ACCEPTED,
+               Period.code < period.code)
         .order_by(Period.code)).all()
     for cid, received in earlier:
         out.setdefault(cid, received)
@@ -123,8 +125,8 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
                     counts: dict[str, int] | None = None) -> dict[str, int]:
     """Run P*, X* and D* for one institution and period on its latest accepted versions."""
     counts = counts if counts is not None else {}
-    cmp_v = latest_accepted(inst.id, period.id, "CMP")
-    dsc_v = latest_accepted(inst.id, period.id, "DSC")
+    cmp_v = latest_accepted(inst.id, period.id, FilingKind.CMP)
+    dsc_v = latest_accepted(inst.id, period.id, FilingKind.DSC)
     cmp = cmp_facts(cmp_v) if cmp_v else None
     versions = [v.id for v in (cmp_v, dsc_v) if v is not None]
     reason = f"re-evaluated on {', '.join(f'#{v}' for v in versions) or 'no accepted version'}"
@@ -132,7 +134,7 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
         p_rules = _wanted(rules, "P")
         if p_rules:
             prev_period = _period_by_code(period.quarter_period.previous().code)
-            prev_v = latest_accepted(inst.id, prev_period.id, "CMP") if prev_period else None
+            prev_v = latest_accepted(inst.id, prev_period.id, FilingKind.CMP) if prev_period else None
             prev = cmp_facts(prev_v) if prev_v else None
             drafts = [d for d in R.check_previous(cmp, prev, _earlier_received(inst, period)) if d.rule in p_rules]
             cite = [cmp_v.id] + ([prev_v.id] if prev_v else [])
@@ -167,7 +169,7 @@ def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
     minimum = int(current_app.config["MIN_ACTIVE_CUSTOMERS"])
     out: dict[str, list[R.PeerFacts]] = {}
     for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        v = latest_accepted(inst.id, period.id, "CMP")
+        v = latest_accepted(inst.id, period.id, FilingKind.CMP)
         if v is None:
             continue
         cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == v.id))
@@ -194,7 +196,7 @@ def timeliness_facts(period: Period) -> list[R.TimelinessFacts]:
             first[key] = t
     facts = []
     for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        for kind in ("CMP", "DSC"):
+        for kind in (FilingKind.CMP, FilingKind.DSC):
             facts.append(R.TimelinessFacts(inst.code, kind, first.get((inst.id, kind)), period.due_at, period.code))
     return facts
 
@@ -224,7 +226,7 @@ def run_period(period: Period, rules: Iterable[str] | None = None, institution: 
                 if code not in by_code:
                     continue
                 inst = by_code[code]
-                v = latest_accepted(inst.id, period.id, "CMP")
+                v = latest_accepted(inst.id, period.id, FilingKind.CMP)
                 apply([d for d in drafts if d.rule in s_rules], s_rules, inst.id, period.id, [v.id] if v else [],
                       counts, "peer comparison re-run")
     if progress:

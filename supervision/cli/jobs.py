@@ -21,6 +21,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from supervision.domain.calendar import TZ
+from supervision.domain.enums import JobRunStatus, JobTrigger
 from supervision.extensions import db
 
 
@@ -84,14 +85,15 @@ def jobs_run(job_id, period_code):
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     try:
-        result = execute(job_id, utcnow(), trigger="cli", period_code=period_code)
+        result = execute(job_id, utcnow(), trigger=JobTrigger.CLI, period_code=period_code)
     except JobError as exc:
         _fail(str(exc))
     if result is None:
         _fail("该次运行已存在 / this run already exists", 1)
     deliver_pending()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    sys.exit(0 if result.status == "success" else 1)
+    sys.exit(0 if result.status == JobRunStatus.SUCCESS else 1)
+
 
 
 def _pause(job_id: str, paused: bool) -> None:

@@ -14,6 +14,7 @@ from supervision.accounts.models import User
 from supervision.accounts.services import create_user, get_by_email
 from supervision.config import PROJECT_ROOT
 from supervision.domain.calendar import last_completed_quarters, today_local
+from supervision.domain.enums import Role, Sector
 from supervision.domain.uscc import generate_uscc
 from supervision.extensions import db
 from supervision.orgs import services as orgs
@@ -30,14 +31,14 @@ LOCAL_OFFICES = [
 
 #: (email, role, institution legal name or agency code)
 DEMO_USERS = [
-    ("admin@demo.cn", "admin", None),
-    ("supervisor@nfra.demo.cn", "supervisor", "NFRA"),
-    ("analyst@nfra.demo.cn", "analyst", "NFRA"),
-    ("analyst@nfra-bj.demo.cn", "analyst", "NFRA-BJ"),
-    ("supervisor@pboc.demo.cn", "supervisor", "PBOC"),
-    ("analyst@pboc.demo.cn", "analyst", "PBOC"),
-    ("filer@zhaolian.demo.cn", "filer", "招联消费金融股份有限公司"),
-    ("filer@alipay.demo.cn", "filer", "支付宝（中国）网络技术有限公司"),
+    ("admin@demo.cn", Role.ADMIN, None),
+    ("supervisor@nfra.demo.cn", Role.SUPERVISOR, "NFRA"),
+    ("analyst@nfra.demo.cn", Role.ANALYST, "NFRA"),
+    ("analyst@nfra-bj.demo.cn", Role.ANALYST, "NFRA-BJ"),
+    ("supervisor@pboc.demo.cn", Role.SUPERVISOR, "PBOC"),
+    ("analyst@pboc.demo.cn", Role.ANALYST, "PBOC"),
+    ("filer@zhaolian.demo.cn", Role.FILER, "招联消费金融股份有限公司"),
+    ("filer@alipay.demo.cn", Role.FILER, "支付宝（中国）网络技术有限公司"),
 ]
 
 
@@ -94,7 +95,7 @@ def load_institutions(shared: Path) -> int:
         licence = row["nfra_institution_code"].strip()
         province = licence[7:9] if len(licence) >= 9 else None  # e.g. X0001H2[11]000001 → 11 北京
         inst = orgs.create_institution(
-            None, code=generate_uscc(seed, province or "11"), name=name, sector="CF",
+            None, code=generate_uscc(seed, province or "11"), name=name, sector=Sector.CF,
             short_name=row.get("short_name") or None, agency_code=_office_for(province, "NFRA"),
             licence_no=licence, province=province, code_generated=True)
         extra = aliases.get(name, [])
@@ -113,7 +114,7 @@ def load_institutions(shared: Path) -> int:
         licence = row["license_no"].strip()
         province = licence[6:8]  # e.g. Z20001[33]000019 → 33 浙江
         inst = orgs.create_institution(
-            None, code=generate_uscc(seed, province), name=name, sector="PAY",
+            None, code=generate_uscc(seed, province), name=name, sector=Sector.PAY,
             agency_code=_office_for(province, "PBOC"), licence_no=licence, province=province, code_generated=True)
         _add_aliases(inst, [old] if old != name else [])
         created += 1
@@ -140,7 +141,7 @@ def load_demo(password: str, shared_dir: str | Path | None = None, today=None, f
     for email, role, member in DEMO_USERS:
         if get_by_email(email) is None:
             inst_id = agency_id = None
-            if role == "filer":
+            if role == Role.FILER:
                 inst_id = orgs.find_institution_by_name(member).id
             elif member:
                 agency_id = orgs.get_agency(member).id

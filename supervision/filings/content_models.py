@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from supervision.domain.enums import RegisterUploadStatus
 from supervision.extensions import db
 from supervision.orgs.models import Institution
 from supervision.timeutil import utcnow
@@ -238,7 +239,7 @@ class RegisterUpload(db.Model):
     storage_path: Mapped[str] = mapped_column(String(500))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="RECEIVED")
+    status: Mapped[str] = mapped_column(String(16), default=RegisterUploadStatus.RECEIVED.value)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     issues: Mapped[list] = mapped_column(JSON, default=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from supervision.domain.enums import Severity
 from supervision.extensions import db
 from supervision.filings.content_models import ValidationIssue
 from supervision.filings.models import Filing, FilingVersion
@@ -40,7 +41,7 @@ def issue_groups(version: FilingVersion) -> list[dict]:
         ValidationIssue.version_id == version.id).group_by(ValidationIssue.rule)).all())
     groups = []
     for rule, total in sorted((version.rule_totals or {}).items(),
-                              key=lambda kv: (catalog.get(kv[0]).severity != "blocking", kv[0])):
+                              key=lambda kv: (catalog.get(kv[0]).severity != Severity.BLOCKING, kv[0])):
         r = catalog.get(rule)
         first = db.session.scalars(select(ValidationIssue).where(ValidationIssue.version_id == version.id,
                                                                  ValidationIssue.rule == rule)

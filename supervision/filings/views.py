@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from supervision.authz import roles_required
 from supervision.domain.calendar import today_local
+from supervision.domain.enums import DATA_ROLES, FilingKind, Role, VersionStatus
 from supervision.extensions import db
 from supervision.filings import queries, services
 from supervision.filings.forms import NoteForm, UploadForm
@@ -27,7 +28,6 @@ from supervision.scope import visible_filings
 from supervision.tasks import enqueue
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
-READERS = ("filer", "analyst", "supervisor")
 
 
 def _version_or_404(version_id: int):
@@ -38,7 +38,7 @@ def _version_or_404(version_id: int):
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def index():
     """Filings visible to the acting user, optionally for one period."""
     q = visible_filings(current_user).options(selectinload(Filing.versions), selectinload(Filing.institution),
@@ -52,7 +52,7 @@ def index():
 
 
 @bp.get("/<int:filing_id>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def detail(filing_id: int):
     """One filing with its versions (404 outside the user's scope)."""
     filing = db.session.scalar(visible_filings(current_user).where(Filing.id == filing_id))
@@ -70,7 +70,7 @@ def _upload_form() -> UploadForm:
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@roles_required("filer")
+@roles_required(Role.FILER)
 def upload():
     """Upload a workbook for the filer's institution; processing continues in the background."""
     form = _upload_form()
@@ -119,15 +119,15 @@ def _dry_run(form, inst, period, fh):
 
 
 @bp.get("/template/<kind>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def template(kind: str):
     """Download the official template, the cover prefilled for the filer's institution and period."""
     from supervision.ingest.template_writer import write_template
 
-    if kind not in ("CMP", "DSC"):
+    if kind not in FilingKind.values():
         abort(404)
     period = request.args.get("period", "")
-    inst = current_user.institution if current_user.role == "filer" else None
+    inst = current_user.institution if current_user.role == Role.FILER else None
     buf = io.BytesIO()
     write_template(buf, kind, institution_code=inst.code if inst else "", institution_name=inst.name if inst else "",
                    period=period)
@@ -138,7 +138,7 @@ def template(kind: str):
 
 
 @bp.get("/versions/<int:version_id>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def version(version_id: int):
     """The version report: state, live progress, issues grouped by rule, downloads, decisions."""
     v = _version_or_404(version_id)
@@ -154,7 +154,7 @@ ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code",
 
 
 @bp.get("/versions/<int:version_id>/rows")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def rows(version_id: int):
     """The complaint rows of a stored version, filterable (the drill-down target of figures and
     findings): ``?business_category=B14&cause=C13&status=CLOSED&carried_over=1&on_time=0&ids=A,B``."""
@@ -185,7 +185,7 @@ def rows(version_id: int):
 
 
 @bp.get("/versions/<int:version_id>/progress")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def progress(version_id: int):
     """JSON progress for the live bar: status, stage, rows read, and counts when done."""
     v = _version_or_404(version_id)
@@ -198,7 +198,7 @@ def _issue_rows(v):
 
 
 @bp.get("/versions/<int:version_id>/issues.json")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def issues_json(version_id: int):
     """Every listed issue as JSON with the exact totals per rule."""
     v = _version_or_404(version_id)
@@ -209,7 +209,7 @@ def issues_json(version_id: int):
 
 
 @bp.get("/versions/<int:version_id>/issues.csv")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def issues_csv(version_id: int):
     """Every listed issue as CSV (UTF-8 with BOM for Excel; formula-like text neutralised)."""
     v = _version_or_404(version_id)
@@ -232,7 +232,7 @@ def _csv_safe(value):
 
 
 @bp.get("/versions/<int:version_id>/annotated.xlsx")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def annotated(version_id: int):
     """The institution's own workbook with every offending cell marked, plus a 校验结果 sheet."""
     from supervision.ingest.annotate import annotate
@@ -255,7 +255,7 @@ def annotated(version_id: int):
 
 
 @bp.get("/versions/<int:version_id>/original")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def original(version_id: int):
     """The original bytes exactly as uploaded."""
     v = _version_or_404(version_id)
@@ -264,7 +264,7 @@ def original(version_id: int):
 
 
 @bp.post("/versions/<int:version_id>/accept")
-@roles_required("supervisor")
+@roles_required(Role.SUPERVISOR)
 def accept(version_id: int):
     """A supervisor accepts a VALIDATED version (§7a)."""
     v = _version_or_404(version_id)
@@ -275,14 +275,14 @@ def accept(version_id: int):
         flash(str(exc), "danger")
     else:
         db.session.commit()
-        if v.status == "ACCEPTED":
+        if v.status == VersionStatus.ACCEPTED:
             enqueue("supervision.checks.engine.run_after_accept", v.id)
         flash(_("Version accepted."), "success")
     return redirect(url_for("filings.version", version_id=v.id))
 
 
 @bp.post("/versions/<int:version_id>/return")
-@roles_required("supervisor")
+@roles_required(Role.SUPERVISOR)
 def return_(version_id: int):
     """A supervisor returns a version to the institution with a note (§7a)."""
     v = _version_or_404(version_id)
@@ -302,11 +302,11 @@ def return_(version_id: int):
 
 
 @bp.post("/versions/<int:version_id>/rerun")
-@roles_required("filer", "supervisor")
+@roles_required(Role.FILER, Role.SUPERVISOR)
 def rerun(version_id: int):
     """Re-run a FAILED version (the original is still stored)."""
     v = _version_or_404(version_id)
-    if v.status != "FAILED":
+    if v.status != VersionStatus.FAILED:
         flash(_("Only a failed version can be re-run."), "warning")
     else:
         from supervision.audit.services import record

@@ -7,6 +7,7 @@ from fractions import Fraction
 from sqlalchemy import func, select
 
 from reports.numbers import display
+from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus, VersionStatus
 from supervision.extensions import db
 from supervision.filings.models import Filing, FilingVersion
 from supervision.findings.models import Finding, Referral
@@ -55,7 +56,7 @@ def visible_referral(user, referral_id: int) -> Referral | None:
 
 def open_counts_by_rule(user, period: Period | None = None) -> dict[str, int]:
     """Number of open (not CLOSED) findings per rule in the user's scope."""
-    q = select(Finding.rule, func.count()).where(finding_condition(user), Finding.status != "CLOSED")
+    q = select(Finding.rule, func.count()).where(finding_condition(user), Finding.status != FindingStatus.CLOSED)
     if period is not None:
         q = q.where(Finding.period_id == period.id)
     return dict(db.session.execute(q.group_by(Finding.rule)).all())
@@ -67,7 +68,7 @@ def dashboard(user, period: Period) -> dict:
                                                          Institution.active.is_(True))
                                .order_by(Institution.sector, Institution.name)).all()
     ids = [i.id for i in insts]
-    good = ("VALIDATED", "ACCEPTED", "SUPERSEDED", "RETURNED")
+    good = (VersionStatus.VALIDATED, VersionStatus.ACCEPTED, VersionStatus.SUPERSEDED, VersionStatus.RETURNED)
     first_ok: dict[tuple[int, str], object] = {}
     accepted: set[tuple[int, str]] = set()
     rows = db.session.execute(
@@ -82,10 +83,10 @@ def dashboard(user, period: Period) -> dict:
             t = as_utc(uploaded)
             if key not in first_ok or t < first_ok[key]:
                 first_ok[key] = t
-        if status == "ACCEPTED":
+        if status == VersionStatus.ACCEPTED:
             accepted.add(key)
     due = period.due_at
-    kinds = ("CMP", "DSC")
+    kinds = (FilingKind.CMP, FilingKind.DSC)
     per_kind = {}
     late, missing = [], []
     for kind in kinds:
@@ -102,12 +103,12 @@ def dashboard(user, period: Period) -> dict:
             elif t >= due:
                 late.append((i, kind, t))
     by_rule_level = db.session.execute(
-        select(Finding.rule, Finding.level, func.count()).where(finding_condition(user), Finding.status != "CLOSED",
-                                                                Finding.period_id == period.id)
+        select(Finding.rule, Finding.level, func.count())
+        .where(finding_condition(user), Finding.status != FindingStatus.CLOSED, Finding.period_id == period.id)
         .group_by(Finding.rule, Finding.level).order_by(Finding.rule)).all()
     top = db.session.execute(
         select(Institution, func.count(Finding.id).label("n")).join(Finding, Finding.institution_id == Institution.id)
-        .where(finding_condition(user), Finding.status != "CLOSED", Finding.level == "high",
+        .where(finding_condition(user), Finding.status != FindingStatus.CLOSED, Finding.level == FindingLevel.HIGH,
                Finding.period_id == period.id)
         .group_by(Institution.id).order_by(func.count(Finding.id).desc(), Institution.code).limit(10)).all()
     return {"institutions": insts, "per_kind": per_kind, "late": late, "missing": missing,

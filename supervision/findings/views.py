@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from supervision.authz import regulator_required, roles_required
+from supervision.domain.enums import DATA_ROLES, FindingStatus, Role, Severity
 from supervision.extensions import db
 from supervision.findings import queries, services
 from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
@@ -22,7 +23,6 @@ from supervision.rules import catalog
 from supervision.tasks import enqueue
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
-READERS = ("filer", "analyst", "supervisor")
 
 
 def _finding_or_404(finding_id: int) -> Finding:
@@ -41,13 +41,14 @@ def _fail(exc: services.FindingError, finding_id: int):
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def index():
     """Findings in scope, filterable by period, rule, level, status, sector, institution, agency."""
     args = {k: request.args.get(k) or None for k in queries.FILTERS}
     findings = db.session.scalars(queries.filtered(current_user, args).limit(2000)).all()
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
-    rules = [r for r in catalog.all_rules() if r.severity == catalog.FINDING]
+    rules = [r for r in catalog.all_rules() if r.severity == Severity.FINDING]
+
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
     return render_template("findings/list.html", findings=findings, args=args, periods=periods, rules=rules,
                            agencies=agencies, bulk_form=EmptyForm())
@@ -71,8 +72,8 @@ def bulk():
                 continue
             if action == "open":
                 services.open_to_institution(current_user, f)
-            elif action == "close" and f.status != "CLOSED":
-                services.transition(current_user, f, "CLOSED", note=note)
+            elif action == "close" and f.status != FindingStatus.CLOSED:
+                services.transition(current_user, f, FindingStatus.CLOSED, note=note)
             else:
                 continue
             done += 1
@@ -86,14 +87,14 @@ def bulk():
 
 
 @bp.get("/<int:finding_id>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def detail(finding_id: int):
     """Evidence, cited versions, links to the rows behind it, history, referrals and actions."""
     f = _finding_or_404(finding_id)
     refer = ReferForm()
     refer.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in db.session.scalars(
         select(Agency).where(Agency.id != (current_user.agency_id or 0)).order_by(Agency.code))]
-    events = [e for e in f.events if current_user.role != "filer" or e.visible_to_institution]
+    events = [e for e in f.events if current_user.role != Role.FILER or e.visible_to_institution]
     from supervision.findings.evidence import row_links
 
     return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule), events=events,
@@ -133,7 +134,7 @@ def open_(finding_id: int):
 
 
 @bp.post("/<int:finding_id>/answer")
-@roles_required("filer")
+@roles_required(Role.FILER)
 def answer(finding_id: int):
     """The institution answers with text and an optional attachment."""
     f = _finding_or_404(finding_id)
@@ -199,13 +200,13 @@ def referral(referral_id: int, action: str):
 
 
 @bp.get("/events/<int:event_id>/attachment")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def attachment(event_id: int):
     """Download an answer's attachment (the finding must be visible, and the event to filers)."""
     ev = db.session.get(FindingEvent, event_id)
     if ev is None or not ev.attachment_path or queries.visible_finding(current_user, ev.finding_id) is None:
         abort(404)
-    if current_user.role == "filer" and not ev.visible_to_institution:
+    if current_user.role == Role.FILER and not ev.visible_to_institution:
         abort(404)
     return send_file(Path(current_app.config["UPLOAD_FOLDER"]) / ev.attachment_path, as_attachment=True,
                      download_name=ev.attachment_name)
@@ -249,6 +250,6 @@ rules_bp = Blueprint("rules", __name__, url_prefix="/rules")
 @login_required
 def catalogue():
     """Every rule with its description, severity, version and open findings in the user's scope."""
-    counts = queries.open_counts_by_rule(current_user) if current_user.role != "admin" else {}
+    counts = queries.open_counts_by_rule(current_user) if current_user.role != Role.ADMIN else {}
     return render_template("findings/rules.html", rules=catalog.all_rules(), counts=counts,
                            version=catalog.RULESET_VERSION)

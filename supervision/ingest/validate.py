@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
+from supervision.domain.enums import FilingKind, Sector, Severity
 from supervision.ingest.cmpchecks import Context, DetailChecks, Figures, SummaryChecks
 from supervision.ingest.issues import DEFAULT_CAP_PER_RULE, IssueCollector
 from supervision.ingest.rowconv import Record, convert_field, open_table
@@ -93,7 +94,7 @@ def validate(workbook, *, kind: str, institution_code: str, period: str, period_
             result._sheets[sheet.code] = actual
     if "cover" in result._sheets and not _cover(result, template.sheet("cover"), workbook, ctx, registered_names):
         return result  # F09: the rest of the file follows an unknown template
-    if kind == "CMP":
+    if kind == FilingKind.CMP:
         _validate_cmp(result, template, workbook, ctx)
     else:
         for sheet in template.sheets:
@@ -151,7 +152,7 @@ def _cover(result: ValidationResult, sheet: Sheet, workbook, ctx: Context, names
         if f.code == "institution_name" and names and fold(str(value)) not in {fold(n) for n in names}:
             issues.report("W-NAME", sheet=sheet.name, row=row, column="B", field=f.code, value=value,
                           registered=next(iter(names)))
-    if result.kind == "CMP" and ctx.sector == "PAY" and result.cover.get("transactions") is None \
+    if result.kind == FilingKind.CMP and ctx.sector == Sector.PAY and result.cover.get("transactions") is None \
             and "transactions" not in _failed_cover(issues):
         row = raw_rows.get("transactions", (None,))[0]
         issues.report("C08", variant="transactions", sheet=sheet.name, row=row, column="B" if row else None,
@@ -192,9 +193,9 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
         sheet = template.sheet("detail")
         checks = DetailChecks(sheet, ctx, issues)
         unique = _Unique(sheet, issues)
-        before = issues.count("blocking")
+        before = issues.count(Severity.BLOCKING)
         cmap, records = open_table(sheet, workbook.rows(detail_name), issues, result.row_counts)
-        if ctx.sector == "PAY" and not cmap.has("complaint_type"):
+        if ctx.sector == Sector.PAY and not cmap.has("complaint_type"):
             issues.report("C08", variant="column", sheet=sheet.name, row=1, field="complaint_type")
         for rec in records:
             unique.check(rec)
@@ -202,7 +203,7 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
         checks.finish()
         result.derived = dict(checks.figures.totals)
         result.derived_by_category = {k: dict(v) for k, v in checks.figures.per_category.items() if k}
-        if issues.count("blocking") == before:
+        if issues.count(Severity.BLOCKING) == before:
             figures = checks.figures
         else:
             result.skipped.append("C06: 投诉明细有阻断性错误，未与汇总核对 / the detail sheet has blocking errors, "

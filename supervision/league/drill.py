@@ -11,6 +11,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from supervision.domain.enums import FilingKind, FindingStatus
 from supervision.extensions import db
 from supervision.filings.content_models import CoverFigures, DerivedFigures
 from supervision.filings.models import FilingVersion
@@ -112,7 +113,7 @@ def figures_of(version_id: int) -> tuple[dict | None, list[dict]]:
 def drill(user, period_id: int, institution_id: int, versions: dict[str, int]) -> Drill:
     """Counts, cover and open ``D`` findings behind an institution's row (``versions`` = the filing
     versions the table used, by kind). Findings are those the user may see (scope)."""
-    cmp_id, dsc_id = versions.get("CMP"), versions.get("DSC")
+    cmp_id, dsc_id = versions.get(FilingKind.CMP), versions.get(FilingKind.DSC)
     version = db.session.get(FilingVersion, cmp_id) if cmp_id else None
     dsc = db.session.get(FilingVersion, dsc_id) if dsc_id else None
     total, categories = figures_of(cmp_id) if cmp_id else (None, [])
@@ -124,7 +125,7 @@ def drill(user, period_id: int, institution_id: int, versions: dict[str, int]) -
                      "transactions": c.transactions}
     findings = db.session.scalars(visible_findings(user).where(
         Finding.institution_id == institution_id, Finding.period_id == period_id, Finding.rule.like("D%"),
-        Finding.status != "CLOSED", Finding.holds.is_(True)).order_by(Finding.rule, Finding.id)).all()
+        Finding.status != FindingStatus.CLOSED, Finding.holds.is_(True)).order_by(Finding.rule, Finding.id)).all()
     return Drill(version, dsc, total, categories, cover, list(findings))
 
 

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from reports.league import InstitutionFigures, LeagueConfig
+from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus, VersionStatus
 from supervision.extensions import db
 from supervision.filings.content_models import CoverFigures, DerivedFigures
 from supervision.filings.models import Filing, FilingVersion
@@ -90,7 +91,7 @@ def _accepted_versions(period_id: int) -> dict[tuple[int, str], int]:
     rows = db.session.execute(
         select(Filing.institution_id, Filing.kind, FilingVersion.id, FilingVersion.number)
         .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-        .where(Filing.period_id == period_id, FilingVersion.status == "ACCEPTED")).all()
+        .where(Filing.period_id == period_id, FilingVersion.status == VersionStatus.ACCEPTED)).all()
     best: dict[tuple[int, str], tuple[int, int]] = {}
     for inst_id, kind, version_id, number in rows:
         key = (inst_id, kind)
@@ -102,7 +103,7 @@ def _accepted_versions(period_id: int) -> dict[tuple[int, str], int]:
 def _filed_cmp(period_id: int) -> set[int]:
     """Institutions with at least one uploaded ``CMP`` version for the period (any state)."""
     q = (select(Filing.institution_id).join(FilingVersion, FilingVersion.filing_id == Filing.id)
-         .where(Filing.period_id == period_id, Filing.kind == "CMP").distinct())
+         .where(Filing.period_id == period_id, Filing.kind == FilingKind.CMP).distinct())
     return set(db.session.scalars(q))
 
 
@@ -131,7 +132,7 @@ def _covers(version_ids: set[int]) -> dict[int, tuple]:
 def _open_d_findings(period_id: int) -> dict[int, dict[str, int]]:
     """institution id → level → number of open, holding ``D`` findings of the period."""
     q = (select(Finding.institution_id, Finding.level, func.count())
-         .where(Finding.period_id == period_id, Finding.rule.like("D%"), Finding.status != "CLOSED",
+         .where(Finding.period_id == period_id, Finding.rule.like("D%"), Finding.status != FindingStatus.CLOSED,
                 Finding.holds.is_(True))
          .group_by(Finding.institution_id, Finding.level))
     out: dict[int, dict[str, int]] = {}
@@ -152,7 +153,7 @@ def gather_inputs(period: Period) -> LeagueInputs:
         select(Institution.id, Institution.code, Institution.name, Institution.sector)
         .where(Institution.active.is_(True)).order_by(Institution.code)).all()
     accepted = _accepted_versions(period.id)
-    cmp_ids = {vid for (_, kind), vid in accepted.items() if kind == "CMP"}
+    cmp_ids = {vid for (_, kind), vid in accepted.items() if kind == FilingKind.CMP}
     filed = _filed_cmp(period.id)
     derived = _derived(period.id, cmp_ids)
     covers = _covers(cmp_ids)
@@ -160,8 +161,8 @@ def gather_inputs(period: Period) -> LeagueInputs:
     figures, ids, versions = [], {}, {}
     for inst_id, code, name, sector in institutions:
         ids[code] = inst_id
-        cmp_id, dsc_id = accepted.get((inst_id, "CMP")), accepted.get((inst_id, "DSC"))
-        versions[code] = {k: v for k, v in (("CMP", cmp_id), ("DSC", dsc_id)) if v is not None}
+        cmp_id, dsc_id = accepted.get((inst_id, FilingKind.CMP)), accepted.get((inst_id, FilingKind.DSC))
+        versions[code] = {k: v for k, v in ((FilingKind.CMP, cmp_id), (FilingKind.DSC, dsc_id)) if v is not None}
         counts = derived.get(cmp_id, {}) if cmp_id else {}
         customers, volume, transactions = covers.get(cmp_id, (None, None, None)) if cmp_id else (None, None, None)
         levels = findings.get(inst_id, {})
@@ -173,8 +174,8 @@ def gather_inputs(period: Period) -> LeagueInputs:
             business_volume=_volume(volume),
             transactions=None if transactions is None else int(transactions),
             has_accepted_dsc=dsc_id is not None,
-            open_d_high=levels.get("high", 0), open_d_medium=levels.get("medium", 0),
-            open_d_low=levels.get("low", 0)))
+            open_d_high=levels.get(FindingLevel.HIGH, 0), open_d_medium=levels.get(FindingLevel.MEDIUM, 0),
+            open_d_low=levels.get(FindingLevel.LOW, 0)))
     return LeagueInputs(period.code, figures, ids, versions)
 
 

@@ -8,12 +8,14 @@ from sqlalchemy import func, select
 
 from supervision.audit.services import record
 from supervision.domain.codes import CODE_LISTS
+from supervision.domain.enums import Sector
 from supervision.domain.uscc import is_valid_uscc
 from supervision.extensions import db
-from supervision.orgs.models import SECTORS, SHARE_KINDS, Agency, Institution, InstitutionAlias, SharingAgreement
+from supervision.orgs.models import SHARE_KINDS, Agency, Institution, InstitutionAlias, SharingAgreement
 
 #: §1.1 default lead agency by sector.
-DEFAULT_AGENCY_BY_SECTOR = {"PAY": "PBOC", "CF": "NFRA", "BANK": "NFRA", "INS": "NFRA", "AUTO": "NFRA"}
+DEFAULT_AGENCY_BY_SECTOR = {Sector.PAY: "PBOC", Sector.CF: "NFRA", Sector.BANK: "NFRA", Sector.INS: "NFRA",
+                            Sector.AUTO: "NFRA"}
 
 
 class OrgError(ValueError):
@@ -49,7 +51,7 @@ def create_agency(actor, *, code: str, name: str, name_en: str | None = None, pa
         parent = get_agency(parent_code)
         if parent is None:
             raise OrgError(f"上级监管机构不存在 / parent agency not found: {parent_code}")
-    bad = [s for s in default_sectors or [] if s not in SECTORS]
+    bad = [s for s in default_sectors or [] if s not in Sector.values()]
     if bad:
         raise OrgError(f"行业代码无效 / invalid sector(s): {', '.join(bad)}")
     agency = Agency(code=code, name=_norm_name(name), name_en=name_en, parent=parent,
@@ -99,8 +101,8 @@ def create_institution(actor, *, code: str, name: str, sector: str, short_name: 
     if get_institution(code):
         raise OrgError(f"机构代码已存在 / institution code already exists: {code}")
     sector = (sector or "").strip().upper()
-    if sector not in SECTORS:
-        raise OrgError(f"行业无效 / invalid sector {sector!r}; one of {', '.join(SECTORS)}")
+    if sector not in Sector.values():
+        raise OrgError(f"行业无效 / invalid sector {sector!r}; one of {', '.join(Sector.values())}")
     name = _norm_name(name)
     if not name:
         raise OrgError("机构名称必填 / institution name is required")
@@ -130,7 +132,7 @@ def update_institution(actor, inst: Institution, *, name: str, short_name: str |
     agency = get_agency(agency_code)
     if agency is None:
         raise OrgError(f"监管机构不存在 / agency not found: {agency_code}")
-    if sector not in SECTORS:
+    if sector not in Sector.values():
         raise OrgError(f"行业无效 / invalid sector {sector!r}")
     name = _norm_name(name)
     other = db.session.scalar(select(Institution).where(Institution.name == name, Institution.id != inst.id))
@@ -186,7 +188,7 @@ def upsert_sharing(actor, *, from_code: str, to_code: str, sectors: list[str], k
         raise OrgError(f"监管机构不存在 / agency not found: {from_code if src is None else to_code}")
     if src.id == dst.id:
         raise OrgError("不能与自身签订共享协议 / an agency cannot share with itself")
-    bad = [s for s in sectors if s not in SECTORS] + [k for k in kinds if k not in SHARE_KINDS]
+    bad = [s for s in sectors if s not in Sector.values()] + [k for k in kinds if k not in SHARE_KINDS]
     if bad or not sectors or not kinds:
         raise OrgError(f"行业或数据类别无效 / invalid or empty sectors/kinds: {', '.join(bad) or '—'}")
     ag = db.session.scalar(select(SharingAgreement).where(SharingAgreement.from_agency_id == src.id,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from supervision.authz import supervisor_required
 from supervision.domain.calendar import today_local
+from supervision.domain.enums import Role
 from supervision.extensions import db
 from supervision.periods import services
 from supervision.periods.forms import PeriodForm, UnlockForm
@@ -24,7 +25,7 @@ def index():
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
     return render_template("periods/list.html", periods=periods, today=today_local(),
                            form=PeriodForm(), unlock_form=UnlockForm(),
-                           can_manage=current_user.role == "supervisor")
+                           can_manage=current_user.role == Role.SUPERVISOR)
 
 
 @bp.post("/")

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 
 from supervision.authz import roles_required
+from supervision.domain.enums import REGULATOR_ROLES, RegisterUploadStatus, Role
 from supervision.extensions import db
 from supervision.filings.content_models import RegisterEntry, RegisterUpload
 from supervision.register import services
@@ -25,12 +26,12 @@ class RegisterForm(FlaskForm):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@roles_required("analyst", "supervisor")
+@roles_required(*REGULATOR_ROLES)
 def index():
     """Entries visible to the user (by institution scope) and, for supervisors, the upload form."""
     form = RegisterForm()
     if request.method == "POST":
-        if current_user.role != "supervisor":
+        if current_user.role != Role.SUPERVISOR:
             return render_template("errors/error.html", code=403, title=_("Forbidden"),
                                    message=_("You do not have permission to open this page.")), 403
         if form.validate_on_submit():
@@ -42,11 +43,11 @@ def index():
                 flash(str(exc), "danger")
             else:
                 db.session.commit()
-                if upload.status == "IMPORTED" and upload.touched:
+                if upload.status == RegisterUploadStatus.IMPORTED and upload.touched:
                     from supervision.tasks import enqueue
 
                     enqueue("supervision.checks.engine.run_register_job", upload.touched)
-                if upload.status == "IMPORTED":
+                if upload.status == RegisterUploadStatus.IMPORTED:
                     flash(_("Register imported: %(c)s new, %(u)s updated, %(n)s unchanged.", c=upload.counts["created"],
                             u=upload.counts["updated"], n=upload.counts["unchanged"]), "success")
                 else:
@@ -60,9 +61,9 @@ def index():
         q = q.where(RegisterEntry.period_code == period)
     entries = db.session.scalars(q.order_by(RegisterEntry.transferred_date.desc()).limit(1000)).all()
     upload = None
-    if request.args.get("upload") and current_user.role == "supervisor":
+    if request.args.get("upload") and current_user.role == Role.SUPERVISOR:
         upload = db.session.get(RegisterUpload, int(request.args["upload"]))
     uploads = db.session.scalars(select(RegisterUpload).order_by(RegisterUpload.id.desc()).limit(20)).all() \
-        if current_user.role == "supervisor" else []
+        if current_user.role == Role.SUPERVISOR else []
     return render_template("register/index.html", entries=entries, form=form, upload=upload, uploads=uploads,
                            period=period)
