@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from supervision.checks import rules as R
-from supervision.domain.enums import FilingKind, VersionStatus
+from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import (
     ChannelRow,
@@ -30,8 +30,8 @@ from supervision.filings.content_models import (
     ProductRow,
     RegisterEntry,
 )
-from supervision.filings.models import Filing, FilingVersion
-from supervision.filings.services import latest_accepted
+from supervision.filings.counting import counting_version, counts_condition, first_without_blocking_times
+from supervision.filings.models import FilingVersion
 from supervision.findings import services as findings
 from supervision.findings.models import CheckRun, Finding
 from supervision.orgs.models import Institution
@@ -41,7 +41,6 @@ from supervision.timeutil import as_utc, utcnow
 FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),
             "S": ("S01", "S02", "S03"), "T": ("T01",)}
 ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
-GOOD = (VersionStatus.VALIDATED, VersionStatus.ACCEPTED, VersionStatus.SUPERSEDED, VersionStatus.RETURNED)
 
 
 # ---------------------------------------------------------------------------------------- facts
@@ -81,14 +80,13 @@ def _period_by_code(code: str) -> Period | None:
 
 
 def _earlier_received(inst: Institution, period: Period) -> dict[str, object]:
-    """complaint_id → received_date in the institution's accepted CMPs of earlier periods."""
+    """complaint_id → received_date in the CMP versions that count of the institution's earlier periods."""
     out: dict[str, object] = {}
     earlier = db.session.execute(
         select(ComplaintRow.complaint_id, ComplaintRow.received_date)
         .join(FilingVersion, FilingVersion.id == ComplaintRow.version_id)
         .join(Period, Period.id == ComplaintRow.period_id)
-        .where(ComplaintRow.institution_id == inst.id, FilingVersion.status == VersionStatus.ACCEPTED,
-               Period.code < period.code)
+        .where(ComplaintRow.institution_id == inst.id, counts_condition(FilingVersion), Period.code < period.code)
         .order_by(Period.code)).all()
     for cid, received in earlier:
         out.setdefault(cid, received)
@@ -123,10 +121,10 @@ def _wanted(rules: Iterable[str] | None, family: str) -> tuple[str, ...]:
 
 def run_institution(inst: Institution, period: Period, rules: Iterable[str] | None = None,
                     counts: dict[str, int] | None = None) -> dict[str, int]:
-    """Run P*, X* and D* for one institution and period on its latest accepted versions."""
+    """Run P*, X* and D* for one institution and period on its versions that count."""
     counts = counts if counts is not None else {}
-    cmp_v = latest_accepted(inst.id, period.id, FilingKind.CMP)
-    dsc_v = latest_accepted(inst.id, period.id, FilingKind.DSC)
+    cmp_v = counting_version(inst.id, period.id, FilingKind.CMP)
+    dsc_v = counting_version(inst.id, period.id, FilingKind.DSC)
     cmp = cmp_facts(cmp_v) if cmp_v else None
     versions = [v.id for v in (cmp_v, dsc_v) if v is not None]
     reason = f"re-evaluated on {', '.join(f'#{v}' for v in versions) or 'no accepted version'}"
@@ -134,7 +132,7 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
         p_rules = _wanted(rules, "P")
         if p_rules:
             prev_period = _period_by_code(period.quarter_period.previous().code)
-            prev_v = latest_accepted(inst.id, prev_period.id, FilingKind.CMP) if prev_period else None
+            prev_v = counting_version(inst.id, prev_period.id, FilingKind.CMP) if prev_period else None
             prev = cmp_facts(prev_v) if prev_v else None
             drafts = [d for d in R.check_previous(cmp, prev, _earlier_received(inst, period)) if d.rule in p_rules]
             cite = [cmp_v.id] + ([prev_v.id] if prev_v else [])
@@ -169,7 +167,7 @@ def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
     minimum = int(current_app.config["MIN_ACTIVE_CUSTOMERS"])
     out: dict[str, list[R.PeerFacts]] = {}
     for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        v = latest_accepted(inst.id, period.id, FilingKind.CMP)
+        v = counting_version(inst.id, period.id, FilingKind.CMP)
         if v is None:
             continue
         cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == v.id))
@@ -185,18 +183,10 @@ def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
 
 def timeliness_facts(period: Period) -> list[R.TimelinessFacts]:
     """Per active institution and kind: when the first version without blocking errors arrived."""
-    first: dict[tuple[int, str], datetime] = {}
-    for inst_id, kind, uploaded in db.session.execute(
-            select(Filing.institution_id, Filing.kind, FilingVersion.uploaded_at)
-            .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-            .where(Filing.period_id == period.id, FilingVersion.status.in_(GOOD))):
-        t = as_utc(uploaded)
-        key = (inst_id, kind)
-        if key not in first or t < first[key]:
-            first[key] = t
+    first = first_without_blocking_times(period.id)
     facts = []
     for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        for kind in (FilingKind.CMP, FilingKind.DSC):
+        for kind in FilingKind:
             facts.append(R.TimelinessFacts(inst.code, kind, first.get((inst.id, kind)), period.due_at, period.code))
     return facts
 
@@ -226,7 +216,7 @@ def run_period(period: Period, rules: Iterable[str] | None = None, institution: 
                 if code not in by_code:
                     continue
                 inst = by_code[code]
-                v = latest_accepted(inst.id, period.id, FilingKind.CMP)
+                v = counting_version(inst.id, period.id, FilingKind.CMP)
                 apply([d for d in drafts if d.rule in s_rules], s_rules, inst.id, period.id, [v.id] if v else [],
                       counts, "peer comparison re-run")
     if progress:

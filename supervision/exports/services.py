@@ -27,10 +27,10 @@ from sqlalchemy import insert, select
 from reports.workbook import write_feedback, write_league_csv, write_league_json, write_summary
 from supervision.audit.services import record
 from supervision.domain.calendar import TZ
-from supervision.domain.enums import REGULATOR_ROLES, FilingKind, FindingStatus, Role, VersionStatus
+from supervision.domain.enums import REGULATOR_ROLES, FilingKind, FindingStatus, Role
 from supervision.exports.models import Export, ExportInstitution
 from supervision.extensions import db
-from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.counting import first_without_blocking_times
 from supervision.findings.models import Finding
 from supervision.league import services as league
 from supervision.orgs.models import Agency, Institution
@@ -39,8 +39,6 @@ from supervision.rules.catalog import RULESET_VERSION
 from supervision.scope import institution_condition
 from supervision.timeutil import as_utc, utcnow
 
-# no blocking error (as the dashboard and T01)
-GOOD = (VersionStatus.VALIDATED, VersionStatus.ACCEPTED, VersionStatus.SUPERSEDED, VersionStatus.RETURNED)
 ALL_LABEL = "ALL"
 
 
@@ -121,14 +119,7 @@ def reporting_entries(period: Period, institution_ids: set[int] | None) -> list[
     insts = db.session.scalars(select(Institution).where(Institution.active.is_(True))
                                .order_by(Institution.sector, Institution.code)).all()
     insts = [i for i in insts if institution_ids is None or i.id in institution_ids]
-    first: dict[tuple[int, str], datetime] = {}
-    for inst_id, kind, uploaded in db.session.execute(
-            select(Filing.institution_id, Filing.kind, FilingVersion.uploaded_at)
-            .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-            .where(Filing.period_id == period.id, FilingVersion.status.in_(GOOD))):
-        t = as_utc(uploaded)
-        if (inst_id, kind) not in first or t < first[(inst_id, kind)]:
-            first[(inst_id, kind)] = t
+    first = first_without_blocking_times(period.id)
     due = period.due_at
     out = []
     for inst in insts:

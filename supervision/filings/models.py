@@ -50,6 +50,20 @@ class Filing(db.Model):
         back_populates="filing", order_by="FilingVersion.number", cascade="all, delete-orphan"
     )
 
+    @property
+    def version_that_counts(self) -> FilingVersion | None:
+        """The version that counts (:func:`supervision.filings.counting.version_that_counts`)."""
+        from supervision.filings.counting import version_that_counts
+
+        return version_that_counts(self.versions)
+
+    @property
+    def first_without_blocking_errors(self) -> FilingVersion | None:
+        """The first version without blocking errors (:mod:`supervision.filings.counting`)."""
+        from supervision.filings.counting import first_without_blocking_errors
+
+        return first_without_blocking_errors(self.versions)
+
 
 class FilingVersion(db.Model):
     """One upload: immutable original (path + SHA-256 + size) and its lifecycle state."""

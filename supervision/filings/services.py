@@ -20,6 +20,7 @@ from supervision.audit.services import record
 from supervision.domain.calendar import today_local
 from supervision.domain.enums import DECISION_STATES, VERSION_TRANSITIONS, FilingKind, Role, VersionStatus
 from supervision.extensions import db
+from supervision.filings.counting import counting_version
 from supervision.filings.models import Filing, FilingVersion
 from supervision.filings.storage import StoredFile, store_stream
 from supervision.orgs.models import Institution
@@ -173,14 +174,13 @@ def is_on_time(version: FilingVersion, period: Period) -> bool:
 
 def accept(actor, version: FilingVersion) -> None:
     """Accept a validated version; older accepted/validated versions become SUPERSEDED. When a newer
-    version is already accepted, this one is superseded instead (the latest accepted counts)."""
+    version already counts, this one is superseded instead (the latest accepted counts:
+    :mod:`supervision.filings.counting`)."""
     filing = version.filing
     _lock_filing(filing)
-    newer = db.session.scalar(select(FilingVersion).where(FilingVersion.filing_id == filing.id,
-                                                          FilingVersion.number > version.number,
-                                                          FilingVersion.status == VersionStatus.ACCEPTED))
-    if newer is not None:
-        set_status(actor, version, VersionStatus.SUPERSEDED, note=f"v{newer.number} already accepted")
+    current = counting_version(filing.institution_id, filing.period_id, filing.kind)
+    if current is not None and current.number > version.number:
+        set_status(actor, version, VersionStatus.SUPERSEDED, note=f"v{current.number} already accepted")
         return
     set_status(actor, version, VersionStatus.ACCEPTED)
     older = db.session.scalars(select(FilingVersion).where(
@@ -209,11 +209,3 @@ def accept_by(actor, version: FilingVersion) -> None:
                           409)
     accept(actor, version)
 
-
-def latest_accepted(institution_id: int, period_id: int, kind: str) -> FilingVersion | None:
-    """The version that counts (§7a): the latest accepted one."""
-    return db.session.scalar(
-        select(FilingVersion).join(Filing).where(Filing.institution_id == institution_id,
-                                                 Filing.period_id == period_id, Filing.kind == kind,
-                                                 FilingVersion.status == VersionStatus.ACCEPTED)
-        .order_by(FilingVersion.number.desc()).limit(1))

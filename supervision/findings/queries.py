@@ -7,9 +7,9 @@ from fractions import Fraction
 from sqlalchemy import func, select
 
 from reports.numbers import display
-from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus, VersionStatus
+from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus
 from supervision.extensions import db
-from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.counting import counting_version_ids, first_without_blocking_times
 from supervision.findings.models import Finding, Referral
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
@@ -68,28 +68,12 @@ def dashboard(user, period: Period) -> dict:
                                                          Institution.active.is_(True))
                                .order_by(Institution.sector, Institution.name)).all()
     ids = [i.id for i in insts]
-    good = (VersionStatus.VALIDATED, VersionStatus.ACCEPTED, VersionStatus.SUPERSEDED, VersionStatus.RETURNED)
-    first_ok: dict[tuple[int, str], object] = {}
-    accepted: set[tuple[int, str]] = set()
-    rows = db.session.execute(
-        select(Filing.institution_id, Filing.kind, FilingVersion.uploaded_at, FilingVersion.status)
-        .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-        .where(Filing.period_id == period.id, Filing.institution_id.in_(ids))).all()
-    from supervision.timeutil import as_utc
-
-    for inst_id, kind, uploaded, status in rows:
-        key = (inst_id, kind)
-        if status in good:
-            t = as_utc(uploaded)
-            if key not in first_ok or t < first_ok[key]:
-                first_ok[key] = t
-        if status == VersionStatus.ACCEPTED:
-            accepted.add(key)
+    first_ok = first_without_blocking_times(period.id, ids)
+    accepted = set(counting_version_ids(period.id))
     due = period.due_at
-    kinds = (FilingKind.CMP, FilingKind.DSC)
     per_kind = {}
     late, missing = [], []
-    for kind in kinds:
+    for kind in FilingKind:
         expected = len(insts)
         on_time = sum(1 for i in insts if (i.id, kind) in first_ok and first_ok[(i.id, kind)] < due)
         rep = sum(1 for i in insts if (i.id, kind) in accepted)

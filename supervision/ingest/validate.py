@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from supervision.domain.enums import FilingKind, Sector, Severity
+from supervision.domain.names import matches_any
 from supervision.ingest.cmpchecks import Context, DetailChecks, Figures, SummaryChecks
 from supervision.ingest.issues import DEFAULT_CAP_PER_RULE, IssueCollector
 from supervision.ingest.rowconv import Record, convert_field, open_table
@@ -149,7 +150,7 @@ def _cover(result: ValidationResult, sheet: Sheet, workbook, ctx: Context, names
         if expected_value is not None and fold(str(value)) != fold(expected_value):
             issues.report("V06", sheet=sheet.name, row=row, column="B", field=f.code, value=value,
                           label=f.label_zh, label_en=f.label_en, expected=expected_value)
-        if f.code == "institution_name" and names and fold(str(value)) not in {fold(n) for n in names}:
+        if f.code == "institution_name" and names and not matches_any(str(value), names):
             issues.report("W-NAME", sheet=sheet.name, row=row, column="B", field=f.code, value=value,
                           registered=next(iter(names)))
     if result.kind == FilingKind.CMP and ctx.sector == Sector.PAY and result.cover.get("transactions") is None \

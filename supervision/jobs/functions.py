@@ -15,10 +15,10 @@ from sqlalchemy import or_, select
 from supervision.audit.services import record
 from supervision.checks.engine import run_period
 from supervision.domain.calendar import today_local
-from supervision.domain.enums import FilingKind, VersionStatus
+from supervision.domain.enums import FilingKind
 from supervision.exports import services as exports
 from supervision.extensions import db
-from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.counting import counting_version_ids
 from supervision.league.services import compute_draft
 from supervision.notifications.services import filers_of, notify
 from supervision.orgs.models import Institution
@@ -111,10 +111,8 @@ def reminder_days() -> tuple[int, ...]:
 
 
 def accepted_pairs(period: Period) -> set[tuple[int, str]]:
-    """(institution id, kind) with an ACCEPTED version in the period."""
-    return set(db.session.execute(
-        select(Filing.institution_id, Filing.kind).join(FilingVersion, FilingVersion.filing_id == Filing.id)
-        .where(Filing.period_id == period.id, FilingVersion.status == VersionStatus.ACCEPTED).distinct()).all())
+    """(institution id, kind) of the period's filings that have a version that counts."""
+    return set(counting_version_ids(period.id))
 
 
 def _reminder_text(period: Period, kinds: list[str], left: int) -> tuple[tuple[str, str], tuple[str, str]]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy import func, select
 
 from supervision.audit.services import record
 from supervision.domain.codes import CODE_LISTS
 from supervision.domain.enums import Sector
+from supervision.domain.names import name_key
 from supervision.domain.uscc import is_valid_uscc
 from supervision.extensions import db
 from supervision.orgs.models import SHARE_KINDS, Agency, Institution, InstitutionAlias, SharingAgreement
@@ -26,11 +25,6 @@ def _norm_name(name: str) -> str:
     """Stored form of a name: trimmed, inner whitespace collapsed; full-width punctuation kept
     (official Chinese legal names use （）)."""
     return " ".join((name or "").split())
-
-
-def name_key(name: str) -> str:
-    """Matching key of a name: NFKC (full-width → half-width), case-folded, no whitespace (§3)."""
-    return "".join(unicodedata.normalize("NFKC", name or "").casefold().split())
 
 
 def get_agency(code: str) -> Agency | None:
@@ -135,9 +129,9 @@ def update_institution(actor, inst: Institution, *, name: str, short_name: str |
     if sector not in Sector.values():
         raise OrgError(f"行业无效 / invalid sector {sector!r}")
     name = _norm_name(name)
-    other = db.session.scalar(select(Institution).where(Institution.name == name, Institution.id != inst.id))
-    if other:
-        raise OrgError(f"机构名称已存在 / institution name already exists: {name}")
+    other = find_institution_by_name(name)
+    if other is not None and other.id != inst.id:
+        raise OrgError(f"机构名称已存在（或为其他机构别名）/ name already used by an institution: {name}")
     inst.name, inst.short_name, inst.sector, inst.lead_agency = name, short_name, sector, agency
     inst.province, inst.licence_no, inst.active = province or None, licence_no or None, active
     after = {"name": inst.name, "sector": inst.sector, "agency": agency.code, "active": inst.active}
@@ -164,7 +158,7 @@ def add_alias(actor, inst: Institution, alias: str, audit: bool = True) -> Insti
 
 
 def find_institution_by_name(name: str) -> Institution | None:
-    """Match a name against legal names, aliases and short names by :func:`name_key`."""
+    """Match a name against legal names, aliases and short names by :func:`supervision.domain.names.name_key`."""
     key = name_key(name)
     if not key:
         return None
