@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from supervision.accounts.models import User
 from supervision.audit.services import record
 from supervision.domain.enums import REGULATOR_ROLES, Role
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.timeutil import utcnow
 
@@ -37,8 +38,8 @@ MIN_PASSWORD_LENGTH = 10
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AccountError(ValueError):
-    """A user-facing account error (bilingual message)."""
+class AccountError(ServiceError):
+    """A refused account action (bilingual message, HTTP status)."""
 
 
 def hash_password(password: str) -> str:

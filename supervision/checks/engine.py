@@ -28,7 +28,6 @@ from supervision.filings.content_models import (
     DerivedFigures,
     PartnerRow,
     ProductRow,
-    RegisterEntry,
 )
 from supervision.filings.counting import counting_version, counts_condition, first_without_blocking_times
 from supervision.filings.models import FilingVersion
@@ -36,6 +35,7 @@ from supervision.findings import services as findings
 from supervision.findings.models import CheckRun, Finding
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
+from supervision.register.models import RegisterEntry
 from supervision.timeutil import as_utc, utcnow
 
 FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),

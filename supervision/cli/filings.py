@@ -86,8 +86,6 @@ def ingest(file, institution_code, period_code, kind, dry_run, fmt):
     except services.FilingError as exc:
         db.session.rollback()
         _usage(str(exc))
-    except ValueError as exc:
-        _usage(f"文件超过上传上限 (F05) / file over the upload limit (F05): {exc}")
     db.session.commit()
     version_id = sub.version.id
     if sub.created or sub.version.status in (VersionStatus.RECEIVED, VersionStatus.FAILED):

@@ -57,7 +57,7 @@ def register_import(file, fmt):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def register_list(period, fmt):
     """List register entries."""
-    from supervision.filings.content_models import RegisterEntry
+    from supervision.register.models import RegisterEntry
 
     q = select(RegisterEntry).order_by(RegisterEntry.transferred_date)
     if period:

@@ -28,6 +28,7 @@ from reports.workbook import write_feedback, write_league_csv, write_league_json
 from supervision.audit.services import record
 from supervision.domain.calendar import TZ
 from supervision.domain.enums import REGULATOR_ROLES, FilingKind, FindingStatus, Role
+from supervision.errors import ServiceError
 from supervision.exports.models import Export, ExportInstitution
 from supervision.extensions import db
 from supervision.filings.counting import first_without_blocking_times
@@ -42,12 +43,8 @@ from supervision.timeutil import as_utc, utcnow
 ALL_LABEL = "ALL"
 
 
-class ExportError(ValueError):
-    """A user-facing export error (bilingual); ``status`` is the HTTP status a view should use."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class ExportError(ServiceError):
+    """A refused export (bilingual message, HTTP status)."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from supervision.audit.services import record
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, Role
+from supervision.errors import answer_errors_with
 from supervision.exports import queries, services
 from supervision.exports.forms import GenerateForm
 from supervision.extensions import db
@@ -84,12 +85,8 @@ def generate():
         flash(_("Choose an export and a period."), "danger")
         return redirect(url_for("exports.index"))
     period = db.session.scalar(select(Period).where(Period.code == form.period.data)) or abort(404)
-    try:
-        exp = _generate(form, period)
-    except services.ExportError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("exports.index"))
+    answer_errors_with(redirect_to=url_for("exports.index"))
+    exp = _generate(form, period)
     db.session.commit()
     flash(_("Export %(name)s generated (SHA-256 %(sha)s).", name=exp.filename, sha=exp.sha256[:16]), "success")
     return redirect(url_for("exports.index", period=period.code))

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from supervision.audit.services import record
 from supervision.domain.calendar import today_local
 from supervision.domain.enums import DECISION_STATES, VERSION_TRANSITIONS, FilingKind, Role, VersionStatus
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.filings.counting import counting_version
 from supervision.filings.models import Filing, FilingVersion
@@ -28,12 +29,8 @@ from supervision.periods.models import Period
 from supervision.timeutil import as_utc, utcnow
 
 
-class FilingError(ValueError):
-    """A user-facing filing error (bilingual); ``status`` is the HTTP status a view should use."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class FilingError(ServiceError):
+    """A refused filing action (bilingual message, HTTP status)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,11 @@ def check_period_open(period: Period) -> None:
 def store_original(stream: BinaryIO) -> StoredFile:
     """Keep the uploaded bytes exactly (SHA-256 named), whatever happens next."""
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    return store_stream(upload_root(), stream, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    try:
+        return store_stream(upload_root(), stream, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    except ValueError as exc:
+        raise FilingError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
+                          413) from exc
 
 
 def _get_or_create_filing(institution: Institution, period: Period, kind: str) -> Filing:

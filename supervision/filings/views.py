@@ -13,12 +13,13 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from supervision.authz import roles_required
 from supervision.domain.calendar import today_local
 from supervision.domain.enums import DATA_ROLES, FilingKind, Role, VersionStatus
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.filings import queries, services
 from supervision.filings.forms import NoteForm, UploadForm
@@ -85,16 +86,9 @@ def upload():
     fh = form.file.data
     if form.dry_run.data:
         return _dry_run(form, inst, period, fh)
-    try:
-        stored = services.store_original(fh.stream)
-        sub = services.submit(current_user, inst, period, form.kind.data, stored, fh.filename or "upload.xlsx")
-    except services.FilingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return render_template("filings/upload.html", form=form), exc.status
-    except ValueError as exc:
-        flash(_("The file is larger than the platform accepts (F05): %(e)s", e=exc), "danger")
-        return render_template("filings/upload.html", form=form), 413
+    answer_errors_with(render=lambda: render_template("filings/upload.html", form=form))
+    stored = services.store_original(fh.stream)
+    sub = services.submit(current_user, inst, period, form.kind.data, stored, fh.filename or "upload.xlsx")
     db.session.commit()
     if sub.created:
         enqueue("supervision.filings.runner.run_version", sub.version.id)
@@ -149,39 +143,15 @@ def version(version_id: int):
                            issues=issues, rule=rule, severity=severity, note_form=NoteForm())
 
 
-ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code", "complaint_type", "channel",
-               "outcome", "extension", "province", "customer_group")
-
-
 @bp.get("/versions/<int:version_id>/rows")
 @roles_required(*DATA_ROLES)
 def rows(version_id: int):
     """The complaint rows of a stored version, filterable (the drill-down target of figures and
     findings): ``?business_category=B14&cause=C13&status=CLOSED&carried_over=1&on_time=0&ids=A,B``."""
-    from supervision.filings.content_models import ComplaintRow
-
     v = _version_or_404(version_id)
-    q = select(ComplaintRow).where(ComplaintRow.version_id == v.id)
-    applied = {}
-    for key in ROW_FILTERS:
-        val = request.args.get(key)
-        if val:
-            q = q.where(getattr(ComplaintRow, key) == val)
-            applied[key] = val
-    for key in ("carried_over", "on_time", "escalated"):
-        val = request.args.get(key)
-        if val in ("0", "1"):
-            q = q.where(getattr(ComplaintRow, key).is_(val == "1"))
-            applied[key] = val
-    if request.args.get("ids"):
-        ids = [i for i in request.args["ids"].split(",") if i][:1000]
-        q = q.where(ComplaintRow.complaint_id.in_(ids))
-        applied["ids"] = ",".join(ids[:5]) + ("…" if len(ids) > 5 else "")
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    limit = 2000
-    found = db.session.scalars(q.order_by(ComplaintRow.row_no).limit(limit)).all()
-    return render_template("filings/rows.html", v=v, filing=v.filing, rows=found, total=total, limit=limit,
-                           applied=applied)
+    found = queries.complaint_rows(v, request.args)
+    return render_template("filings/rows.html", v=v, filing=v.filing, rows=found.rows, total=found.total,
+                           limit=found.limit, applied=found.applied)
 
 
 @bp.get("/versions/<int:version_id>/progress")
@@ -268,16 +238,12 @@ def original(version_id: int):
 def accept(version_id: int):
     """A supervisor accepts a VALIDATED version (§7a)."""
     v = _version_or_404(version_id)
-    try:
-        services.accept_by(current_user, v)
-    except services.FilingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        if v.status == VersionStatus.ACCEPTED:
-            enqueue("supervision.checks.engine.run_after_accept", v.id)
-        flash(_("Version accepted."), "success")
+    answer_errors_with(redirect_to=url_for("filings.version", version_id=v.id))
+    services.accept_by(current_user, v)
+    db.session.commit()
+    if v.status == VersionStatus.ACCEPTED:
+        enqueue("supervision.checks.engine.run_after_accept", v.id)
+    flash(_("Version accepted."), "success")
     return redirect(url_for("filings.version", version_id=v.id))
 
 
@@ -290,14 +256,10 @@ def return_(version_id: int):
     if not form.validate_on_submit():
         flash(_("A note is required to return a filing."), "danger")
         return redirect(url_for("filings.version", version_id=v.id))
-    try:
-        services.return_version(current_user, v, form.note.data)
-    except services.FilingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Version returned to the institution."), "success")
+    answer_errors_with(redirect_to=url_for("filings.version", version_id=v.id))
+    services.return_version(current_user, v, form.note.data)
+    db.session.commit()
+    flash(_("Version returned to the institution."), "success")
     return redirect(url_for("filings.version", version_id=v.id))
 
 

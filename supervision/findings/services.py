@@ -23,6 +23,7 @@ from supervision.domain.enums import (
     ReferralStatus,
     Role,
 )
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.filings.storage import store_stream
 from supervision.findings.models import Finding, FindingCitation, FindingEvent, Referral
@@ -32,12 +33,8 @@ from supervision.rules.catalog import RULESET_VERSION
 from supervision.timeutil import utcnow
 
 
-class FindingError(ValueError):
-    """A user-facing finding error (bilingual); ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class FindingError(ServiceError):
+    """A refused finding or referral action (bilingual message, HTTP status)."""
 
 
 def _label(actor) -> str:
@@ -166,8 +163,12 @@ def _attachment(stream: BinaryIO | None, filename: str | None) -> dict:
     if stream is None or not filename:
         return {}
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    stored = store_stream(Path(current_app.config["UPLOAD_FOLDER"]) / "attachments", stream,
-                          suffix=Path(filename).suffix[:10], limit=limit, hard_limit=limit)
+    try:
+        stored = store_stream(Path(current_app.config["UPLOAD_FOLDER"]) / "attachments", stream,
+                              suffix=Path(filename).suffix[:10], limit=limit, hard_limit=limit)
+    except ValueError as exc:
+        raise FindingError(f"附件超过平台上传上限 / the attachment is larger than the platform accepts: {exc}",
+                           413) from exc
     return {"attachment_name": filename[:255], "attachment_path": "attachments/" + stored.relative,
             "attachment_sha256": stored.sha256}
 

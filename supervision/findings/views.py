@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from supervision.authz import regulator_required, roles_required
 from supervision.domain.enums import DATA_ROLES, FindingStatus, Role, Severity
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.findings import queries, services
 from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
@@ -32,12 +33,9 @@ def _finding_or_404(finding_id: int) -> Finding:
     return f
 
 
-def _fail(exc: services.FindingError, finding_id: int):
-    db.session.rollback()
-    if exc.status == 403:
-        abort(403)
-    flash(str(exc), "danger")
-    return redirect(url_for("findings.detail", finding_id=finding_id))
+def _refusals_back_to(finding_id: int) -> None:
+    """A refused action flashes its reason on the finding's page."""
+    answer_errors_with(redirect_to=url_for("findings.detail", finding_id=finding_id))
 
 
 @bp.get("/")
@@ -65,22 +63,18 @@ def bulk():
     action = request.form.get("action")
     note = (request.form.get("note") or "").strip()
     done = 0
-    try:
-        for fid in ids:
-            f = queries.visible_finding(current_user, fid)
-            if f is None:
-                continue
-            if action == "open":
-                services.open_to_institution(current_user, f)
-            elif action == "close" and f.status != FindingStatus.CLOSED:
-                services.transition(current_user, f, FindingStatus.CLOSED, note=note)
-            else:
-                continue
-            done += 1
-    except services.FindingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(request.referrer or url_for("findings.index"))
+    answer_errors_with(redirect_to=request.referrer or url_for("findings.index"))
+    for fid in ids:
+        f = queries.visible_finding(current_user, fid)
+        if f is None:
+            continue
+        if action == "open":
+            services.open_to_institution(current_user, f)
+        elif action == "close" and f.status != FindingStatus.CLOSED:
+            services.transition(current_user, f, FindingStatus.CLOSED, note=note)
+        else:
+            continue
+        done += 1
     db.session.commit()
     flash(_("%(n)s findings updated.", n=done), "success")
     return redirect(request.referrer or url_for("findings.index"))
@@ -111,11 +105,9 @@ def status(finding_id: int):
     if not form.validate_on_submit():
         flash(_("Give a valid decision."), "danger")
         return redirect(url_for("findings.detail", finding_id=f.id))
-    try:
-        services.transition(current_user, f, form.to_status.data, note=form.note.data,
-                            remediation_due=form.remediation_due.data)
-    except services.FindingError as exc:
-        return _fail(exc, f.id)
+    _refusals_back_to(f.id)
+    services.transition(current_user, f, form.to_status.data, note=form.note.data,
+                        remediation_due=form.remediation_due.data)
     db.session.commit()
     flash(_("Finding updated."), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
@@ -143,11 +135,9 @@ def answer(finding_id: int):
         flash(_("An answer needs text."), "danger")
         return redirect(url_for("findings.detail", finding_id=f.id))
     fh = form.attachment.data
-    try:
-        services.answer_by_institution(current_user, f, form.text.data, stream=fh.stream if fh else None,
-                                       filename=fh.filename if fh else None)
-    except services.FindingError as exc:
-        return _fail(exc, f.id)
+    _refusals_back_to(f.id)
+    services.answer_by_institution(current_user, f, form.text.data, stream=fh.stream if fh else None,
+                                   filename=fh.filename if fh else None)
     db.session.commit()
     flash(_("Your answer has been sent to the regulator."), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
@@ -164,10 +154,8 @@ def refer(finding_id: int):
         flash(_("A referral needs an agency and a note."), "danger")
         return redirect(url_for("findings.detail", finding_id=f.id))
     agency = db.session.scalar(select(Agency).where(Agency.code == form.agency.data))
-    try:
-        services.refer(current_user, f, agency, form.note.data)
-    except services.FindingError as exc:
-        return _fail(exc, f.id)
+    _refusals_back_to(f.id)
+    services.refer(current_user, f, agency, form.note.data)
     db.session.commit()
     flash(_("Finding referred to %(a)s.", a=agency.code), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
@@ -183,17 +171,15 @@ def referral(referral_id: int, action: str):
     form = ReferralReplyForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        if action == "accept":
-            services.referral_accept(current_user, ref)
-        elif action == "answer":
-            services.referral_answer(current_user, ref, form.text.data)
-        elif action == "decline":
-            services.referral_decline(current_user, ref, form.text.data)
-        else:
-            abort(404)
-    except services.FindingError as exc:
-        return _fail(exc, ref.finding_id)
+    _refusals_back_to(ref.finding_id)
+    if action == "accept":
+        services.referral_accept(current_user, ref)
+    elif action == "answer":
+        services.referral_answer(current_user, ref, form.text.data)
+    elif action == "decline":
+        services.referral_decline(current_user, ref, form.text.data)
+    else:
+        abort(404)
     db.session.commit()
     flash(_("Referral updated."), "success")
     return redirect(url_for("findings.detail", finding_id=ref.finding_id))

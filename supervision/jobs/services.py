@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from supervision.audit.services import record
 from supervision.domain.enums import UNFINISHED_RUN_STATES, JobRunStatus, JobTrigger
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.jobs import definitions
 from supervision.jobs.models import JobRun, ScheduledJobState, SchedulerProcess
@@ -39,12 +40,8 @@ from supervision.timeutil import as_utc, utcnow
 log = logging.getLogger(__name__)
 
 
-class JobError(ValueError):
-    """A user-facing job error (unknown job or period); ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class JobError(ServiceError):
+    """A refused job request, e.g. an unknown job or period (bilingual message, HTTP status)."""
 
 
 @dataclass(frozen=True)

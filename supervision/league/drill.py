@@ -15,6 +15,7 @@ from supervision.domain.enums import FilingKind, FindingStatus
 from supervision.extensions import db
 from supervision.filings.content_models import CoverFigures, DerivedFigures
 from supervision.filings.models import FilingVersion
+from supervision.filings.queries import ROW_FILTERS
 from supervision.findings.models import Finding
 from supervision.league.inputs import COUNTS
 from supervision.scope import visible_findings
@@ -66,9 +67,7 @@ FORMULAS: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {
 
 def _outcome_filter_supported() -> bool:
     """Whether ``filings.rows`` filters by ``outcome`` (then favourable rows are listed exactly)."""
-    from supervision.filings import views
-
-    return "outcome" in getattr(views, "ROW_FILTERS", ())
+    return "outcome" in ROW_FILTERS
 
 
 def row_links(version_id: int, figure: str, category: str | None) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from reports.workbook import league_json, write_league_csv
 from supervision.audit.services import record
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, Role, Sector
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.league import drill as drill_mod
 from supervision.league import history as history_mod
@@ -206,12 +207,8 @@ def publish(period_id: int):
     form = PublishForm()
     if not form.validate_on_submit() or form.period_code.data != period.code:
         abort(400)
-    try:
-        snap = services.publish(current_user, period)
-    except services.LeagueError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("league.table", period_id=period.id, draft=1))
+    answer_errors_with(redirect_to=url_for("league.table", period_id=period.id, draft=1))
+    snap = services.publish(current_user, period)
     db.session.commit()
     flash(_("Published snapshot %(n)s of %(period)s.", n=snap.number, period=period.code), "success")
     return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import get_locale
 
 from supervision.domain import enums
@@ -22,6 +23,16 @@ def fmt_dt(value: datetime | None) -> str:
 def fmt_date(value: date | None) -> str:
     """A calendar date as ``YYYY-MM-DD``."""
     return value.isoformat() if value else "—"
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go back to after login or a language switch (anything else: the home page)."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target
 
 
 def code_name(list_name: str, code: str | None) -> str:

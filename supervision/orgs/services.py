@@ -9,6 +9,7 @@ from supervision.domain.codes import CODE_LISTS
 from supervision.domain.enums import Sector
 from supervision.domain.names import name_key
 from supervision.domain.uscc import is_valid_uscc
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.orgs.models import SHARE_KINDS, Agency, Institution, InstitutionAlias, SharingAgreement
 
@@ -17,8 +18,8 @@ DEFAULT_AGENCY_BY_SECTOR = {Sector.PAY: "PBOC", Sector.CF: "NFRA", Sector.BANK: 
                             Sector.AUTO: "NFRA"}
 
 
-class OrgError(ValueError):
-    """A user-facing error about master data (bilingual message)."""
+class OrgError(ServiceError):
+    """A refused change of master data (bilingual message, HTTP status)."""
 
 
 def _norm_name(name: str) -> str:

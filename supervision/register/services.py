@@ -16,8 +16,8 @@ from sqlalchemy import select
 from supervision.audit.services import record
 from supervision.domain.calendar import period_of
 from supervision.domain.enums import RegisterUploadStatus, Role, Severity
+from supervision.errors import ServiceError
 from supervision.extensions import db
-from supervision.filings.content_models import RegisterEntry, RegisterUpload
 from supervision.filings.storage import store_stream
 from supervision.ingest.guards import check_file
 from supervision.ingest.issues import Issue
@@ -25,12 +25,13 @@ from supervision.ingest.reader import open_workbook
 from supervision.ingest.validate import validate
 from supervision.orgs.models import Institution
 from supervision.register.csvbook import CsvDecodeError, CsvWorkbook
+from supervision.register.models import RegisterEntry, RegisterUpload
 
 FIELDS = ("institution_id", "period_code", "transferred_date", "hotline", "business_category", "cause", "summary")
 
 
-class RegisterError(ValueError):
-    """A user-facing register error (bilingual)."""
+class RegisterError(ServiceError):
+    """A refused register import (bilingual message, HTTP status)."""
 
 
 def check_can_import(actor) -> None:
@@ -50,7 +51,11 @@ def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
     suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     root = Path(current_app.config["UPLOAD_FOLDER"]) / "register"
-    stored = store_stream(root, stream, suffix=suffix, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    try:
+        stored = store_stream(root, stream, suffix=suffix, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    except ValueError as exc:
+        raise RegisterError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
+                            413) from exc
     upload = RegisterUpload(sha256=stored.sha256, size=stored.size, original_filename=filename[:255],
                             storage_path="register/" + stored.relative, uploaded_by_id=getattr(actor, "id", None))
     db.session.add(upload)
