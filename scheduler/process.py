@@ -1,4 +1,4 @@
-"""The scheduler process (``supervision scheduler``): an APScheduler ``BlockingScheduler`` that fires
+"""The scheduler process (``python -m scheduler``): an APScheduler ``BlockingScheduler`` that fires
 the jobs of :mod:`supervision.jobs.definitions` at their Asia/Shanghai times. It never runs inside a
 web worker.
 

@@ -24,12 +24,12 @@ def register(app: Flask) -> None:
     from supervision.cli.checks import check, findings_group, rules_group
     from supervision.cli.exports import export
     from supervision.cli.filings import filings, ingest, worker
-    from supervision.cli.jobs import jobs, scheduler_cmd
+    from supervision.cli.jobs import jobs
     from supervision.cli.league import league
     from supervision.cli.register import register as register_group
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
-                register_group, check, findings_group, rules_group, league, jobs, scheduler_cmd, export):
+                register_group, check, findings_group, rules_group, league, jobs, export):
         app.cli.add_command(cmd)
 
 
