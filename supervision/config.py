@@ -130,7 +130,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "REDIS_URL": _env("REDIS_URL"),
-        "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or str(PROJECT_ROOT.parent / "shared" / "data"),
+        # optional: real third-party data (complaint texts) for the demo; nothing needs it
+        "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TASK_BACKEND": _env("TASK_BACKEND", "thread"),
         "TASK_QUEUE": _env("TASK_QUEUE", "supervision"),
