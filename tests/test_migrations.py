@@ -81,6 +81,6 @@ def test_the_history_lives_inside_the_package():
     from supervision.app import MIGRATIONS_DIR
 
     root = Path(__file__).resolve().parents[1]
-    assert MIGRATIONS_DIR == root / "supervision" / "migrations" and (MIGRATIONS_DIR / "alembic.ini").is_file()
+    assert root / "supervision" / "migrations" == MIGRATIONS_DIR and (MIGRATIONS_DIR / "alembic.ini").is_file()
     stray = sorted(p.relative_to(root).as_posix() for p in (root / "migrations").rglob("*.py"))
     assert stray == [], f"migrations live in supervision/migrations/versions/ (shipped in the wheel): move {stray}"
