@@ -39,6 +39,7 @@ from supervision.periods.models import Period
 from supervision.rules.catalog import RULESET_VERSION
 from supervision.scope import institution_condition
 from supervision.timeutil import as_utc, utcnow
+from supervision.version import platform_version
 
 ALL_LABEL = "ALL"
 
@@ -145,7 +146,8 @@ def period_findings(period: Period, institution_ids: set[int] | None) -> list[Fi
 def _meta(period: Period, source: LeagueSource, producer: str, now: datetime | None) -> dict:
     return {"period": period.code, "snapshot": source.snapshot.number if source.snapshot else None,
             "ruleset_version": source.snapshot.ruleset_version if source.snapshot else RULESET_VERSION,
-            "generated_at": as_utc(now) if now else utcnow(), "producer": producer}
+            "generated_at": as_utc(now) if now else utcnow(), "producer": producer,
+            "platform_version": platform_version()}
 
 
 def export_root() -> Path:

@@ -101,3 +101,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["finding_state_label"] = finding_state_label
     app.jinja_env.globals["enums"] = enums
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh")
+    from supervision.version import platform_version
+
+    app.jinja_env.globals["platform_version"] = platform_version()
