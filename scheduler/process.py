@@ -179,7 +179,8 @@ def run(app: Flask) -> None:
 
     def _stop(signum, _frame):
         log.info("scheduler stopping (signal %s)", signum)
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # a second signal (Ctrl-C reaches the whole process group) changes nothing
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
