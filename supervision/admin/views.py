@@ -264,16 +264,42 @@ def sharing_delete(agreement_id: int):
     return redirect(url_for("admin.sharing"))
 
 
+AUDIT_SORTS = {"at": AuditEvent.id, "action": AuditEvent.action, "actor": AuditEvent.actor_label}
+
+
 @bp.get("/audit")
 @admin_required
 def audit():
-    """The audit log, newest first, filterable by action and actor."""
-    q = select(AuditEvent).order_by(AuditEvent.id.desc())
-    action = request.args.get("action")
-    actor = request.args.get("actor")
-    if action:
-        q = q.where(AuditEvent.action == action)
-    if actor:
-        q = q.where(AuditEvent.actor_label.contains(actor))
-    events = db.session.scalars(q.limit(500)).all()
-    return render_template("admin/audit.html", events=events, action=action or "", actor=actor or "")
+    """The audit log, newest first, paged on the server; filterable by action, actor, object type,
+    result and day range (the URL keeps the filters)."""
+    from datetime import date
+
+    from supervision.audit import present
+    from supervision.domain.calendar import end_of_day
+    from supervision.main.paging import list_state, paginate
+
+    args = {k: (request.args.get(k) or "").strip()[:100] or None
+            for k in ("action", "actor", "object", "result", "from", "to")}
+    q = select(AuditEvent)
+    if args["action"]:
+        q = q.where(AuditEvent.action == args["action"])
+    if args["actor"]:
+        q = q.where(AuditEvent.actor_label.contains(args["actor"], autoescape=True))
+    if args["object"]:
+        q = q.where(AuditEvent.object_type == args["object"])
+    if args["result"]:
+        q = q.where(AuditEvent.result == args["result"])
+    for key, op in (("from", "ge"), ("to", "lt")):
+        try:
+            day = date.fromisoformat(args[key]) if args[key] else None
+        except ValueError:
+            args[key] = None
+            day = None
+        if day is not None:  # days of Asia/Shanghai; "to" includes its whole day
+            bound = end_of_day(date.fromordinal(day.toordinal() - 1)) if op == "ge" else end_of_day(day)
+            q = q.where(AuditEvent.at >= bound if op == "ge" else AuditEvent.at < bound)
+    paged = paginate(q, list_state(request.args, AUDIT_SORTS, "at", "desc"), AUDIT_SORTS, tiebreak=(AuditEvent.id,))
+    actions = sorted(db.session.scalars(select(AuditEvent.action).distinct()), key=present.action_label)
+    objects = sorted(o for o in db.session.scalars(select(AuditEvent.object_type).distinct()) if o)
+    return render_template("admin/audit.html", paged=paged, events=paged.items, args=args, actions=actions,
+                           objects=objects, results=list(present.RESULT_LABELS), present=present)

@@ -54,6 +54,17 @@ class LabelledEnum(StrEnum):
             return value
 
 
+    @classmethod
+    def zh_en(cls, value: str | None) -> tuple[str, str]:
+        """(Chinese, English) label of a stored value, for bilingual messages ``"中文 / English"``
+        (the value itself when it is not a member)."""
+        try:
+            label = cls(value).label
+        except ValueError:
+            return str(value), str(value)
+        return label.in_locale("zh"), label.in_locale("en")
+
+
 # ------------------------------------------------------------------------------ filings (§2, §7a)
 class FilingKind(LabelledEnum):
     """Filing kinds of spec §2."""
@@ -184,6 +195,34 @@ class JobTrigger(LabelledEnum):
     CLI = "cli", lazy_pgettext("job trigger", "console")
 
 
+# ------------------------------------------------------------------------ notifications, exports
+class NotificationKind(LabelledEnum):
+    """What a notification is about: each asks its reader to act, and links to the object."""
+
+    REMINDER = "reminder", lazy_pgettext("notification kind", "Filing reminder")
+    FILING_RETURNED = "filing_returned", lazy_pgettext("notification kind", "Filing sent back")
+    FILING_REJECTED = "filing_rejected", lazy_pgettext("notification kind", "Filing refused by validation")
+    FINDING_OPENED = "finding_opened", lazy_pgettext("notification kind", "Finding to answer")
+    FINDING_ANSWERED = "finding_answered", lazy_pgettext("notification kind", "Institution has answered")
+    REFERRAL_RECEIVED = "referral_received", lazy_pgettext("notification kind", "Referral to handle")
+    REFERRAL_ACCEPTED = "referral_accepted", lazy_pgettext("notification kind", "Referral taken on")
+    REFERRAL_ANSWERED = "referral_answered", lazy_pgettext("notification kind", "Reply to your referral")
+    REFERRAL_DECLINED = "referral_declined", lazy_pgettext("notification kind", "Referral turned down")
+    REMEDIATION_DUE = "remediation_due", lazy_pgettext("notification kind", "Remediation due soon")
+    REMEDIATION_OVERDUE = "remediation_overdue", lazy_pgettext("notification kind", "Remediation overdue")
+    PERIOD_LOCKING = "period_locking", lazy_pgettext("notification kind", "Period about to lock")
+    JOB_FAILED = "job_failed", lazy_pgettext("notification kind", "Scheduled job failed")
+
+
+class ExportKind(LabelledEnum):
+    """Files of the export archive (spec §9)."""
+
+    SUMMARY = "summary", lazy_pgettext("export kind", "Summary workbook")
+    FEEDBACK = "feedback", lazy_pgettext("export kind", "Institution feedback sheet")
+    CSV = "csv", lazy_pgettext("export kind", "League table as CSV")
+    JSON = "json", lazy_pgettext("export kind", "League table as JSON")
+
+
 # -------------------------------------------------------------------------- parties (§1)
 class Role(LabelledEnum):
     """Roles of spec §1.3."""
@@ -212,7 +251,8 @@ class Sector(LabelledEnum):
 
 #: every enum with labels (the translation tests walk these)
 ALL_ENUMS: tuple[type[LabelledEnum], ...] = (FilingKind, VersionStatus, RegisterUploadStatus, Severity, FindingLevel,
-                                             FindingStatus, ReferralStatus, JobRunStatus, JobTrigger, Role, Sector)
+                                             FindingStatus, ReferralStatus, JobRunStatus, JobTrigger, NotificationKind,
+                                             ExportKind, Role, Sector)
 #: enums whose labels are states shown side by side (no two may read the same in any language)
 STATUS_ENUMS: tuple[type[LabelledEnum], ...] = (VersionStatus, RegisterUploadStatus, FindingStatus, ReferralStatus,
                                                 JobRunStatus)

@@ -25,6 +25,16 @@ class LazyLabel:
 
         return pgettext(self.context, self.msgid)
 
+    def in_locale(self, locale: str) -> str:
+        """The label in ``locale`` whatever the request's language (``en`` is the msgid itself): for
+        bilingual messages ``"中文 / English"``."""
+        if locale.startswith("en"):
+            return self.msgid
+        from flask_babel import force_locale, pgettext
+
+        with force_locale(locale):
+            return pgettext(self.context, self.msgid)
+
     def __repr__(self) -> str:
         return f"LazyLabel({self.context!r}, {self.msgid!r})"
 

@@ -8,9 +8,12 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-KIND_CHOICES = [SelectChoice("summary", _l("Summary workbook (.xlsx)")),
-                SelectChoice("feedback", _l("Feedback sheet of one institution (.xlsx)")),
-                SelectChoice("csv", _l("League table (.csv)")), SelectChoice("json", _l("League table (.json)"))]
+from supervision.domain.enums import ExportKind
+
+KIND_CHOICES = [SelectChoice(ExportKind.SUMMARY, _l("Summary workbook (.xlsx)")),
+                SelectChoice(ExportKind.FEEDBACK, _l("Feedback sheet of one institution (.xlsx)")),
+                SelectChoice(ExportKind.CSV, _l("League table (.csv)")),
+                SelectChoice(ExportKind.JSON, _l("League table (.json)"))]
 
 
 class GenerateForm(FlaskForm):

@@ -12,12 +12,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from supervision.domain.enums import ExportKind
 from supervision.extensions import db
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.timeutil import utcnow
 
-KINDS = ("summary", "feedback", "csv", "json")
+#: the kinds of export (:class:`~supervision.domain.enums.ExportKind`)
+KINDS = ExportKind.values()
 DATA_KINDS = ("filings", "findings", "league")
 
 
@@ -26,7 +28,7 @@ class Export(db.Model):
 
     __tablename__ = "export"
     __table_args__ = (
-        CheckConstraint("kind IN ('summary','feedback','csv','json')", name="kind"),
+        CheckConstraint(ExportKind.check("kind"), name="kind"),
         Index("ix_export_period_id_kind", "period_id", "kind"),
     )
 

@@ -318,6 +318,9 @@ def _finish_rejected(version_id: int, issues: list[Issue], totals: dict[str, int
     services.set_status(None, version, VersionStatus.REJECTED, audit=False)
     record("filing_rejected", actor_label="ingest", object_type="filing_version", object_id=version.id,
            detail={"rules": totals})
+    from supervision.notifications.events import notify_filing_rejected
+
+    notify_filing_rejected(version)
     version.processing_finished_at = utcnow()
     version.progress = {"stage": "done", "seconds": round(time.monotonic() - started, 3), "at": time.time()}
     db.session.commit()

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from supervision.domain.enums import Severity
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, ValidationIssue
 from supervision.filings.models import Filing, FilingVersion
 from supervision.ingest.issues import Issue
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
 from supervision.scope import visible_filings
 
 #: code-valued columns of 投诉明细 the complaint-row list filters on by equality (``?cause=C13``)
@@ -19,43 +23,103 @@ ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code",
                "outcome", "extension", "province", "customer_group")
 #: yes/no columns it filters on (``?on_time=1``)
 ROW_FLAGS = ("carried_over", "on_time", "escalated")
-ROW_LIMIT = 2000
+ROW_LIMIT = 100
+#: how the complaint-row filters read on the page (field label; code values shown by their names)
+ROW_FILTER_LABELS = {
+    "business_category": _l("Business category"), "cause": _l("Cause"), "status": _l("Complaint status"),
+    "source": _l("Source"), "product_code": _l("Product"), "complaint_type": _l("Complaint type"),
+    "channel": _l("Channel"), "outcome": _l("Outcome"), "extension": _l("Extension"), "province": _l("Province"),
+    "customer_group": _l("Customer group"), "carried_over": _l("Carried over"), "on_time": _l("Closed on time"),
+    "escalated": _l("Escalated after closure"), "ids": _l("Complaint IDs"),
+}
+#: the code list of each code-valued filter (for the value's name)
+ROW_FILTER_CODES = {"business_category": "business_category", "cause": "cause", "status": "status",
+                    "source": "source", "complaint_type": "complaint_type", "channel": "channel",
+                    "outcome": "outcome", "extension": "extension", "province": "province",
+                    "customer_group": "customer_group"}
+#: filters of the filings list (``?period=2024Q1&kind=CMP&q=招联``)
+FILING_FILTERS = ("period", "kind", "q")
+#: sortable columns of the filings list
+FILING_SORTS = {"institution": Institution.name, "period": Period.code, "kind": Filing.kind}
 
 
 @dataclass(frozen=True)
 class ComplaintRows:
-    """One page of a version's complaint rows: the rows (row order), the exact total, the page
-    limit and the filters applied (for the page's summary line)."""
+    """One page of a version's complaint rows: the rows (row order), the exact total, the sum of
+    transactions involved over *all* matching rows (the drill-down figure ``txn_involved`` is that
+    sum), the page and the filters applied (field → the values, for the page's summary line)."""
 
     rows: list[ComplaintRow]
     total: int
-    limit: int
-    applied: dict[str, str]
+    transactions: int
+    page: int
+    per_page: int
+    applied: dict[str, list[str]]
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def limit(self) -> int:
+        """Rows per page (kept for templates written against the single-page version)."""
+        return self.per_page
 
 
-def complaint_rows(version: FilingVersion, args: Mapping[str, str], limit: int = ROW_LIMIT) -> ComplaintRows:
-    """The complaint rows of a stored version filtered by ``args`` (:data:`ROW_FILTERS`,
-    :data:`ROW_FLAGS` as ``0``/``1``, ``ids`` as a comma list of complaint ids, at most 1,000) — the
-    drill-down target of figures and findings."""
+def _values(raw: str | None) -> list[str]:
+    """``A,B`` or ``A`` → the distinct non-empty values (a code filter may name several codes)."""
+    return list(dict.fromkeys(v.strip() for v in (raw or "").split(",") if v.strip()))[:50]
+
+
+def complaint_rows(version: FilingVersion, args: Mapping[str, str], page: int = 1,
+                   per_page: int = ROW_LIMIT) -> ComplaintRows:
+    """The complaint rows of a stored version filtered by ``args`` (:data:`ROW_FILTERS`, each one
+    code or a comma list of codes — ``outcome=UPHELD,PARTIAL,SETTLED`` are the favourable rows —,
+    :data:`ROW_FLAGS` as ``0``/``1``, ``ids`` as a comma list of complaint ids, at most 1,000) —
+    the drill-down target of figures and findings. Paged (at most :data:`ROW_LIMIT` rows)."""
     q = select(ComplaintRow).where(ComplaintRow.version_id == version.id)
-    applied = {}
+    applied: dict[str, list[str]] = {}
     for key in ROW_FILTERS:
-        val = args.get(key)
-        if val:
-            q = q.where(getattr(ComplaintRow, key) == val)
-            applied[key] = val
+        vals = _values(args.get(key))
+        if vals:
+            col = getattr(ComplaintRow, key)
+            q = q.where(col == vals[0] if len(vals) == 1 else col.in_(vals))
+            applied[key] = vals
     for key in ROW_FLAGS:
         val = args.get(key)
         if val in ("0", "1"):
             q = q.where(getattr(ComplaintRow, key).is_(val == "1"))
-            applied[key] = val
+            applied[key] = [val]
     if args.get("ids"):
         ids = [i for i in args["ids"].split(",") if i][:1000]
         q = q.where(ComplaintRow.complaint_id.in_(ids))
-        applied["ids"] = ",".join(ids[:5]) + ("…" if len(ids) > 5 else "")
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    rows = list(db.session.scalars(q.order_by(ComplaintRow.row_no).limit(limit)))
-    return ComplaintRows(rows, total, limit, applied)
+        applied["ids"] = ids[:5] + (["…"] if len(ids) > 5 else [])
+    sub = q.subquery()
+    total, transactions = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(sub.c.transactions_involved), 0)).select_from(sub)).one()
+    per_page = max(1, min(per_page, ROW_LIMIT))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = list(db.session.scalars(q.order_by(ComplaintRow.row_no).offset((page - 1) * per_page).limit(per_page)))
+    return ComplaintRows(rows, total, int(transactions), page, per_page, applied)
+
+
+def filtered_filings(user, args: Mapping[str, str | None]):
+    """Filings ``user`` may see, filtered by period code, kind and institution (name, short name or
+    USCC), with the institution and period joined for sorting."""
+    q = visible_filings(user).join(Institution, Institution.id == Filing.institution_id) \
+        .join(Period, Period.id == Filing.period_id) \
+        .options(selectinload(Filing.versions), contains_eager(Filing.institution), contains_eager(Filing.period))
+    if args.get("period"):
+        q = q.where(Period.code == args["period"])
+    if args.get("kind"):
+        q = q.where(Filing.kind == args["kind"])
+    if args.get("q"):
+        text = args["q"]
+        q = q.where(or_(Institution.name.contains(text, autoescape=True), Institution.code == text,
+                        Institution.short_name.contains(text, autoescape=True)))
+    return q
 
 
 def visible_version(user, version_id: int) -> FilingVersion | None:

@@ -154,8 +154,8 @@ def set_status(actor, version: FilingVersion, status: VersionStatus, note: str |
                audit: bool = True) -> None:
     """Move a version along the §7a lifecycle (refusing transitions the lifecycle does not allow)."""
     if status not in VERSION_TRANSITIONS.get(version.status, frozenset()):
-        raise FilingError(f"状态不能从 {version.status} 变为 {status} / cannot move from {version.status} to {status}",
-                          409)
+        (fz, fe), (tz, te) = VersionStatus.zh_en(version.status), VersionStatus.zh_en(status)
+        raise FilingError(f"状态不能从“{fz}”变为“{tz}” / cannot move from “{fe}” to “{te}”", 409)
     before = version.status
     version.status = status
     version.status_changed_at = utcnow()
@@ -199,6 +199,9 @@ def return_version(actor, version: FilingVersion, note: str) -> None:
     if not (note or "").strip():
         raise FilingError("退回须填写说明 / a note is required to return a filing")
     set_status(actor, version, VersionStatus.RETURNED, note=note.strip())
+    from supervision.notifications.events import notify_filing_returned
+
+    notify_filing_returned(version, note.strip())
 
 
 def accept_by(actor, version: FilingVersion) -> None:
@@ -206,7 +209,8 @@ def accept_by(actor, version: FilingVersion) -> None:
     if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以采纳报送 / only supervisors accept filings", 403)
     if version.status != VersionStatus.VALIDATED:
-        raise FilingError(f"只有校验通过的版本可以采纳 / only VALIDATED versions can be accepted (is {version.status})",
-                          409)
+        zh, en = VersionStatus.zh_en(version.status)
+        raise FilingError(f"只有校验通过的版本可以采纳（该版本为“{zh}”） / only validated versions can be accepted "
+                          f"(this one is “{en}”)", 409)
     accept(actor, version)
 

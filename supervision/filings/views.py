@@ -14,7 +14,6 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from supervision.authz import roles_required
 from supervision.domain.calendar import today_local
@@ -24,6 +23,8 @@ from supervision.extensions import db
 from supervision.filings import queries, services
 from supervision.filings.forms import NoteForm, UploadForm
 from supervision.filings.models import Filing
+from supervision.main.paging import list_state, paginate
+from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import visible_filings
 from supervision.tasks import enqueue
@@ -41,15 +42,16 @@ def _version_or_404(version_id: int):
 @bp.get("/")
 @roles_required(*DATA_ROLES)
 def index():
-    """Filings visible to the acting user, optionally for one period."""
-    q = visible_filings(current_user).options(selectinload(Filing.versions), selectinload(Filing.institution),
-                                              selectinload(Filing.period))
-    period = request.args.get("period")
-    if period:
-        q = q.join(Period, Period.id == Filing.period_id).where(Period.code == period)
-    filings = db.session.scalars(q.order_by(Filing.id.desc())).all()
+    """Filings visible to the acting user, filtered by period, kind and institution, sorted and
+    paged on the server (the URL keeps the state)."""
+    args = {k: (request.args.get(k) or "").strip()[:100] or None for k in queries.FILING_FILTERS}
+    state = list_state(request.args, queries.FILING_SORTS, "period", "desc")
+    paged = paginate(queries.filtered_filings(current_user, args), state, queries.FILING_SORTS,
+                     tiebreak=(Institution.name, Filing.kind, Filing.id))
+    filings = paged.items
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
-    return render_template("filings/list.html", filings=filings, periods=periods, period=period)
+    return render_template("filings/list.html", filings=filings, paged=paged, periods=periods, args=args,
+                           period=args["period"])
 
 
 @bp.get("/<int:filing_id>")
@@ -149,9 +151,10 @@ def rows(version_id: int):
     """The complaint rows of a stored version, filterable (the drill-down target of figures and
     findings): ``?business_category=B14&cause=C13&status=CLOSED&carried_over=1&on_time=0&ids=A,B``."""
     v = _version_or_404(version_id)
-    found = queries.complaint_rows(v, request.args)
-    return render_template("filings/rows.html", v=v, filing=v.filing, rows=found.rows, total=found.total,
-                           limit=found.limit, applied=found.applied)
+    page = request.args.get("page", "")
+    found = queries.complaint_rows(v, request.args, page=int(page) if page.isdigit() and len(page) < 9 else 1)
+    return render_template("filings/rows.html", v=v, filing=v.filing, found=found, rows=found.rows,
+                           total=found.total, applied=found.applied, filter_labels=queries.ROW_FILTER_LABELS)
 
 
 @bp.get("/versions/<int:version_id>/progress")

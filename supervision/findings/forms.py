@@ -18,25 +18,40 @@ MOVES = [SelectChoice(FindingStatus.CLOSED, _l("Close")),
 
 
 class StatusForm(FlaskForm):
-    """A regulator's workflow decision."""
+    """A regulator's workflow decision: closing needs a note, remediation a due date (the errors
+    are shown beside those fields; the service checks the same)."""
 
     to_status = SelectField(_l("Decision"), choices=MOVES)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
     remediation_due = DateField(_l("Remediation due"), validators=[Optional()])
 
+    def validate(self, extra_validators=None) -> bool:
+        """The field validators, then what the chosen decision needs."""
+        ok = super().validate(extra_validators)
+        if self.to_status.data == FindingStatus.CLOSED and not (self.note.data or "").strip():
+            self.note.errors.append(_l("Closing needs a note."))
+            ok = False
+        if self.to_status.data == FindingStatus.REMEDIATION and self.remediation_due.data is None \
+                and not self.remediation_due.errors:
+            self.remediation_due.errors.append(_l("Remediation needs a due date."))
+            ok = False
+        return ok
+
 
 class AnswerForm(FlaskForm):
     """The institution's explanation, with an optional attachment."""
 
-    text = TextAreaField(_l("Answer"), validators=[DataRequired(), Length(max=8000)])
+    text = TextAreaField(_l("Answer"), validators=[DataRequired(_l("An answer needs text.")), Length(max=8000)])
     attachment = FileField(_l("Attachment (optional)"))
 
 
 class ReferForm(FlaskForm):
     """Refer a finding to another agency."""
 
-    agency = SelectField(_l("Refer to agency"), choices=[])
-    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=4000)])
+    agency = SelectField(_l("Refer to agency"), choices=[],
+                         validators=[DataRequired(_l("Choose the agency to refer the finding to."))])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(_l("A referral needs a note for the receiving agency.")),
+                                                 Length(max=4000)])
 
 
 class ReferralReplyForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from reports.numbers import display
 from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus
@@ -15,7 +15,17 @@ from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import finding_condition, institution_condition, visible_findings
 
-FILTERS = ("period", "rule", "level", "status", "sector", "institution", "agency")
+FILTERS = ("period", "rule", "level", "status", "sector", "institution", "agency", "q")
+#: sortable columns of the findings list (the URL's ``sort`` must be one of these keys)
+SORTS = {
+    "period": Period.code,
+    "rule": Finding.rule,
+    "level": case({FindingLevel.HIGH.value: 0, FindingLevel.MEDIUM.value: 1, FindingLevel.LOW.value: 2},
+                  value=Finding.level, else_=3),
+    "status": Finding.status,
+    "institution": Institution.name,
+    "updated": Finding.updated_at,
+}
 
 
 def filtered(user, args) -> select:
@@ -34,6 +44,10 @@ def filtered(user, args) -> select:
         q = q.where(Institution.sector == args["sector"])
     if args.get("institution"):
         q = q.where(Institution.code == args["institution"])
+    if args.get("q"):
+        text = args["q"].strip()[:100]
+        q = q.where(or_(Institution.name.contains(text, autoescape=True), Institution.code == text,
+                        Institution.short_name.contains(text, autoescape=True)))
     if args.get("agency"):
         from supervision.orgs.models import Agency
 

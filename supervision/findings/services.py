@@ -27,6 +27,7 @@ from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.filings.storage import store_stream
 from supervision.findings.models import Finding, FindingCitation, FindingEvent, Referral
+from supervision.notifications import events as notices
 from supervision.notifications.services import notify_finding_opened
 from supervision.orgs.models import Agency
 from supervision.rules.catalog import RULESET_VERSION
@@ -135,8 +136,8 @@ def transition(actor, finding: Finding, to_status: str, note: str | None = None,
     """A regulator moves a finding along the workflow (CLOSED needs a note; REMEDIATION a due date)."""
     check_regulator(actor, finding)
     if to_status not in FINDING_REGULATOR_MOVES.get(finding.status, frozenset()):
-        raise FindingError(f"不能从 {finding.status} 变为 {to_status} / "
-                           f"cannot move from {finding.status} to {to_status}", 409)
+        (fz, fe), (tz, te) = FindingStatus.zh_en(finding.status), FindingStatus.zh_en(to_status)
+        raise FindingError(f"不能从“{fz}”变为“{tz}” / cannot move from “{fe}” to “{te}”", 409)
     if to_status == FindingStatus.REMEDIATION:
         if remediation_due is None:
             raise FindingError("整改须设定期限 / remediation needs a due date")
@@ -182,12 +183,14 @@ def answer_by_institution(actor, finding: Finding, text: str, stream: BinaryIO |
     if not (text or "").strip():
         raise FindingError("请填写答复内容 / an answer needs text")
     if finding.status not in ANSWERABLE_STATES:
-        raise FindingError(f"该监管发现当前状态为 {finding.status}，不能答复 / "
-                           f"cannot answer a {finding.status} finding", 409)
+        zh, en = FindingStatus.zh_en(finding.status)
+        raise FindingError(f"该监管发现当前状态为“{zh}”，不能答复 / cannot answer a finding that is “{en}”", 409)
     ev = _event(finding, actor, "answered", note=text.strip(), to_status=FindingStatus.EXPLAINED, visible=True,
                 **_attachment(stream, filename))
     finding.status = FindingStatus.EXPLAINED
     finding.updated_at = utcnow()
+    db.session.flush()
+    notices.notify_finding_answered(finding, ev)
     return ev
 
 
@@ -208,7 +211,13 @@ def refer(actor, finding: Finding, to_agency: Agency, note: str) -> Referral:
     _move(finding, actor, FindingStatus.REFERRED, "referred", note=f"→ {to_agency.code}: {note.strip()}")
     record("referral_sent", actor=actor, object_type="referral", object_id=ref.id,
            detail={"finding": finding.id, "to": to_agency.code})
+    notices.notify_referral_received(ref)
     return ref
+
+
+def _referral_state_error(ref: Referral) -> FindingError:
+    zh, en = ReferralStatus.zh_en(ref.status)
+    return FindingError(f"该转办当前为“{zh}”，不能再处理 / the referral is “{en}” and cannot be handled again", 409)
 
 
 def _status_before_referral(ref: Referral) -> FindingStatus:
@@ -226,33 +235,36 @@ def referral_accept(actor, ref: Referral) -> None:
     """The receiving agency accepts the referral."""
     _check_recipient(actor, ref)
     if ref.status != ReferralStatus.SENT:
-        raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
+        raise _referral_state_error(ref)
     ref.status, ref.updated_at = ReferralStatus.ACCEPTED, utcnow()
     _event(ref.finding, actor, "referral_accepted", note=ref.to_agency.code)
     record("referral_accepted", actor=actor, object_type="referral", object_id=ref.id)
+    notices.notify_referral_update(ref)
 
 
 def referral_answer(actor, ref: Referral, answer: str) -> None:
     """The receiving agency answers; the finding returns to the referring agency's workflow."""
     _check_recipient(actor, ref)
     if ref.status not in PENDING_REFERRAL_STATES:
-        raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
+        raise _referral_state_error(ref)
     if not (answer or "").strip():
         raise FindingError("请填写答复 / an answer is required")
     ref.status, ref.answer, ref.updated_at = ReferralStatus.ANSWERED, answer.strip(), utcnow()
     back = _status_before_referral(ref)
     _move(ref.finding, actor, back, "referral_answered", note=answer.strip())
     record("referral_answered", actor=actor, object_type="referral", object_id=ref.id)
+    notices.notify_referral_update(ref)
 
 
 def referral_decline(actor, ref: Referral, note: str) -> None:
     """The receiving agency declines the referral (with a reason)."""
     _check_recipient(actor, ref)
     if ref.status not in PENDING_REFERRAL_STATES:
-        raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
+        raise _referral_state_error(ref)
     if not (note or "").strip():
         raise FindingError("拒绝须填写理由 / declining needs a reason")
     ref.status, ref.answer, ref.updated_at = ReferralStatus.DECLINED, note.strip(), utcnow()
     back = _status_before_referral(ref)
     _move(ref.finding, actor, back, "referral_declined", note=note.strip())
     record("referral_declined", actor=actor, object_type="referral", object_id=ref.id)
+    notices.notify_referral_update(ref)

@@ -18,7 +18,8 @@ from supervision.extensions import db
 from supervision.findings import queries, services
 from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
 from supervision.findings.models import Finding, FindingEvent
-from supervision.orgs.models import Agency
+from supervision.main.paging import list_state, paginate
+from supervision.orgs.models import Agency, Institution
 from supervision.periods.models import Period
 from supervision.rules import catalog
 from supervision.tasks import enqueue
@@ -38,74 +39,110 @@ def _refusals_back_to(finding_id: int) -> None:
     answer_errors_with(redirect_to=url_for("findings.detail", finding_id=finding_id))
 
 
+def _list_page(bulk_note: str = "", selected: frozenset[int] = frozenset()) -> str:
+    """The findings list of the request's filters, sort and page (``bulk_note`` and ``selected``
+    keep a refused bulk action's input)."""
+    args = {k: (request.args.get(k) or "").strip() or None for k in queries.FILTERS}
+    state = list_state(request.args, queries.SORTS, "period", "desc")
+    paged = paginate(queries.filtered(current_user, args), state, queries.SORTS,
+                     tiebreak=(Finding.rule, Institution.code, Finding.id))
+    periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
+    rules = [r for r in catalog.all_rules() if r.severity == Severity.FINDING]
+    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    return render_template("findings/list.html", paged=paged, findings=paged.items, args=args, periods=periods,
+                           rules=rules, agencies=agencies, bulk_note=bulk_note, selected=selected)
+
+
 @bp.get("/")
 @roles_required(*DATA_ROLES)
 def index():
-    """Findings in scope, filterable by period, rule, level, status, sector, institution, agency."""
-    args = {k: request.args.get(k) or None for k in queries.FILTERS}
-    findings = db.session.scalars(queries.filtered(current_user, args).limit(2000)).all()
-    periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
-    rules = [r for r in catalog.all_rules() if r.severity == Severity.FINDING]
-
-    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
-    return render_template("findings/list.html", findings=findings, args=args, periods=periods, rules=rules,
-                           agencies=agencies, bulk_form=EmptyForm())
+    """Findings in scope, filterable by period, rule, level, status, sector, institution, agency
+    and text, sorted and paged on the server (the URL keeps the state)."""
+    return _list_page()
 
 
-@bp.post("/bulk")
+@bp.post("/")
 @regulator_required
 def bulk():
-    """Bulk actions for regulators: open to the institutions, or close with a note."""
+    """Bulk actions for regulators on the selected findings: open to the institutions, or close
+    with a note. Nothing selected, or no note for closing, re-renders the list with the input."""
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = frozenset(int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10)
     action = request.form.get("action")
     note = (request.form.get("note") or "").strip()
-    done = 0
-    answer_errors_with(redirect_to=request.referrer or url_for("findings.index"))
-    for fid in ids:
+    if action not in ("open", "close"):
+        abort(400)
+    if not ids:
+        flash(_("Select at least one finding first: nothing was changed."), "warning")
+        return _list_page(note, ids), 400
+    if action == "close" and not note:
+        flash(_("Closing needs a note: nothing was changed."), "danger")
+        return _list_page(note, ids), 400
+    answer_errors_with(render=lambda: _list_page(note, ids))
+    done = skipped = 0
+    for fid in sorted(ids):
         f = queries.visible_finding(current_user, fid)
         if f is None:
-            continue
-        if action == "open":
+            skipped += 1
+        elif action == "open" and not f.visible_to_institution:
             services.open_to_institution(current_user, f)
+            done += 1
         elif action == "close" and f.status != FindingStatus.CLOSED:
             services.transition(current_user, f, FindingStatus.CLOSED, note=note)
+            done += 1
         else:
-            continue
-        done += 1
+            skipped += 1
     db.session.commit()
-    flash(_("%(n)s findings updated.", n=done), "success")
-    return redirect(request.referrer or url_for("findings.index"))
+    if done:
+        flash(_("%(n)s findings updated.", n=done), "success")
+    if skipped:
+        flash(_("%(n)s selected findings needed no change and were left as they were.", n=skipped), "info")
+    return redirect(url_for("findings.index", **request.args))
+
+
+def _refer_form(bind: bool = True) -> ReferForm:
+    """The referral form, offering every agency but the user's own (code and name); ``bind`` reads
+    the request's form data (the POST that refers), else an empty form."""
+    form = ReferForm() if bind else ReferForm(formdata=None)
+    form.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in db.session.scalars(
+        select(Agency).where(Agency.id != (current_user.agency_id or 0)).order_by(Agency.code))]
+    return form
+
+
+def _detail_page(f: Finding, *, status_form: StatusForm | None = None, answer_form: AnswerForm | None = None,
+                 refer_form: ReferForm | None = None, reply_form: ReferralReplyForm | None = None,
+                 reply_for: int | None = None) -> str:
+    """The finding's page; a refused form is passed back in with the user's input and its errors."""
+    from supervision.findings.evidence import evidence_view, row_links
+    from supervision.findings.present import history
+
+    events = [e for e in f.events if current_user.role != Role.FILER or e.visible_to_institution]
+    return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule), history=history(events, f),
+                           status_form=status_form or StatusForm(formdata=None),
+                           answer_form=answer_form or AnswerForm(formdata=None),
+                           refer_form=refer_form or _refer_form(bind=False),
+                           reply_form=reply_form or ReferralReplyForm(formdata=None), reply_for=reply_for,
+                           links=row_links(f), evidence=evidence_view(f))
 
 
 @bp.get("/<int:finding_id>")
 @roles_required(*DATA_ROLES)
 def detail(finding_id: int):
     """Evidence, cited versions, links to the rows behind it, history, referrals and actions."""
-    f = _finding_or_404(finding_id)
-    refer = ReferForm()
-    refer.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in db.session.scalars(
-        select(Agency).where(Agency.id != (current_user.agency_id or 0)).order_by(Agency.code))]
-    events = [e for e in f.events if current_user.role != Role.FILER or e.visible_to_institution]
-    from supervision.findings.evidence import row_links
-
-    return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule), events=events,
-                           status_form=StatusForm(), answer_form=AnswerForm(), refer_form=refer,
-                           reply_form=ReferralReplyForm(), empty=EmptyForm(), links=row_links(f))
+    return _detail_page(_finding_or_404(finding_id))
 
 
 @bp.post("/<int:finding_id>/status")
 @regulator_required
 def status(finding_id: int):
-    """A regulator's workflow decision."""
+    """A regulator's workflow decision (re-rendered with the input and the error beside the field)."""
     f = _finding_or_404(finding_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        flash(_("Give a valid decision."), "danger")
-        return redirect(url_for("findings.detail", finding_id=f.id))
-    _refusals_back_to(f.id)
+        return _detail_page(f, status_form=form), 400
+    answer_errors_with(render=lambda: _detail_page(f, status_form=form))
     services.transition(current_user, f, form.to_status.data, note=form.note.data,
                         remediation_due=form.remediation_due.data)
     db.session.commit()
@@ -119,6 +156,7 @@ def open_(finding_id: int):
     """Open the finding to its institution."""
     f = _finding_or_404(finding_id)
     if EmptyForm().validate_on_submit():
+        _refusals_back_to(f.id)
         services.open_to_institution(current_user, f)
         db.session.commit()
         flash(_("The institution can now see and answer this finding."), "success")
@@ -132,10 +170,9 @@ def answer(finding_id: int):
     f = _finding_or_404(finding_id)
     form = AnswerForm()
     if not form.validate_on_submit():
-        flash(_("An answer needs text."), "danger")
-        return redirect(url_for("findings.detail", finding_id=f.id))
+        return _detail_page(f, answer_form=form), 400
     fh = form.attachment.data
-    _refusals_back_to(f.id)
+    answer_errors_with(render=lambda: _detail_page(f, answer_form=form))
     services.answer_by_institution(current_user, f, form.text.data, stream=fh.stream if fh else None,
                                    filename=fh.filename if fh else None)
     db.session.commit()
@@ -146,18 +183,17 @@ def answer(finding_id: int):
 @bp.post("/<int:finding_id>/refer")
 @regulator_required
 def refer(finding_id: int):
-    """Refer (转办) the finding to another agency."""
+    """Refer (转办) the finding to another agency; a refused referral keeps the chosen agency and
+    the note on the re-rendered page."""
     f = _finding_or_404(finding_id)
-    form = ReferForm()
-    form.agency.choices = [SelectChoice(a.code, a.code) for a in db.session.scalars(select(Agency))]
+    form = _refer_form()
     if not form.validate_on_submit():
-        flash(_("A referral needs an agency and a note."), "danger")
-        return redirect(url_for("findings.detail", finding_id=f.id))
+        return _detail_page(f, refer_form=form), 400
     agency = db.session.scalar(select(Agency).where(Agency.code == form.agency.data))
-    _refusals_back_to(f.id)
+    answer_errors_with(render=lambda: _detail_page(f, refer_form=form))
     services.refer(current_user, f, agency, form.note.data)
     db.session.commit()
-    flash(_("Finding referred to %(a)s.", a=agency.code), "success")
+    flash(_("Finding referred to %(a)s.", a=agency.name), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
 
 
@@ -168,18 +204,19 @@ def referral(referral_id: int, action: str):
     ref = queries.visible_referral(current_user, referral_id)
     if ref is None:
         abort(404)
+    if action not in ("accept", "answer", "decline"):
+        abort(404)
     form = ReferralReplyForm()
     if not form.validate_on_submit():
         abort(400)
-    _refusals_back_to(ref.finding_id)
+    f = ref.finding
+    answer_errors_with(render=lambda: _detail_page(f, reply_form=form, reply_for=ref.id))
     if action == "accept":
         services.referral_accept(current_user, ref)
     elif action == "answer":
         services.referral_answer(current_user, ref, form.text.data)
-    elif action == "decline":
-        services.referral_decline(current_user, ref, form.text.data)
     else:
-        abort(404)
+        services.referral_decline(current_user, ref, form.text.data)
     db.session.commit()
     flash(_("Referral updated."), "success")
     return redirect(url_for("findings.detail", finding_id=ref.finding_id))

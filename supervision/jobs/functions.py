@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from supervision.audit.services import record
 from supervision.checks.engine import run_period
 from supervision.domain.calendar import today_local
-from supervision.domain.enums import FilingKind
+from supervision.domain.enums import FilingKind, NotificationKind
 from supervision.exports import services as exports
 from supervision.extensions import db
 from supervision.filings.counting import counting_version_ids
@@ -143,22 +143,36 @@ def remind(period: Period, today: date) -> dict:
         if not kinds:
             continue
         subject, body = _reminder_text(period, kinds, left)
-        created = notify(filers_of(inst.id), "reminder", subject=subject, body=body, link="/filings/",
+        created = notify(filers_of(inst.id), NotificationKind.REMINDER, subject=subject, body=body, link="/filings/",
                          dedupe_key=f"reminder:{period.code}:{today.isoformat()}")
         institutions += 1
         notified += len(created)
     return {"days_left": left, "institutions": institutions, "notifications": notified}
 
 
+def warn_locking(period: Period, today: date) -> dict:
+    """Tell the filers of every active institution that ``period`` locks soon (after the lock date
+    uploads and corrections need a supervisor's unlock); one notice per user, period and day."""
+    from supervision.notifications.events import notify_period_locking
+
+    left = (period.lock_date - today).days
+    ids = list(db.session.scalars(select(Institution.id).where(Institution.active.is_(True)).order_by(Institution.id)))
+    return {"days_left": left, "notifications": len(notify_period_locking(period, left, today, ids))}
+
+
 def send_reminders(now: datetime, period: Period | None = None, run=None) -> dict:
     """Reminders 7, 3 and 1 days (``SUPERVISION_REMINDER_DAYS``) before the due date of each open
     period; with a period given, for that period today whatever the distance (an overdue notice
-    after the due date)."""
+    after the due date). The same days before a period's lock date, its filers are told it locks."""
     today = today_local(now)
+    days = set(reminder_days())
     if period is not None:
         targets = [period]
     else:
-        days = set(reminder_days())
         targets = [p for p in _periods(select(Period).where(Period.open.is_(True), Period.due_date >= today))
                    if (p.due_date - today).days in days]
-    return {"today": today.isoformat(), "periods": {p.code: remind(p, today) for p in targets}}
+    locking = [p for p in _periods(select(Period).where(Period.open.is_(True), Period.lock_date > today))
+               if (p.lock_date - today).days in days and not p.is_locked(today)
+               and (period is None or p.id == period.id)]
+    return {"today": today.isoformat(), "periods": {p.code: remind(p, today) for p in targets},
+            "locking": {p.code: warn_locking(p, today) for p in locking}}

@@ -4,8 +4,6 @@ picks up within ``SUPERVISION_SCHEDULER_POLL_SECONDS``: jobs never run inside a 
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -41,7 +39,11 @@ def _job_from_form() -> tuple[JobForm, definitions.JobDef]:
 
 @bp.record_once
 def _helpers(state) -> None:
-    state.app.jinja_env.filters["as_json"] = lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str)
+    state.app.jinja_env.globals["job_texts"] = definitions.TEXTS
+
+
+def _title(job: definitions.JobDef) -> str:
+    return str(definitions.TEXTS[job.id][0])
 
 
 @bp.get("/")
@@ -51,7 +53,7 @@ def index():
     now = utcnow()
     return render_template("jobs/index.html", jobs=queries.job_views(now), processes=queries.processes(),
                            alive=queries.scheduler_alive(now), form=_form(),
-                           poll=current_app.config["SCHEDULER_POLL_SECONDS"], job_texts=definitions.TEXTS)
+                           poll=current_app.config["SCHEDULER_POLL_SECONDS"])
 
 
 @bp.get("/runs")
@@ -70,7 +72,7 @@ def run_now():
     answer_errors_with(redirect_to=url_for("jobs.index"))
     services.request_run(current_user, job.id, form.period.data or None)
     db.session.commit()
-    flash(_("Run of %(job)s requested; the scheduler starts it within a few seconds.", job=job.id), "success")
+    flash(_("Run of %(job)s requested; the scheduler starts it within a few seconds.", job=_title(job)), "success")
     return redirect(url_for("jobs.index"))
 
 
@@ -81,7 +83,7 @@ def pause():
     job = _job_from_form()[1]
     services.set_paused(current_user, job.id, True)
     db.session.commit()
-    flash(_("%(job)s paused.", job=job.id), "success")
+    flash(_("%(job)s paused.", job=_title(job)), "success")
     return redirect(url_for("jobs.index"))
 
 
@@ -92,5 +94,5 @@ def resume():
     job = _job_from_form()[1]
     services.set_paused(current_user, job.id, False)
     db.session.commit()
-    flash(_("%(job)s resumed.", job=job.id), "success")
+    flash(_("%(job)s resumed.", job=_title(job)), "success")
     return redirect(url_for("jobs.index"))

@@ -15,7 +15,7 @@ from supervision.domain.enums import FilingKind, FindingStatus
 from supervision.extensions import db
 from supervision.filings.content_models import CoverFigures, DerivedFigures
 from supervision.filings.models import FilingVersion
-from supervision.filings.queries import ROW_FILTERS
+from supervision.filings.pipeline import FAVOURABLE
 from supervision.findings.models import Finding
 from supervision.league.inputs import COUNTS
 from supervision.scope import visible_findings
@@ -42,13 +42,12 @@ FIGURE_FILTERS: dict[str, dict[str, str]] = {
     "closed": {"status": "CLOSED"},
     "open_end": {"status": "OPEN"},
     "on_time": {"status": "CLOSED", "on_time": "1"},
-    "favourable": {"status": "CLOSED"},
+    "favourable": {"status": "CLOSED", "outcome": ",".join(FAVOURABLE)},
     "escalated": {"status": "CLOSED", "escalated": "1"},
     "regulator": {"carried_over": "0", "source": "REGULATOR"},
     "txn_received": {"carried_over": "0", "complaint_type": "TXN"},
     "txn_involved": {"carried_over": "0", "complaint_type": "TXN"},
 }
-FAVOURABLE = ("UPHELD", "PARTIAL", "SETTLED")
 
 #: metric → (numerator figures, denominator figures or cover field, scale); disclosure_score apart
 FORMULAS: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {
@@ -65,22 +64,14 @@ FORMULAS: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {
 }
 
 
-def _outcome_filter_supported() -> bool:
-    """Whether ``filings.rows`` filters by ``outcome`` (then favourable rows are listed exactly)."""
-    return "outcome" in ROW_FILTERS
-
-
-def row_links(version_id: int, figure: str, category: str | None) -> list[tuple[str, str]]:
-    """(label, URL) of the complaint rows behind one count; several links when the rows are the
-    union of several filters (favourable = three outcomes)."""
+def row_link(version_id: int, figure: str, category: str | None) -> str:
+    """The URL of exactly the complaint rows one count counts (for ``txn_involved``, the rows whose
+    transactions involved add up to it): the scoped rows page with the figure's filters —
+    ``favourable`` names its three outcomes (``outcome=UPHELD,PARTIAL,SETTLED``)."""
     params = dict(FIGURE_FILTERS[figure])
     if category:
         params["business_category"] = category
-    if figure == "favourable" and _outcome_filter_supported():
-        return [(outcome, url_for("filings.rows", version_id=version_id, outcome=outcome, **params))
-                for outcome in FAVOURABLE]
-    label = str(_l("closed rows (favourable among them)")) if figure == "favourable" else str(_l("rows"))
-    return [(label, url_for("filings.rows", version_id=version_id, **params))]
+    return url_for("filings.rows", version_id=version_id, **params)
 
 
 @dataclass

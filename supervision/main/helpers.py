@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from supervision.domain import enums
 from supervision.domain.codes import CODE_LISTS
@@ -58,8 +59,9 @@ def kind_label(kind: str) -> str:
 
 
 def state_label(state: str) -> str:
-    """Translated lifecycle state of a filing version (§7a), with its code."""
-    return f"{VersionStatus.label_of(state)} ({state})" if state in VersionStatus.values() else state
+    """Translated lifecycle state of a filing version (§7a); the stored code is never shown
+    (pages put it in a ``data-status`` attribute for scripts and tests)."""
+    return VersionStatus.label_of(state)
 
 
 def severity_label(severity: str) -> str:
@@ -86,8 +88,24 @@ def finding_state_label(state: str) -> str:
     return FindingStatus.label_of(state)
 
 
+def csrf_field() -> Markup:
+    """The CSRF token as a hidden input *without* an ``id`` (a page with several forms would
+    otherwise repeat ``id="csrf_token"``; ``form.hidden_tag()`` is not used for that reason)."""
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
 def register(app: Flask) -> None:
     """Install filters and globals."""
+    app.jinja_env.globals["csrf_field"] = csrf_field
+    from supervision.main.readable import items as readable_items
+
+    app.jinja_env.globals["readable_items"] = readable_items
+    from supervision.main.paging import PER_PAGE_CHOICES, url_with
+
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["per_page_choices"] = PER_PAGE_CHOICES
     app.jinja_env.filters["dt"] = fmt_dt
     app.jinja_env.filters["d"] = fmt_date
     app.jinja_env.globals["code_name"] = code_name

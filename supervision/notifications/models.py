@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from supervision.domain.enums import NotificationKind
 from supervision.extensions import db
 from supervision.timeutil import utcnow
 
-KINDS = ("reminder", "finding_opened", "job_failed")
+#: the kinds of notification (:class:`~supervision.domain.enums.NotificationKind`)
+KINDS = NotificationKind.values()
 EMAIL_STATES = ("none", "pending", "sending", "sent", "failed")
 
 
@@ -21,7 +23,7 @@ class Notification(db.Model):
     __tablename__ = "notification"
     __table_args__ = (
         UniqueConstraint("user_id", "dedupe_key"),
-        CheckConstraint("kind IN ('reminder','finding_opened','job_failed')", name="kind"),
+        CheckConstraint(NotificationKind.check("kind"), name="kind"),
         CheckConstraint("email_state IN ('none','pending','sending','sent','failed')", name="email_state"),
         Index("ix_notification_user_id_read_at", "user_id", "read_at"),
         Index("ix_notification_email_state", "email_state"),
@@ -29,7 +31,7 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))
     #: identifies the event so a job run twice (or a re-run) never notifies twice
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
     subject_zh: Mapped[str] = mapped_column(String(300))

@@ -1,5 +1,5 @@
-"""Creating notifications (reminders, findings opened to an institution, job failures), marking
-them read, and delivering their e-mails.
+"""Creating notifications, marking them read, and delivering their e-mails (the notices of each
+event — who gets what — are in :mod:`supervision.notifications.events`).
 
 Services add rows and flush; the job or request commits. E-mail is an outbox: a notification is
 created ``pending`` when ``SUPERVISION_SMTP_HOST`` is set, and :func:`deliver_pending` (run by the
@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from supervision.accounts.models import User
-from supervision.domain.enums import Role
+from supervision.domain.enums import NotificationKind, Role
 from supervision.extensions import db
 from supervision.notifications.models import Notification
 from supervision.timeutil import utcnow
@@ -76,7 +76,7 @@ def notify_finding_opened(finding) -> list[Notification]:
     """Tell the institution's filers that a regulator opened a finding to them (spec §6)."""
     period = finding.period.code
     return notify(
-        filers_of(finding.institution_id), "finding_opened",
+        filers_of(finding.institution_id), NotificationKind.FINDING_OPENED,
         subject=(f"监管发现 {finding.rule}（{period}）已向贵机构开放，请答复",
                  f"Finding {finding.rule} ({period}) was opened to your institution; please answer"),
         body=(f"{finding.message_zh}\n请登录平台查看并答复。", f"{finding.message_en}\nLog in to read and answer it."),
@@ -87,11 +87,11 @@ def notify_job_failed(run) -> list[Notification]:
     """Tell the administrators that a job run failed after its retries."""
     first = (run.error or "").strip().splitlines()[-1:] or [""]
     return notify(
-        admins(), "job_failed",
+        admins(), NotificationKind.JOB_FAILED,
         subject=(f"定时任务 {run.job_id} 运行失败", f"Scheduled job {run.job_id} failed"),
         body=(f"计划时间 {run.scheduled_for.isoformat()}，尝试 {run.attempts} 次：{first[0]}",
               f"Scheduled for {run.scheduled_for.isoformat()}, {run.attempts} attempt(s): {first[0]}"),
-        link="/admin/scheduler", dedupe_key=f"job_failed:{run.id}")
+        link="/admin/scheduler/", dedupe_key=f"job_failed:{run.id}")
 
 
 def unread_count(user) -> int:
@@ -100,6 +100,14 @@ def unread_count(user) -> int:
 
     return db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def kinds_of(user) -> list[str]:
+    """The kinds of notification ``user`` has (the list's kind filter), in the enum's order."""
+    from supervision.domain.enums import NotificationKind
+
+    have = set(db.session.scalars(select(Notification.kind).where(Notification.user_id == user.id).distinct()))
+    return [k.value for k in NotificationKind if k.value in have]
 
 
 def mark_read(user, ids: Iterable[int] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""The user's notifications: list (their language) and mark read."""
+"""The user's notifications: a paged list in their language, filterable by kind and read state,
+each linking to its object; marking read."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from supervision.domain.enums import NotificationKind
 from supervision.extensions import db
+from supervision.main.paging import list_state, paginate
 from supervision.notifications import services
 from supervision.notifications.models import Notification
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+SORTS = {"created": Notification.created_at, "kind": Notification.kind}
 
 
 class ReadForm(FlaskForm):
@@ -34,21 +38,35 @@ def _helpers(state) -> None:
 @bp.get("/")
 @login_required
 def index():
-    """The latest 200 notifications of the logged-in user, unread first marked."""
-    items = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
-                               .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)).all()
-    return render_template("notifications/index.html", items=items, form=ReadForm())
+    """The user's notifications, newest first, paged; ``?kind=`` and ``?state=unread|read``."""
+    kind = request.args.get("kind") if request.args.get("kind") in NotificationKind.values() else None
+    read_state = request.args.get("state") if request.args.get("state") in ("unread", "read") else None
+    q = select(Notification).where(Notification.user_id == current_user.id)
+    if kind:
+        q = q.where(Notification.kind == kind)
+    if read_state == "unread":
+        q = q.where(Notification.read_at.is_(None))
+    elif read_state == "read":
+        q = q.where(Notification.read_at.is_not(None))
+    paged = paginate(q, list_state(request.args, SORTS, "created", "desc"), SORTS, tiebreak=(Notification.id,))
+    return render_template("notifications/index.html", paged=paged, items=paged.items, form=ReadForm(), kind=kind,
+                           read_state=read_state, kinds=services.kinds_of(current_user))
 
 
 @bp.post("/read")
 @login_required
 def read():
-    """Mark the given notifications (``ids``) or all of them (``all=1``) read; only the user's own."""
+    """Mark the given notifications (``ids``) or all of them (``all=1``) read; only the user's own.
+    ``next`` (a local path) is where to go afterwards: a notice's own page when it is opened."""
+    from supervision.main.helpers import safe_next
+
     form = ReadForm()
     if form.validate_on_submit():
         if request.form.get("all") == "1":
             services.mark_read(current_user)
         else:
-            services.mark_read(current_user, [int(i) for i in request.form.getlist("ids") if i.isdigit()])
+            services.mark_read(current_user, [int(i) for i in request.form.getlist("ids")
+                                              if i.isdigit() and len(i) < 10])
         db.session.commit()
-    return redirect(url_for("notifications.index"))
+    target = request.form.get("next")
+    return redirect(safe_next(target) if target else url_for("notifications.index", **request.args))

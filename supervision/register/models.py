@@ -31,6 +31,9 @@ class RegisterUpload(db.Model):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     issues: Mapped[list] = mapped_column(JSON, default=list)
+    #: the uploading supervisor's agency: its report is shown to that agency and those above it
+    #: (no foreign key: see migration 0007)
+    agency_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class RegisterEntry(db.Model):

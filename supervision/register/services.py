@@ -57,7 +57,8 @@ def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
         raise RegisterError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
                             413) from exc
     upload = RegisterUpload(sha256=stored.sha256, size=stored.size, original_filename=filename[:255],
-                            storage_path="register/" + stored.relative, uploaded_by_id=getattr(actor, "id", None))
+                            storage_path="register/" + stored.relative, uploaded_by_id=getattr(actor, "id", None),
+                            agency_id=getattr(actor, "agency_id", None))
     db.session.add(upload)
     db.session.flush()
     issues: list[Issue] = []

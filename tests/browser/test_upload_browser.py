@@ -72,7 +72,7 @@ def test_template_fill_upload_progress_report(live_server, page, tmp_path):
     expect(page.locator("#fact-sha")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     page.click("#upload-submit")
     page.wait_for_url("**/filings/versions/*")
-    expect(page.locator("#status-label")).to_contain_text("ACCEPTED", timeout=60_000)
+    expect(page.locator("#status-label")).to_have_attribute("data-status", "ACCEPTED", timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "version-accepted.png"), full_page=True)
     assert "detail: 2" in page.locator("#row-counts").inner_text()
@@ -84,7 +84,7 @@ def test_template_fill_upload_progress_report(live_server, page, tmp_path):
     page.set_input_files("#file", str(bad))
     page.click("#upload-submit")
     page.wait_for_url("**/filings/versions/*")
-    expect(page.locator("#status-label")).to_contain_text("REJECTED", timeout=60_000)
+    expect(page.locator("#status-label")).to_have_attribute("data-status", "REJECTED", timeout=60_000)
     assert "C06" in page.locator("#rule-groups").inner_text()
     page.screenshot(path=str(ARTIFACTS / "version-rejected.png"), full_page=True)
     with page.expect_download() as dl:

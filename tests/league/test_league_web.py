@@ -15,6 +15,7 @@ from sqlalchemy import select
 from supervision.extensions import db
 from supervision.filings.content_models import DerivedFigures
 from supervision.league import services
+from supervision.league.inputs import COUNTS
 from supervision.league.models import LeagueSnapshot, LeagueSnapshotVersion
 from tests.conftest import PASSWORD, csrf_from, login
 from tests.league.helpers import ensure_published
@@ -127,10 +128,52 @@ def test_drill_down_reaches_the_complaint_rows(lctx):
         assert "status=CLOSED" in url and "on_time=1" in url
         category = re.search(r"business_category=(B\d\d)", url)
         rows_page = client.get(url).get_data(as_text=True)
-        total = int(re.search(r'id="row-total">\D*(\d+)', rows_page).group(1))
+        total = int(re.search(r'id="row-total" data-total="(\d+)"', rows_page).group(1))
         assert total == figures[category.group(1) if category else None]
     assert client_as(lw, "filer_b").get(f"/league/{q1}/institutions/{inst.id}").status_code == 404
     assert client_as(lw, "admin").get(f"/league/{q1}/institutions/{inst.id}").status_code == 403
+
+
+FIGURE_LINK_RE = re.compile(r'<a href="([^"]+)" class="figure-link" data-figure="(\w+)" data-value="(\d+)">(\d+)</a>')
+
+
+def test_every_drill_down_number_opens_exactly_the_rows_it_counts(lctx):
+    """Issue 10 item 7: each count on /league/<p>/institutions/<i> (every figure, every business
+    category and the whole filing) links to one rows page whose total — for ``txn_involved`` the
+    sum of transactions involved — equals the number shown, which is the stored §4.4 figure."""
+    lw = lctx
+    snap = ensure_published(lw, "2024Q1")
+    q1 = lw.periods["2024Q1"]
+    client = client_as(lw, "supervisor")
+    checked = set()
+    for key in ("E", "G"):
+        inst = lw.inst[key]
+        used = db.session.scalar(select(LeagueSnapshotVersion.version_id).where(
+            LeagueSnapshotVersion.snapshot_id == snap.id, LeagueSnapshotVersion.institution_id == inst.id,
+            LeagueSnapshotVersion.kind == "CMP"))
+        stored = {f.business_category: f for f in db.session.scalars(
+            select(DerivedFigures).where(DerivedFigures.version_id == used))}
+        page = client.get(f"/league/{q1}/institutions/{inst.id}").get_data(as_text=True)
+        links = FIGURE_LINK_RE.findall(page)
+        assert len(links) == len(stored) * 10, "one link per figure and category, nothing else"
+        for href, figure, value, shown in links:
+            url = html.unescape(href)
+            assert value == shown and f"/filings/versions/{used}/rows?" in url
+            category = re.search(r"business_category=(B\d\d)", url)
+            assert int(value) == getattr(stored[category.group(1) if category else None], figure)
+            rows_page = client.get(url).get_data(as_text=True)
+            if figure == "txn_involved":
+                got = int(re.search(r'id="row-transactions" data-sum="(\d+)"', rows_page).group(1))
+            else:
+                got = int(re.search(r'id="row-total" data-total="(\d+)"', rows_page).group(1))
+            assert got == int(value), f"{inst.code} {figure} {category and category.group(1)}: {got} ≠ {value}"
+            checked.add(figure)
+    assert checked == set(COUNTS)
+    favourable = [u for u, f, *_ in FIGURE_LINK_RE.findall(page) if f == "favourable"]
+    from urllib.parse import parse_qs, urlsplit
+
+    assert favourable and all(parse_qs(urlsplit(html.unescape(u)).query)["outcome"] == ["UPHELD,PARTIAL,SETTLED"]
+                              for u in favourable)
 
 
 def test_notice_view_orders_filers_by_complaints(lctx):
