@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -14,6 +14,12 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this computer"))
+
+
+class NameForm(FlaskForm):
+    """One's display name (greeting, navigation bar, histories)."""
+
+    name = StringField(_l("Your name"), validators=[DataRequired(_l("Give your name.")), Length(max=100)])
 
 
 class PasswordForm(FlaskForm):

@@ -156,13 +156,27 @@ def create_user(actor: User | None, *, email: str, role: str, password: str, nam
     if get_by_email(email) is not None:
         raise AccountError(f"该邮箱已存在 / e-mail already registered: {email}")
     check_password_strength(password)
-    user = User(email=email, role=role, name=name or email.split("@")[0], password_hash=hash_password(password),
+    user = User(email=email, role=role, name=(name or "").strip()[:100], password_hash=hash_password(password),
                 institution_id=institution_id, agency_id=agency_id, active=True, session_version=1)
     db.session.add(user)
     db.session.flush()
     record("user_create", actor=actor, object_type="user", object_id=user.id,
            detail={"email": email, "role": role, "institution_id": institution_id, "agency_id": agency_id})
     return user
+
+
+def set_display_name(actor: User, user: User, name: str) -> None:
+    """Set the name the platform greets and shows a user by (their own, or an admin for anyone);
+    audited with the name before and after."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise AccountError("请填写姓名 / give a name")
+    if len(name) > 100:
+        raise AccountError("姓名不超过 100 个字符 / a name has at most 100 characters")
+    if actor is not None and actor.id != user.id and actor.role != Role.ADMIN:
+        raise AccountError("只能修改自己的姓名 / you may change only your own name", 403)
+    before, user.name = user.name, name
+    record("user_name", actor=actor, object_type="user", object_id=user.id, detail={"from": before, "to": name})
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import OperationalError
 
 from supervision.accounts import services
-from supervision.accounts.forms import LoginForm, PasswordForm
+from supervision.accounts.forms import LoginForm, NameForm, PasswordForm
 from supervision.errors import answer_errors_with
 from supervision.extensions import db, limiter
 from supervision.main.helpers import safe_next
@@ -72,11 +72,31 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+def _account_page(form: PasswordForm | None = None, name_form: NameForm | None = None) -> str:
+    """The account page; a refused form comes back with the user's input and its errors."""
+    return render_template("accounts/account.html", form=form or PasswordForm(formdata=None),
+                           name_form=name_form or NameForm(formdata=None, name=current_user.name))
+
+
 @bp.get("/account")
 @login_required
 def account():
     """The acting user's own account page."""
-    return render_template("accounts/account.html", form=PasswordForm())
+    return _account_page()
+
+
+@bp.post("/account/name")
+@login_required
+def change_name():
+    """Set one's own display name."""
+    form = NameForm()
+    if not form.validate_on_submit():
+        return _account_page(name_form=form), 400
+    answer_errors_with(render=lambda: _account_page(name_form=form))
+    services.set_display_name(current_user, current_user._get_current_object(), form.name.data)
+    db.session.commit()
+    flash(_("Your name has been saved."), "success")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -87,12 +107,12 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         # a refusal keeps the audit record of the failed attempt
-        answer_errors_with(render=lambda: render_template("accounts/account.html", form=form), commit=True)
+        answer_errors_with(render=lambda: _account_page(form=form), commit=True)
         services.change_password(user, form.current.data, form.new.data)
         db.session.commit()
         login_user(user)  # re-issue this session with the new session version
         flash(_("Your password has been changed. Other sessions have been signed out."), "success")
         return redirect(url_for("accounts.account"))
     if request.method == "POST":
-        return render_template("accounts/account.html", form=form), 400
-    return render_template("accounts/account.html", form=form)
+        return _account_page(form=form), 400
+    return _account_page(form=form)

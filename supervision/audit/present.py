@@ -11,7 +11,7 @@ _A = "audit action"
 ACTION_LABELS = {
     "login": lazy_pgettext(_A, "Log in"), "logout": lazy_pgettext(_A, "Log out"),
     "password_change": lazy_pgettext(_A, "Password changed"), "password_reset": lazy_pgettext(_A, "Password reset"),
-    "user_create": lazy_pgettext(_A, "User created"),
+    "user_create": lazy_pgettext(_A, "User created"), "user_name": lazy_pgettext(_A, "Display name changed"),
     "user_activate": lazy_pgettext(_A, "User activated or deactivated"),
     "agency_create": lazy_pgettext(_A, "Agency created"), "agency_update": lazy_pgettext(_A, "Agency changed"),
     "institution_create": lazy_pgettext(_A, "Institution created"),

@@ -36,14 +36,15 @@ def register(app: Flask) -> None:
 @click.command("create-admin")
 @with_appcontext
 @click.argument("email")
+@click.option("--name", default="", help="Display name (the user can set it later on the account page).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               envvar="SUPERVISION_ADMIN_PASSWORD", help="Password (or SUPERVISION_ADMIN_PASSWORD).")
-def create_admin(email: str, password: str):
+def create_admin(email: str, name: str, password: str):
     """Create a platform administrator."""
     from supervision.accounts.services import AccountError, create_user
 
     try:
-        user = create_user(None, email=email, role=Role.ADMIN, password=password, name="admin")
+        user = create_user(None, email=email, role=Role.ADMIN, password=password, name=name)
     except AccountError as exc:
         _fail(str(exc))
     db.session.commit()

@@ -40,6 +40,12 @@ DEMO_USERS = [
     ("filer@zhaolian.demo.cn", Role.FILER, "招联消费金融股份有限公司"),
     ("filer@alipay.demo.cn", Role.FILER, "支付宝（中国）网络技术有限公司"),
 ]
+#: display names of the demo users (made up for the demo, like the demo's complaint texts)
+DEMO_NAMES = {
+    "admin@demo.cn": "陈立", "supervisor@nfra.demo.cn": "王晓燕", "analyst@nfra.demo.cn": "李强",
+    "analyst@nfra-bj.demo.cn": "赵敏", "supervisor@pboc.demo.cn": "周文", "analyst@pboc.demo.cn": "孙悦",
+    "filer@zhaolian.demo.cn": "刘洋", "filer@alipay.demo.cn": "吴佳",
+}
 
 #: The lead agency of each demo sector (spec §1.1); local offices by province below them.
 LEAD_AGENCY = {Sector.CF: "NFRA", Sector.PAY: "PBOC"}
@@ -104,7 +110,7 @@ def load_demo(password: str, shared_dir: str | Path | None = None, today=None, f
             elif member:
                 agency_id = orgs.get_agency(member).id
             create_user(None, email=email, role=role, password=password, institution_id=inst_id,
-                        agency_id=agency_id, name=email.split("@")[0])
+                        agency_id=agency_id, name=DEMO_NAMES[email])
         logins.append({"email": email, "role": role, "member": member})
     db.session.flush()
     filing_stats = {}

@@ -163,6 +163,11 @@ def table_sha256(table: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def draft_sha256(draft: Draft) -> str:
+    """The fingerprint of a draft's table that a publication confirmation carries."""
+    return table_sha256(draft.table)
+
+
 def _change(code: str | None, name: str | None, field_: str, before, after) -> dict:
     return {"institution_code": code, "name": name, "field": field_, "before": before, "after": after}
 
@@ -229,16 +234,21 @@ def _lock_period(period: Period) -> None:
         db.session.execute(select(Period.id).where(Period.id == period.id).with_for_update())
 
 
-def publish(actor, period: Period) -> LeagueSnapshot:
+def publish(actor, period: Period, *, expect_sha256: str | None = None) -> LeagueSnapshot:
     """Publish ``period``'s current table as the next numbered, immutable snapshot.
 
     Records who and when, the filing versions used, the rule-set version, the configuration, the
     movement basis and (from number 2 on) the list of changes against the previous number; refuses
-    (409) to republish a table identical to the latest snapshot. Audited (``league_publish``).
+    (409) to republish a table identical to the latest snapshot, and — when ``expect_sha256`` is
+    given (the draft the supervisor confirmed, :func:`draft_sha256`) — a draft that changed since.
+    Audited (``league_publish``).
     """
     check_can_publish(actor)
     _lock_period(period)
     draft = compute_draft(period)
+    if expect_sha256 is not None and table_sha256(draft.table) != expect_sha256:
+        raise LeagueError("排行榜草稿在您确认后已发生变化，请重新查看变化后再发布 / the draft changed after you "
+                          "reviewed it: review the changes again before publishing", 409)
     previous = latest_snapshot(period.id)
     number = (previous.number if previous else 0) + 1
     table = {**draft.table, "snapshot": number}

@@ -23,6 +23,7 @@ from supervision.domain.enums import DATA_ROLES, Role, Sector
 from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.league import drill as drill_mod
+from supervision.league.changes import summarize
 from supervision.league import history as history_mod
 from supervision.league import present, queries, services
 from supervision.league.forms import PublishForm
@@ -85,7 +86,7 @@ def _league_helpers(state) -> None:
     state.app.jinja_env.globals.update(
         metric_label=present.metric_label, metric_unit=present.metric_unit, movement_view=present.movement_view,
         grade_classes=present.GRADE_CLASSES, metric_codes=METRIC_CODES,
-        league_status_label=lambda s: str(present.STATUS_LABELS.get(s, s)))
+        league_status_label=lambda s: str(present.STATUS_LABELS.get(s, s)), summarize_changes=summarize)
 
 
 @bp.get("/")
@@ -111,7 +112,7 @@ def table(period_id: int):
     if source.is_draft:
         latest = services.latest_snapshot(period.id)
         if latest is not None:
-            pending = queries.visible_changes(source, source.draft.changes_since(latest))
+            pending = summarize(queries.visible_changes(source, source.draft.changes_since(latest)))
         can_publish = current_user.role == Role.SUPERVISOR and services.can_publish(current_user)
     history = history_mod.institution_history(current_user, current_user.institution) \
         if current_user.role == Role.FILER else None
@@ -200,16 +201,42 @@ def snapshots(period_id: int):
                            regulator=queries.is_regulator(current_user))
 
 
+def _publish_page(period: Period, form: PublishForm, status: int = 200):
+    """The confirmation step: what publishing the current draft would put on record, as people
+    read it — institutions whose rank, grade or status changes against the latest snapshot (or,
+    for a first publication, the table by status and grade) — and the button that publishes it."""
+    from supervision.league import changes as change_mod
+
+    if not services.can_publish(current_user):
+        abort(403)
+    draft = services.compute_draft(period, cached=True)
+    latest = services.latest_snapshot(period.id)
+    summary = change_mod.summarize(draft.changes_since(latest)) if latest is not None else None
+    form.period_code.data = period.code
+    form.table_sha256.data = services.draft_sha256(draft)
+    return render_template("league/publish.html", period=period, latest=latest, summary=summary,
+                           first=change_mod.first_publication(draft.table) if latest is None else None,
+                           form=form, number=(latest.number if latest else 0) + 1), status
+
+
+@bp.get("/<int:period_id>/publish")
+@roles_required(Role.SUPERVISOR)
+def publish_confirm(period_id: int):
+    """Review before publishing (a snapshot cannot be undone)."""
+    return _publish_page(_period(period_id), PublishForm(formdata=None))
+
+
 @bp.post("/<int:period_id>/publish")
 @roles_required(Role.SUPERVISOR)
 def publish(period_id: int):
-    """A supervisor publishes the period's current table as the next numbered snapshot."""
+    """A supervisor publishes the period's current table as the next numbered snapshot — the draft
+    they reviewed on the confirmation step; if it changed meanwhile, the step is shown again."""
     period = _period(period_id)
     form = PublishForm()
     if not form.validate_on_submit() or form.period_code.data != period.code:
         abort(400)
-    answer_errors_with(redirect_to=url_for("league.table", period_id=period.id, draft=1))
-    snap = services.publish(current_user, period)
+    answer_errors_with(render=lambda: _publish_page(period, PublishForm(formdata=None))[0])
+    snap = services.publish(current_user, period, expect_sha256=form.table_sha256.data)
     db.session.commit()
     flash(_("Published snapshot %(n)s of %(period)s.", n=snap.number, period=period.code), "success")
     return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))

@@ -88,6 +88,13 @@ def finding_state_label(state: str) -> str:
     return FindingStatus.label_of(state)
 
 
+def yes_no(value: bool | None) -> str:
+    """是 / 否 (Yes / No), ``—`` when unknown."""
+    from flask_babel import gettext
+
+    return "—" if value is None else (gettext("Yes") if value else gettext("No"))
+
+
 def csrf_field() -> Markup:
     """The CSRF token as a hidden input *without* an ``id`` (a page with several forms would
     otherwise repeat ``id="csrf_token"``; ``form.hidden_tag()`` is not used for that reason)."""
@@ -99,6 +106,7 @@ def csrf_field() -> Markup:
 def register(app: Flask) -> None:
     """Install filters and globals."""
     app.jinja_env.globals["csrf_field"] = csrf_field
+    app.jinja_env.globals["yes_no"] = yes_no
     from supervision.main.readable import items as readable_items
 
     app.jinja_env.globals["readable_items"] = readable_items

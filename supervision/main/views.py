@@ -18,7 +18,9 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     """Role-specific home page."""
-    return render_template("main/index.html", summary=queries.home_summary(current_user))
+    from supervision.main.queues import queues_for
+
+    return render_template("main/index.html", summary=queries.home_summary(current_user), q=queues_for(current_user))
 
 
 @bp.get("/lang/<code>")

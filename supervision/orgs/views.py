@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from supervision.domain.enums import REGULATOR_ROLES
 from supervision.extensions import db
 from supervision.orgs.models import Institution
 from supervision.scope import master_data_condition
@@ -28,9 +29,15 @@ def index():
 @bp.get("/<int:institution_id>")
 @login_required
 def detail(institution_id: int):
-    """One institution (404 when outside the user's scope, so existence is not revealed)."""
+    """One institution (404 when outside the user's scope, so existence is not revealed); for
+    regulators also its filings and versions, findings, league history and disclosure content."""
     inst = db.session.scalar(select(Institution).where(Institution.id == institution_id,
                                                        master_data_condition(current_user)))
     if inst is None:
         abort(404)
-    return render_template("orgs/detail.html", inst=inst)
+    data = None
+    if current_user.role in REGULATOR_ROLES:
+        from supervision.orgs.queries import overview
+
+        data = overview(current_user, inst)
+    return render_template("orgs/detail.html", inst=inst, data=data)

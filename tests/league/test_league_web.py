@@ -73,10 +73,11 @@ def test_draft_is_limited_to_the_league_scope(lctx):
         page = client.get(f"/league/{q1}?draft=1").get_data(as_text=True)
         assert 'data-source="draft"' in page
         assert set(rows_on(page)) == expected, role
-        pending = re.search(r'id="pending-changes">(.*?)</div>', page, re.S).group(1)
-        assert set(re.findall(r"<code>([0-9A-Z]{18})</code>", pending)) <= expected
+        pending = re.search(r'id="pending-changes"(.*?)</section>', page, re.S).group(1)
+        assert set(re.findall(r'data-code="([0-9A-Z]{18})"', pending)) <= expected
+        assert "metrics." not in pending and "medians." not in pending  # no field paths (issue 10 item 9)
         if lw.inst["C"].code not in expected:
-            assert lw.inst["C"].code not in pending and "medians.CF" not in pending
+            assert lw.inst["C"].code not in pending and lw.inst["C"].name not in pending
         doc = client.get(f"/league/{q1}/table.json?draft=1").get_json()
         assert doc["snapshot"] is None and {r["institution_code"] for r in doc["rows"]} == expected
         assert set(doc["medians"]) == {lw.inst[k].sector for k in lw.inst if lw.inst[k].code in expected}
@@ -226,15 +227,20 @@ def test_supervisor_publishes_from_the_web(lctx):
     assert analyst.post(f"/league/{q2}/publish", data={"csrf_token": token, "period_code": "2024Q2"}).status_code == 403
     client = client_as(lw, "supervisor")
     page = client.get(f"/league/{q2}?draft=1").get_data(as_text=True)
-    assert 'id="publish-form"' in page
-    token = csrf_from(page)
-    assert client.post(f"/league/{q2}/publish", data={"csrf_token": token, "period_code": "2024Q1"}).status_code == 400
-    resp = client.post(f"/league/{q2}/publish", data={"csrf_token": token, "period_code": "2024Q2"})
+    assert 'id="publish-form"' in page and f'href="/league/{q2}/publish"' in page  # a link to the review step
+    confirm = client.get(f"/league/{q2}/publish").get_data(as_text=True)
+    assert 'id="publish-summary"' in confirm
+    token = csrf_from(confirm)
+    sha = re.search(r'name="table_sha256" value="([0-9a-f]{64})"', confirm).group(1)
+    data = {"csrf_token": token, "period_code": "2024Q2", "table_sha256": sha}
+    assert client.post(f"/league/{q2}/publish", data={**data, "period_code": "2024Q1"}).status_code == 400
+    assert client.post(f"/league/{q2}/publish", data={**data, "table_sha256": ""}).status_code == 400
+    resp = client.post(f"/league/{q2}/publish", data=data)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/league/{q2}?snapshot={before + 1}")
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert 'data-source="published"' in page and "supervisor@nfra.test.cn" in page
-    again = client.post(f"/league/{q2}/publish", data={"csrf_token": token, "period_code": "2024Q2"})
-    assert again.status_code == 302 and "draft=1" in again.headers["Location"]
+    again = client.post(f"/league/{q2}/publish", data=data)  # the same draft again: nothing to publish
+    assert again.status_code == 409 and 'id="no-changes"' in again.get_data(as_text=True)
     db.session.rollback()  # a fresh transaction sees what the requests committed
     numbers = db.session.scalars(select(LeagueSnapshot.number).where(LeagueSnapshot.period_id == q2)).all()
     assert max(numbers) == before + 1
