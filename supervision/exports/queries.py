@@ -41,11 +41,17 @@ def visible_export(user, export_id: int) -> Export | None:
     return db.session.scalar(select(Export).where(Export.id == export_id, export_condition(user)))
 
 
-def listing(user, period_code: str | None = None, kind: str | None = None, limit: int = 500) -> list[Export]:
-    """Exports visible to ``user``, newest first, optionally of one period and kind."""
+def listing_query(user, period_code: str | None = None, kind: str | None = None):
+    """``select(Export)`` of the exports visible to ``user``, optionally of one period and kind."""
     q = select(Export).join(Period, Period.id == Export.period_id).where(export_condition(user))
     if period_code:
         q = q.where(Period.code == period_code)
     if kind:
         q = q.where(Export.kind == kind)
+    return q
+
+
+def listing(user, period_code: str | None = None, kind: str | None = None, limit: int = 500) -> list[Export]:
+    """Exports visible to ``user``, newest first, optionally of one period and kind."""
+    q = listing_query(user, period_code, kind)
     return list(db.session.scalars(q.order_by(Export.created_at.desc(), Export.id.desc()).limit(limit)))

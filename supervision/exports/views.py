@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from supervision.audit.services import record
 from supervision.authz import roles_required
-from supervision.domain.enums import DATA_ROLES, Role
+from supervision.domain.enums import DATA_ROLES, ExportKind, Role
 from supervision.errors import answer_errors_with
 from supervision.exports import queries, services
 from supervision.exports.forms import GenerateForm
+from supervision.exports.models import Export
 from supervision.extensions import db
 from supervision.league.models import LeagueSnapshot
 from supervision.orgs.models import Institution
@@ -36,41 +37,54 @@ def _periods() -> list[Period]:
     return list(db.session.scalars(q))
 
 
-def _form() -> GenerateForm:
-    form = GenerateForm()
+def _form(bind: bool = True) -> GenerateForm:
+    form = GenerateForm() if bind else GenerateForm(formdata=None)
     form.period.choices = [(p.code, p.code) for p in _periods()]
     if current_user.role == Role.FILER:
-        form.kind.choices = [c for c in form.kind.choices if c.value == "feedback"]
+        form.kind.choices = [c for c in form.kind.choices if c.value == ExportKind.FEEDBACK]
     return form
+
+
+def _page(form: GenerateForm | None = None) -> str:
+    """The archive within the user's scope, newest first, paged, filterable by period and kind; a
+    refused generation comes back with the choices made and the reason."""
+    from supervision.main.paging import list_state, paginate
+
+    period = request.args.get("period") or None
+    kind = request.args.get("kind") if request.args.get("kind") in ExportKind.values() else None
+    sorts = {"created": Export.created_at}
+    paged = paginate(queries.listing_query(current_user, period, kind), list_state(request.args, sorts, "created",
+                                                                                  "desc"),
+                     sorts, tiebreak=(Export.id,))
+    return render_template("exports/index.html", exports=paged.items, paged=paged, form=form or _form(bind=False),
+                           period=period, kind=kind,
+                           periods=db.session.scalars(select(Period).order_by(Period.code.desc())).all())
 
 
 @bp.get("/")
 @roles_required(*DATA_ROLES)
 def index():
     """The archive within the user's scope, newest first, filterable by period and kind."""
-    period = request.args.get("period") or None
-    kind = request.args.get("kind") if request.args.get("kind") in ("summary", "feedback", "csv", "json") else None
-    exports = queries.listing(current_user, period, kind)
-    return render_template("exports/index.html", exports=exports, form=_form(), period=period, kind=kind,
-                           periods=db.session.scalars(select(Period).order_by(Period.code.desc())).all())
+    return _page()
 
 
 def _generate(form: GenerateForm, period: Period):
     producer = current_user.email
-    if form.kind.data == "feedback":
+    if form.kind.data == ExportKind.FEEDBACK:
         if current_user.role == Role.FILER:
             inst = current_user.institution
         else:
             code = (form.institution.data or "").strip().upper()
             inst = db.session.scalar(select(Institution).where(Institution.code == code)) if code else None
             if inst is None or not can_see_institution(current_user, inst.id, "findings"):
+                form.institution.errors = [_("Give the USCC of an institution in your scope.")]
                 raise services.ExportError(_("Give the USCC of an institution in your scope."), 404)
         return services.build_feedback(period, inst, producer=producer, actor=current_user,
                                        require_published=current_user.role == Role.FILER)
     if current_user.role == Role.FILER:
         abort(403)
     view = services.view_of(current_user)
-    if form.kind.data == "summary":
+    if form.kind.data == ExportKind.SUMMARY:
         return services.build_summary(period, producer=producer, view=view, actor=current_user)
     return services.build_league_file(period, form.kind.data, producer=producer, view=view, actor=current_user)
 
@@ -82,10 +96,9 @@ def generate():
     their institution's feedback sheet from a published table) and store it in the archive."""
     form = _form()
     if not form.validate_on_submit():
-        flash(_("Choose an export and a period."), "danger")
-        return redirect(url_for("exports.index"))
+        return _page(form), 400
     period = db.session.scalar(select(Period).where(Period.code == form.period.data)) or abort(404)
-    answer_errors_with(redirect_to=url_for("exports.index"))
+    answer_errors_with(render=lambda: _page(form))
     exp = _generate(form, period)
     db.session.commit()
     flash(_("Export %(name)s generated (SHA-256 %(sha)s).", name=exp.filename, sha=exp.sha256[:16]), "success")

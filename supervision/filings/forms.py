@@ -19,11 +19,12 @@ class UploadForm(FlaskForm):
 
     period = SelectField(_l("Period"), choices=[], validators=[DataRequired()])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
-    file = FileField(_l("Workbook (.xlsx)"), validators=[FileRequired()])
+    file = FileField(_l("Workbook (.xlsx)"), validators=[FileRequired(_l("Choose the workbook to upload."))])
     dry_run = BooleanField(_l("Dry run: validate only, store nothing"))
 
 
 class NoteForm(FlaskForm):
     """Return a version with a note."""
 
-    note = TextAreaField(_l("Note to the institution"), validators=[DataRequired(), Length(max=2000)])
+    note = TextAreaField(_l("Note to the institution"),
+                         validators=[DataRequired(_l("A note is required to return a filing.")), Length(max=2000)])

@@ -94,7 +94,7 @@ class CountingWorkbook:
         for item in self._wb.rows(sheet_name):
             self._rows += 1
             if self.reporting and self._rows % PROGRESS_EVERY == 0:
-                set_progress(self._version_id, stage="validating", rows_read=self._rows, sheet=sheet_name)
+                set_progress(self._version_id, stage="reading", rows_read=self._rows, sheet=sheet_name)
             yield item
 
     @property
@@ -239,12 +239,13 @@ def process_version(version_id: int) -> str:
         for i in guard.issues:
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return _finish_rejected(version_id, guard.issues, totals, {}, started, None)
-    set_progress(version_id, stage="validating", rows_read=0)
+    set_progress(version_id, stage="reading", rows_read=0)
     with open_workbook(job["path"]) as wb:
         counting = CountingWorkbook(wb, version_id)
         result = validate(counting, kind=job["kind"], institution_code=job["code"], period=job["period"],
                           period_start=job["start"], period_end=job["end"], sector=job["sector"],
                           registered_names=job["names"], cap_per_rule=cap)
+        set_progress(version_id, stage="validating", rows_read=counting.rows_read)
         template_version = str(result.cover.get("template_version") or "") or None
         if not result.ok:
             return _finish_rejected(version_id, result.issues.issues, result.issues.totals, result.row_counts,

@@ -24,6 +24,12 @@ ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code",
 #: yes/no columns it filters on (``?on_time=1``)
 ROW_FLAGS = ("carried_over", "on_time", "escalated")
 ROW_LIMIT = 100
+#: the stages of processing an upload, in order, as the version page names them (``progress.stage``)
+PROGRESS_STAGES = (("queued", _l("Waiting to start")), ("guards", _l("Checking the file")),
+                   ("reading", _l("Reading the sheets")), ("validating", _l("Validating")),
+                   ("storing", _l("Storing the rows")), ("checks", _l("Cross-checks")), ("done", _l("Finished")))
+#: the guards (§3) that refuse a file before it is read: such a file cannot be annotated
+GUARD_RULES = ("F01", "F02", "F03", "F04", "F05", "F06", "F07")
 #: how the complaint-row filters read on the page (field label; code values shown by their names)
 ROW_FILTER_LABELS = {
     "business_category": _l("Business category"), "cause": _l("Cause"), "status": _l("Complaint status"),
@@ -120,6 +126,25 @@ def filtered_filings(user, args: Mapping[str, str | None]):
         q = q.where(or_(Institution.name.contains(text, autoescape=True), Institution.code == text,
                         Institution.short_name.contains(text, autoescape=True)))
     return q
+
+
+def sheet_counts(version: FilingVersion) -> list[tuple[str, int]]:
+    """Rows read per sheet, named as the template names the sheet (投诉明细, not ``detail``)."""
+    from flask_babel import get_locale
+
+    from supervision.ingest.templates import TEMPLATES
+
+    zh = str(get_locale() or "zh").startswith("zh")
+    names = {}
+    for template in TEMPLATES.values():
+        if template.kind == version.filing.kind:
+            names.update({s.code: (s.name if zh else s.name_en) for s in template.sheets})
+    return [(names.get(code, code), n) for code, n in (version.row_counts or {}).items()]
+
+
+def refused_before_parsing(version: FilingVersion) -> bool:
+    """True when a guard (F01–F07) refused the file before it was read (no annotated workbook)."""
+    return any(rule in (version.rule_totals or {}) for rule in GUARD_RULES)
 
 
 def visible_version(user, version_id: int) -> FilingVersion | None:

@@ -77,11 +77,7 @@ def _upload_form() -> UploadForm:
 def upload():
     """Upload a workbook for the filer's institution; processing continues in the background."""
     form = _upload_form()
-    if not form.validate_on_submit():
-        if request.method == "POST":
-            for errs in form.errors.values():
-                for e in errs:
-                    flash(str(e), "danger")
+    if not form.validate_on_submit():  # errors are shown beside their fields, the choices kept
         return render_template("filings/upload.html", form=form), 400 if request.method == "POST" else 200
     inst = current_user.institution
     period = db.session.scalar(select(Period).where(Period.code == form.period.data)) or abort(404)
@@ -122,7 +118,12 @@ def template(kind: str):
 
     if kind not in FilingKind.values():
         abort(404)
-    period = request.args.get("period", "")
+    period = request.args.get("period", "").strip()
+    if period and db.session.scalar(select(Period.id).where(Period.code == period.upper())) is None:
+        raise services.FilingError(f"没有报告期“{period[:20]}”：请选择平台上的报告期（如 2024Q1），或不带报告期下载空白模板 / "
+                                   f"there is no period “{period[:20]}”: choose one of the platform's periods "
+                                   f"(such as 2024Q1), or download the blank template without one", 400)
+    period = period.upper()
     inst = current_user.institution if current_user.role == Role.FILER else None
     buf = io.BytesIO()
     write_template(buf, kind, institution_code=inst.code if inst else "", institution_name=inst.name if inst else "",
@@ -133,16 +134,21 @@ def template(kind: str):
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _version_page(v, note_form: NoteForm | None = None) -> str:
+    """The version report; a refused return comes back with the note typed and the error beside it."""
+    rule = request.args.get("rule") or None
+    severity = request.args.get("severity") or None
+    issues = queries.issues_of(v, rule=rule, severity=severity, limit=100)
+    return render_template("filings/version.html", v=v, filing=v.filing, groups=queries.issue_groups(v),
+                           issues=issues, rule=rule, severity=severity, note_form=note_form or NoteForm(formdata=None),
+                           annotatable=not queries.refused_before_parsing(v), stages=queries.PROGRESS_STAGES)
+
+
 @bp.get("/versions/<int:version_id>")
 @roles_required(*DATA_ROLES)
 def version(version_id: int):
     """The version report: state, live progress, issues grouped by rule, downloads, decisions."""
-    v = _version_or_404(version_id)
-    rule = request.args.get("rule") or None
-    severity = request.args.get("severity") or None
-    issues = queries.issues_of(v, rule=rule, severity=severity, limit=500)
-    return render_template("filings/version.html", v=v, filing=v.filing, groups=queries.issue_groups(v),
-                           issues=issues, rule=rule, severity=severity, note_form=NoteForm())
+    return _version_page(_version_or_404(version_id))
 
 
 @bp.get("/versions/<int:version_id>/rows")
@@ -211,7 +217,7 @@ def annotated(version_id: int):
     from supervision.ingest.annotate import annotate
 
     v = _version_or_404(version_id)
-    if any(r in (v.rule_totals or {}) for r in ("F01", "F02", "F03", "F04", "F05", "F06", "F07")):
+    if queries.refused_before_parsing(v):
         flash(_("This file was refused before it could be read, so it cannot be annotated; see the list of errors."),
               "warning")
         return redirect(url_for("filings.version", version_id=v.id))
@@ -257,9 +263,8 @@ def return_(version_id: int):
     v = _version_or_404(version_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        flash(_("A note is required to return a filing."), "danger")
-        return redirect(url_for("filings.version", version_id=v.id))
-    answer_errors_with(redirect_to=url_for("filings.version", version_id=v.id))
+        return _version_page(v, form), 400
+    answer_errors_with(render=lambda: _version_page(v, form))
     services.return_version(current_user, v, form.note.data)
     db.session.commit()
     flash(_("Version returned to the institution."), "success")
@@ -281,6 +286,12 @@ def rerun(version_id: int):
         enqueue("supervision.filings.runner.run_version", v.id)
         flash(_("Processing restarted."), "info")
     return redirect(url_for("filings.version", version_id=v.id))
+
+
+@bp.app_template_global()
+def sheet_counts(version) -> list[tuple[str, int]]:
+    """Rows per sheet by the sheet's name (version page)."""
+    return queries.sheet_counts(version)
 
 
 @bp.app_template_global()

@@ -76,6 +76,20 @@ def open_counts_by_rule(user, period: Period | None = None) -> dict[str, int]:
     return dict(db.session.execute(q.group_by(Finding.rule)).all())
 
 
+def latest_period_with_data(user, periods: list[Period]) -> Period:
+    """The newest of ``periods`` (newest first) with a filing version in the user's scope — the
+    dashboard's default — else the newest period."""
+    from supervision.filings.models import Filing, FilingVersion
+    from supervision.scope import visible_filings
+
+    code = db.session.scalar(
+        select(Period.code).join(Filing, Filing.period_id == Period.id)
+        .join(FilingVersion, FilingVersion.filing_id == Filing.id)
+        .where(Filing.id.in_(visible_filings(user).with_only_columns(Filing.id)))
+        .order_by(Period.code.desc()).limit(1))
+    return next((p for p in periods if p.code == code), periods[0])
+
+
 def dashboard(user, period: Period) -> dict:
     """DHIS2-style reporting figures and findings overview for one period, within the user's scope."""
     insts = db.session.scalars(select(Institution).where(institution_condition(user, "filings"),

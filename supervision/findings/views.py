@@ -260,8 +260,10 @@ def dashboard():
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
     if not periods:
         return render_template("findings/dashboard.html", period=None, periods=[], data=None, empty=EmptyForm())
-    code = request.args.get("period") or periods[min(1, len(periods) - 1)].code
-    period = next((p for p in periods if p.code == code), periods[0])
+    code = request.args.get("period") or queries.latest_period_with_data(current_user, periods).code
+    period = next((p for p in periods if p.code == code), None)
+    if period is None:
+        abort(404)
     return render_template("findings/dashboard.html", period=period, periods=periods,
                            data=queries.dashboard(current_user, period), empty=EmptyForm())
 
@@ -273,6 +275,7 @@ rules_bp = Blueprint("rules", __name__, url_prefix="/rules")
 @login_required
 def catalogue():
     """Every rule with its description, severity, version and open findings in the user's scope."""
-    counts = queries.open_counts_by_rule(current_user) if current_user.role != Role.ADMIN else {}
+    reads_findings = current_user.role in DATA_ROLES
+    counts = queries.open_counts_by_rule(current_user) if reads_findings else {}
     return render_template("findings/rules.html", rules=catalog.all_rules(), counts=counts,
-                           version=catalog.RULESET_VERSION)
+                           version=catalog.RULESET_VERSION, reads_findings=reads_findings)

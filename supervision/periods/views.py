@@ -19,14 +19,19 @@ from supervision.periods.models import Period
 bp = Blueprint("periods", __name__, url_prefix="/periods")
 
 
+def _page(form: PeriodForm | None = None, unlock_form: UnlockForm | None = None, unlock_for: int | None = None):
+    """The periods page; a refused form comes back with the user's input and the error beside it."""
+    periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
+    return render_template("periods/list.html", periods=periods, today=today_local(),
+                           form=form or PeriodForm(formdata=None), unlock_form=unlock_form or UnlockForm(formdata=None),
+                           unlock_for=unlock_for, can_manage=current_user.role == Role.SUPERVISOR)
+
+
 @bp.get("/")
 @login_required
 def index():
     """List periods with due dates, lock dates and state."""
-    periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
-    return render_template("periods/list.html", periods=periods, today=today_local(),
-                           form=PeriodForm(), unlock_form=UnlockForm(),
-                           can_manage=current_user.role == Role.SUPERVISOR)
+    return _page()
 
 
 @bp.post("/")
@@ -34,15 +39,12 @@ def index():
 def create():
     """Add a period (supervisor)."""
     form = PeriodForm()
-    if form.validate_on_submit():
-        answer_errors_with(redirect_to=url_for("periods.index"))
-        p = services.add_period(current_user, form.code.data.strip().upper())
-        db.session.commit()
-        flash(_("Period %(code)s added.", code=p.code), "success")
-    else:
-        for errs in form.errors.values():
-            for e in errs:
-                flash(str(e), "danger")
+    if not form.validate_on_submit():
+        return _page(form=form), 400
+    answer_errors_with(render=lambda: _page(form=form))
+    p = services.add_period(current_user, form.code.data.strip().upper())
+    db.session.commit()
+    flash(_("Period %(code)s added.", code=p.code), "success")
     return redirect(url_for("periods.index"))
 
 
@@ -52,11 +54,10 @@ def unlock(period_id: int):
     """Unlock a locked period until a date (supervisor)."""
     period = db.session.get(Period, period_id) or abort(404)
     form = UnlockForm()
-    if form.validate_on_submit():
-        answer_errors_with(redirect_to=url_for("periods.index"))
-        services.unlock_period(current_user, period, form.until.data)
-        db.session.commit()
-        flash(_("Period %(code)s unlocked.", code=period.code), "success")
-    else:
-        flash(_("Give a valid date."), "danger")
+    if not form.validate_on_submit():
+        return _page(unlock_form=form, unlock_for=period.id), 400
+    answer_errors_with(render=lambda: _page(unlock_form=form, unlock_for=period.id))
+    services.unlock_period(current_user, period, form.until.data)
+    db.session.commit()
+    flash(_("Period %(code)s unlocked.", code=period.code), "success")
     return redirect(url_for("periods.index"))

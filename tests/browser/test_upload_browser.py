@@ -75,7 +75,7 @@ def test_template_fill_upload_progress_report(live_server, page, tmp_path):
     expect(page.locator("#status-label")).to_have_attribute("data-status", "ACCEPTED", timeout=60_000)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "version-accepted.png"), full_page=True)
-    assert "detail: 2" in page.locator("#row-counts").inner_text()
+    assert "投诉明细：2" in page.locator("#row-counts").inner_text()
 
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(_fill(template, code, start, break_summary=True))

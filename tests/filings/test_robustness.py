@@ -49,10 +49,10 @@ def test_sigkill_mid_ingest_leaves_nothing_and_rerun_succeeds(ctx, tmp_path):
         db.session.rollback()
         v = db.session.get(FilingVersion, vid)
         stage = (v.progress or {}).get("stage")
-        if stage in ("validating", "storing") and (v.progress or {}).get("rows_read", 0) >= 5000:
+        if stage in ("reading", "validating", "storing") and (v.progress or {}).get("rows_read", 0) >= 5000:
             break
         time.sleep(0.05)
-    assert stage in ("validating", "storing"), f"child never got going (stage {stage})"
+    assert stage in ("reading", "validating", "storing"), f"child never got going (stage {stage})"
     os.killpg(proc.pid, signal.SIGKILL)
     assert wait_child(proc, vid) == "FAILED"
     db.session.rollback()
