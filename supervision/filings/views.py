@@ -120,7 +120,8 @@ def template(kind: str):
         abort(404)
     period = request.args.get("period", "").strip()
     if period and db.session.scalar(select(Period.id).where(Period.code == period.upper())) is None:
-        raise services.FilingError(f"没有报告期“{period[:20]}”：请选择平台上的报告期（如 2024Q1），或不带报告期下载空白模板 / "
+        raise services.FilingError(f"没有报告期“{period[:20]}”：请选择平台上的报告期（如 2024Q1），"
+                                   f"或不带报告期下载空白模板 / "
                                    f"there is no period “{period[:20]}”: choose one of the platform's periods "
                                    f"(such as 2024Q1), or download the blank template without one", 400)
     period = period.upper()

@@ -23,9 +23,9 @@ from supervision.domain.enums import DATA_ROLES, Role, Sector
 from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.league import drill as drill_mod
-from supervision.league.changes import summarize
 from supervision.league import history as history_mod
 from supervision.league import present, queries, services
+from supervision.league.changes import summarize
 from supervision.league.forms import PublishForm
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
