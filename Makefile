@@ -28,10 +28,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 supervision/static/vendor/.done: node_modules/.package-lock.json
 	rm -rf supervision/static/vendor
-	mkdir -p supervision/static/vendor/bootstrap/css supervision/static/vendor/bootstrap/js supervision/static/vendor/echarts
+	mkdir -p supervision/static/vendor/bootstrap/css supervision/static/vendor/bootstrap/js supervision/static/vendor/echarts \
+	  supervision/static/vendor/axe
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css* supervision/static/vendor/bootstrap/css/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* supervision/static/vendor/bootstrap/js/
 	cp node_modules/echarts/dist/echarts.min.js supervision/static/vendor/echarts/
+	# axe-core: the accessibility checker the browser tests run over every role's pages (and walk_roles --axe)
+	cp node_modules/axe-core/axe.min.js supervision/static/vendor/axe/
 	touch $@
 
 assets: supervision/static/vendor/.done
