@@ -91,6 +91,6 @@ def make_finding(inst, period, rule: str, level: str, subject: str = "", version
 
     draft = SimpleNamespace(rule=rule, level=level, subject=subject, subject_label=None,
                             evidence=evidence or {"note": "test"},
-                            messages=lambda: (f"测试发现 {rule}", f"test finding {rule}"))
+                            messages=lambda: (f"测试发现 {rule}", f"a test finding of rule {rule} made by the factory"))
     finding, _ = upsert(draft, institution_id=inst.id, period_id=period.id, version_ids=list(version_ids))
     return finding

@@ -199,9 +199,11 @@ class _Links:
     def version(version_id) -> str | None:
         return url_for("filings.version", version_id=version_id) if isinstance(version_id, int) else None
 
-    @staticmethod
-    def transfer(ref: str) -> str:
-        return url_for("register.index", q=ref)
+    def transfer(self, ref: str) -> str | None:
+        """The register entry (regulators only: institutions do not see the register)."""
+        from flask_login import current_user
+
+        return url_for("register.index", q=ref) if getattr(current_user, "is_regulator", False) else None
 
 
 def _scalar(key: str, value, finding, links: _Links) -> list[Cell]:

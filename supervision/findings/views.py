@@ -22,6 +22,7 @@ from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Agency, Institution
 from supervision.periods.models import Period
 from supervision.rules import catalog
+from supervision.scope import visible_institution_ids
 from supervision.tasks import enqueue
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
@@ -49,8 +50,12 @@ def _list_page(bulk_note: str = "", selected: frozenset[int] = frozenset()) -> s
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
     rules = [r for r in catalog.all_rules() if r.severity == Severity.FINDING]
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    ids = {f.institution_id for f in paged.items}
+    in_scope = set(db.session.scalars(select(Institution.id).where(
+        Institution.id.in_(ids), Institution.id.in_(visible_institution_ids(current_user))))) if ids else set()
     return render_template("findings/list.html", paged=paged, findings=paged.items, args=args, periods=periods,
-                           rules=rules, agencies=agencies, bulk_note=bulk_note, selected=selected)
+                           rules=rules, agencies=agencies, bulk_note=bulk_note, selected=selected,
+                           institution_pages=in_scope if current_user.is_regulator else set())
 
 
 @bp.get("/")

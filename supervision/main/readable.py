@@ -15,6 +15,7 @@ from supervision.domain.enums import (
     FilingKind,
     FindingStatus,
     JobRunStatus,
+    JobTrigger,
     LabelledEnum,
     NotificationKind,
     ReferralStatus,
@@ -40,14 +41,16 @@ KEY_LABELS = {
     "institution_id": _l("Institution"), "agency_id": _l("Agency"), "rule": _l("Rule"), "ruleset_version":
     _l("Rule set version"), "movement_basis": _l("Movement compared with"), "status": _l("State"),
     "institution": _l("Institution"), "hotline": _l("Hotline"), "category": _l("Business category"),
-    "q": _l("Search"), "producer": _l("Produced by"), "applied": _l("Applied"),
+    "q": _l("Search"), "producer": _l("Produced by"), "applied": _l("Applied"), "trigger": _l("Trigger"),
+    "finding": _l("Finding"), "scheduled_for": _l("Scheduled for"), "duration_ms": _l("Duration (ms)"), "detail": _l("Details"),
 }
 #: which enum a stored code belongs to, by the object it is about (audit) or its key
 ENUM_BY_OBJECT: dict[str, type[LabelledEnum]] = {
     "filing_version": VersionStatus, "finding": FindingStatus, "referral": ReferralStatus,
     "register_upload": RegisterUploadStatus, "job_run": JobRunStatus,
 }
-ENUM_BY_KEY: dict[str, type[LabelledEnum]] = {"role": Role, "kind": FilingKind, "status": JobRunStatus}
+ENUM_BY_KEY: dict[str, type[LabelledEnum]] = {"role": Role, "kind": FilingKind, "status": JobRunStatus,
+                                              "trigger": JobTrigger}
 _YES, _NO, _NONE = _l("yes"), _l("no"), "—"
 
 
