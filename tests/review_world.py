@@ -117,7 +117,8 @@ def build_review_world(db, tmp: Path) -> SimpleNamespace:
     db.session.commit()
     findings.answer_by_institution(u.filer_a, answered, "已更正受理日期 / the dates were corrected")
     for f, due in ((overdue, today - dt.timedelta(days=3)), (due_soon, today + dt.timedelta(days=3))):
-        findings.transition(u.analyst_nfra, f, FindingStatus.REMEDIATION, note="请整改 / remediate", remediation_due=due)
+        findings.transition(u.analyst_nfra, f, FindingStatus.REMEDIATION, note="请整改 / remediate",
+                            remediation_due=due)
     db.session.commit()
     events.notify_remediation_overdue(overdue)
     events.notify_remediation_due(due_soon, 3, today)

@@ -42,7 +42,8 @@ KEY_LABELS = {
     _l("Rule set version"), "movement_basis": _l("Movement compared with"), "status": _l("State"),
     "institution": _l("Institution"), "hotline": _l("Hotline"), "category": _l("Business category"),
     "q": _l("Search"), "producer": _l("Produced by"), "applied": _l("Applied"), "trigger": _l("Trigger"),
-    "finding": _l("Finding"), "scheduled_for": _l("Scheduled for"), "duration_ms": _l("Duration (ms)"), "detail": _l("Details"),
+    "finding": _l("Finding"), "scheduled_for": _l("Scheduled for"), "duration_ms": _l("Duration (ms)"),
+    "detail": _l("Details"),
 }
 #: which enum a stored code belongs to, by the object it is about (audit) or its key
 ENUM_BY_OBJECT: dict[str, type[LabelledEnum]] = {
