@@ -39,8 +39,9 @@ _JSON = re.compile(r'\{\s*"[A-Za-z_]+"\s*:')
 class _Text(HTMLParser):
     """The text a reader sees, one line per block; hidden elements and ``<option>`` values skipped."""
 
-    BLOCKS = frozenset({"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "br", "option",
-              "summary", "caption", "label", "button", "section", "nav", "ul", "ol", "table", "pre", "form"})
+    BLOCKS = frozenset({"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "br",
+                        "option", "summary", "caption", "label", "button", "section", "nav", "ul", "ol", "table", "pre",
+                        "form"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
