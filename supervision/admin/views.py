@@ -290,12 +290,10 @@ def audit():
     if args["result"]:
         q = q.where(AuditEvent.result == args["result"])
     for key, op in (("from", "ge"), ("to", "lt")):
-        try:
-            day = date.fromisoformat(args[key]) if args[key] else None
-        except ValueError:
+        day = present.parse_day(args[key])
+        if day is None:
             args[key] = None
-            day = None
-        if day is not None:  # days of Asia/Shanghai; "to" includes its whole day
+        else:  # days of Asia/Shanghai; "to" includes its whole day
             bound = end_of_day(date.fromordinal(day.toordinal() - 1)) if op == "ge" else end_of_day(day)
             q = q.where(AuditEvent.at >= bound if op == "ge" else AuditEvent.at < bound)
     paged = paginate(q, list_state(request.args, AUDIT_SORTS, "at", "desc"), AUDIT_SORTS, tiebreak=(AuditEvent.id,))

@@ -99,6 +99,16 @@ def object_label(object_type: str | None) -> str:
     return str(OBJECT_LABELS.get(object_type, object_type)) if object_type else ""
 
 
+def parse_day(text: str | None):
+    """A ``YYYY-MM-DD`` filter value as a date (None when empty or malformed)."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def detail_items(event) -> list:
     """The event's detail as readable items (stored states by their labels)."""
     return items(event.detail or {}, ENUM_BY_OBJECT.get(event.object_type or ""))

@@ -69,9 +69,7 @@ def filer_queues(user, today: date | None = None) -> dict[str, Queue]:
                 continue
             entry = {"period": p, "kind": kind, "due": p.due_date, "days": (p.due_date - today).days}
             out["due" if today <= p.due_date else "late"].items.append(entry)
-    for v in _latest_versions([inst.id]):
-        if v.filing.period.is_locked(today):
-            continue
+    for v in _latest_versions([inst.id]):  # a locked period's returned filing needs an unlock: still listed
         if v.status == VersionStatus.RETURNED:
             out["returned"].items.append(v)
         elif v.status == VersionStatus.REJECTED:

@@ -18,9 +18,11 @@ bp = Blueprint("main", __name__)
 @login_required
 def index():
     """Role-specific home page."""
+    from supervision.domain.calendar import today_local
     from supervision.main.queues import queues_for
 
-    return render_template("main/index.html", summary=queries.home_summary(current_user), q=queues_for(current_user))
+    return render_template("main/index.html", summary=queries.home_summary(current_user), q=queues_for(current_user),
+                           today=today_local())
 
 
 @bp.get("/lang/<code>")

@@ -92,7 +92,7 @@ def test_finding_opened_notifies_the_institutions_filers_only(jctx):
     client = app.test_client()
     assert login(client, world.users["filer_a"][1], PASSWORD).status_code == 302
     home = client.get("/notifications/").get_data(as_text=True)
-    assert 'id="unread-count">1<' in home and "D05" in home and f'href="/findings/{world.finding_a}"' in home
+    assert 'id="unread-count">1<' in home and "D05" in home and f'value="/findings/{world.finding_a}"' in home
     token = page_token(client, "/notifications/")
     assert client.post("/notifications/read", data={"csrf_token": token, "all": "1"}).status_code == 302
     assert 'id="unread-count"' not in client.get("/notifications/").get_data(as_text=True)

@@ -82,7 +82,8 @@ def test_refusal_redirects_with_the_reason(client, world):
     resp = client.post(f"/filings/versions/{version.id}/accept", data={"csrf_token": token})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/filings/versions/{version.id}")
     page = client.get(f"/filings/versions/{version.id}").get_data(as_text=True)
-    assert "只有校验通过的版本可以采纳 / only VALIDATED versions can be accepted (is ACCEPTED)" in page
+    assert "只有校验通过的版本可以采纳（该版本为“已采纳”） / only validated versions can be accepted (this one is “Accepted”)" \
+        in page  # the state by its name, never its code
     assert "Version accepted" not in page and "版本已采纳" not in page
 
 
@@ -93,7 +94,7 @@ def test_api_clients_get_the_refusal_as_json(client, world):
     resp = client.post(f"/filings/versions/{version.id}/accept", data={"csrf_token": token},
                        headers={"Accept": "application/json"})
     assert resp.status_code == 409
-    assert "only VALIDATED versions can be accepted" in resp.get_json()["error"]["message"]
+    assert "only validated versions can be accepted" in resp.get_json()["error"]["message"]
 
 
 def test_forbidden_refusal_is_the_error_page(client, world):
