@@ -138,7 +138,7 @@ def test_item_10_dashboard_period_rules_for_admin_and_welcome_by_name(app, db, w
     db.session.commit()
     home = as_user(app, u.filer_a).get("/").get_data(as_text=True)
     assert re.search(r'id="welcome">欢迎，张 三', home) and 'id="set-name"' not in home
-    assert "张 三 · 填报人" in home  # the navigation bar shows the name too
+    assert re.search(r"id=\"account-link\"[^>]*>张 三<", home)  # the navigation bar shows the name too
 
 
 def test_display_name_form_keeps_input_and_is_audited(app, db, world):
