@@ -68,8 +68,8 @@ def test_regulator_queues_referrals_answers_remediations_and_filers(app, db, wor
     n, answers = queue(nfra, "answers")
     assert n == 1 and f"/findings/{f.id}" in answers
     assert queue(pboc, "answers")[0] == 0  # A is outside PBOC's scope
-    n, missing = queue(nfra, "missing")
-    assert n >= 1 and "2024Q1" in nfra  # the latest period past its due date
+    n, missing = queue(nfra, "missing")  # 2024Q1, the latest period past its due date: nobody filed a DSC
+    assert n >= 1 and world.inst_a.name in missing and "DSC" in missing and "2024Q1" in nfra
     assert 'id="queue-check-run"' in nfra
 
 

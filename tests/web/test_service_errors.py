@@ -82,8 +82,9 @@ def test_refusal_redirects_with_the_reason(client, world):
     resp = client.post(f"/filings/versions/{version.id}/accept", data={"csrf_token": token})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/filings/versions/{version.id}")
     page = client.get(f"/filings/versions/{version.id}").get_data(as_text=True)
-    assert "只有校验通过的版本可以采纳（该版本为“已采纳”） / only validated versions can be accepted (this one is “Accepted”)" \
-        in page  # the state by its name, never its code
+    # the state by its name, never its code
+    assert "只有校验通过的版本可以采纳（该版本为“已采纳”） / only validated versions can be accepted " \
+           "(this one is “Accepted”)" in page
     assert "Version accepted" not in page and "版本已采纳" not in page
 
 
