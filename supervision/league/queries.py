@@ -27,7 +27,7 @@ from supervision.periods.models import Period
 from supervision.scope import institution_condition
 
 BETTER_LOWER = {m.code: m.better.value == "lower" for m in METRICS}
-PAGE_SIZE = 250
+PAGE_SIZE = 100  # a page never renders more than 100 rows (issue 10)
 
 
 class LeagueAccess(Exception):

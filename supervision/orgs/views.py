@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from supervision.domain.enums import REGULATOR_ROLES
 from supervision.extensions import db
@@ -18,12 +18,20 @@ bp = Blueprint("orgs", __name__, url_prefix="/institutions")
 @login_required
 def index():
     """Institutions the acting user may see, filterable by sector and text."""
-    q = select(Institution).where(master_data_condition(current_user)).order_by(Institution.sector, Institution.name)
+    from supervision.main.paging import list_state, paginate
+
+    q = select(Institution).where(master_data_condition(current_user))
     sector = request.args.get("sector")
     if sector:
         q = q.where(Institution.sector == sector)
-    rows = db.session.scalars(q).all()
-    return render_template("orgs/list.html", institutions=rows, sector=sector)
+    text = (request.args.get("q") or "").strip()[:100]
+    if text:
+        q = q.where(or_(Institution.name.contains(text, autoescape=True), Institution.code == text,
+                        Institution.short_name.contains(text, autoescape=True)))
+    sorts = {"sector": (Institution.sector, Institution.name), "name": Institution.name}
+    paged = paginate(q, list_state(request.args, sorts, "sector", default_per_page=100), sorts,
+                     tiebreak=(Institution.id,))
+    return render_template("orgs/list.html", institutions=paged.items, paged=paged, sector=sector, q=text)
 
 
 @bp.get("/<int:institution_id>")
