@@ -156,18 +156,24 @@ def institution_edit(institution_id: int):
 @bp.post("/institutions/<int:institution_id>/aliases")
 @admin_required
 def institution_alias(institution_id: int):
-    """Add an alias (unique across institutions)."""
+    """Add an alias (unique across institutions); a refused alias comes back on the institution's
+    page with what was typed and the reason beside the field."""
     inst = db.session.get(Institution, institution_id) or abort(404)
     form = AliasForm()
-    back = url_for("admin.institution_edit", institution_id=inst.id)
-    if form.validate_on_submit():
-        answer_errors_with(redirect_to=back)
-        orgs.add_alias(current_user, inst, form.alias.data)
-        db.session.commit()
-        flash(_("Alias added."), "success")
-    else:
-        _flash_form_errors(form)
-    return redirect(back)
+
+    def page() -> str:
+        main = InstitutionForm(formdata=None, obj=inst)
+        main.agency.choices = _agency_choices()
+        main.agency.data = inst.lead_agency.code
+        return render_template("admin/institution_form.html", form=main, inst=inst, alias_form=form)
+
+    if not form.validate_on_submit():
+        return page(), 400
+    answer_errors_with(render=page)
+    orgs.add_alias(current_user, inst, form.alias.data)
+    db.session.commit()
+    flash(_("Alias added."), "success")
+    return redirect(url_for("admin.institution_edit", institution_id=inst.id))
 
 
 @bp.get("/users")

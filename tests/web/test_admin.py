@@ -59,6 +59,7 @@ def test_aliases_are_unique_across_institutions(client, world, db):
     resp = client.post(f"/admin/institutions/{world.inst_b.id}/aliases", data={"csrf_token": token, "alias": "甲消金"},
                        follow_redirects=True)
     assert "alias already names another institution" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'value="甲消金"' in resp.get_data(as_text=True)  # the input is kept
     # full-width/half-width variants of another institution's name are refused too
     resp = client.post(f"/admin/institutions/{world.inst_b.id}/aliases",
                        data={"csrf_token": token, "alias": "甲消费金融有限公司 "}, follow_redirects=True)
