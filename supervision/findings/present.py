@@ -23,10 +23,12 @@ ACTION_LABELS = {
     "referral_accepted": lazy_pgettext("finding history", "Referral accepted"),
     "referral_answered": lazy_pgettext("finding history", "Referral answered"),
     "referral_declined": lazy_pgettext("finding history", "Referral declined"),
+    "remediation_overdue": lazy_pgettext("finding history", "Remediation overdue"),
 }
 
 _REEVALUATED = re.compile(r"^re-evaluated on (?P<what>.*)$")
 _AUTO = re.compile(r"^auto: (?P<what>.*)$")
+_DUE = re.compile(r"^due (?P<day>\d{4}-\d{2}-\d{2})$")
 
 
 def system_note(note: str | None) -> str | None:
@@ -40,6 +42,9 @@ def system_note(note: str | None) -> str | None:
         return _("The evidence was re-evaluated on the current data.")
     if note == "the check holds again":
         return _("The check holds again on the current data.")
+    m = _DUE.match(note)
+    if m:
+        return _("The remediation was due on %(d)s.", d=m.group("day"))
     if note == "filed on time":
         return _("The filing has now come in on time.")
     m = _REEVALUATED.match(note)
