@@ -256,6 +256,7 @@ def test_admin_runs_and_pauses_a_job_from_the_page(review_server, browser):
 MAIN_PAGES = {
     "filer_a": ["/", "/filings/", "/filings/upload", "/findings/", "/league/", "/notifications/", "/exports/",
                 "/account"],
+    "filer_b": ["/", "/filings/versions/{rejected}", "/notifications/"],
     "analyst_nfra": ["/", "/filings/", "/findings/", "/findings/dashboard", "/register/", "/league/",
                      "/notifications/", "/institutions/{a}", "/findings/{answered}", "/rules/"],
     "analyst_pboc": ["/", "/findings/", "/findings/{finding_c}", "/register/", "/notifications/"],
