@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func, insert, literal, select, update
 from supervision.audit.services import record
 from supervision.extensions import db
 from supervision.filings import services
+from supervision.filings.bulkload import DETAIL_COLUMNS, load_complaints  # noqa: F401 (re-exported)
 from supervision.filings.content_models import (
     ActivityRow,
     ChannelRow,
@@ -54,10 +55,6 @@ TABLES = {
                               "published")),
     "activities": (ActivityRow, ("item", "value")),
 }
-DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "channel", "business_category", "cause",
-                  "complaint_type", "transactions_involved", "product_code", "province", "customer_group", "amount",
-                  "status", "closed_date", "extension", "outcome", "redress", "escalated", "repeat_of", "summary",
-                  "carried_over", "days_to_close", "deadline", "on_time")
 FAVOURABLE = ("UPHELD", "PARTIAL", "SETTLED")
 
 
@@ -83,10 +80,21 @@ class CountingWorkbook:
 
     def __init__(self, workbook, version_id: int):
         self._wb, self._version_id, self._rows = workbook, version_id, 0
+        self._column_rows: dict[str, int] = {}
         self.sheet_names = workbook.sheet_names
         #: switched off before storing: the store transaction holds the version's row, so a
         #: progress write on another connection would wait for it (a self-deadlock)
         self.reporting = True
+
+    def __getattr__(self, name: str):
+        """Everything else (engine, extents, the column-wise reader's needs) is the wrapped workbook's."""
+        return getattr(self._wb, name)
+
+    def report_rows(self, rows: int, sheet_name: str) -> None:
+        """Progress of a sheet read column-wise: ``rows`` data rows of ``sheet_name`` done so far."""
+        self._column_rows[sheet_name] = rows
+        if self.reporting:
+            set_progress(self._version_id, stage="validating", rows_read=self.rows_read, sheet=sheet_name)
 
     def rows(self, sheet_name: str) -> Iterator:
         """The wrapped workbook's rows, counted."""
@@ -99,7 +107,7 @@ class CountingWorkbook:
     @property
     def rows_read(self) -> int:
         """Rows read so far (all sheets)."""
-        return self._rows
+        return self._rows + sum(self._column_rows.values())
 
 
 def _issue_rows(version_id: int, issues: Iterable[Issue]) -> list[dict]:
@@ -120,14 +128,6 @@ def _insert_batches(table, rows: Iterable[dict]) -> int:
         db.session.execute(insert(table.__table__), batch)
         n += len(batch)
     return n
-
-
-def _detail_rows(result: ValidationResult, version: FilingVersion) -> Iterator[dict]:
-    inst_id, period_id = version.filing.institution_id, version.filing.period_id
-    for row in result.rows("detail"):
-        out = {c: row.get(c) for c in DETAIL_COLUMNS}
-        out.update(version_id=version.id, institution_id=inst_id, period_id=period_id, row_no=row["_row"])
-        yield out
 
 
 def _table_rows(result: ValidationResult, sheet: str, version_id: int, columns: tuple[str, ...]) -> Iterator[dict]:
@@ -193,7 +193,9 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
     counts: dict[str, int] = {}
     db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
     if result.kind == "CMP":
-        counts["detail"] = _insert_batches(ComplaintRow, _detail_rows(result, version))
+        filing = version.filing
+        counts["detail"] = load_complaints(result.spool, version_id=version.id, institution_id=filing.institution_id,
+                                           period_id=filing.period_id)
         counts["summary"] = _insert_batches(SummaryRow, _table_rows(result, "summary", version.id,
                                                                     TABLES["summary"][1]))
         derive_figures(version)
@@ -246,6 +248,7 @@ def process_version(version_id: int) -> str:
                           registered_names=job["names"], cap_per_rule=cap)
         template_version = str(result.cover.get("template_version") or "") or None
         if not result.ok:
+            result.close()
             return _finish_rejected(version_id, result.issues.issues, result.issues.totals, result.row_counts,
                                     started, template_version)
         set_progress(version_id, stage="storing", rows_read=counting.rows_read,
@@ -254,6 +257,7 @@ def process_version(version_id: int) -> str:
         version = db.session.get(FilingVersion, version_id)  # a fresh transaction for the whole content
         version.template_version = template_version
         counts = store(version, result)
+        result.close()
     if len(result.issues):
         db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, result.issues.issues))
     version.row_counts = dict(result.row_counts)
