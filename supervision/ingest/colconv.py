@@ -31,8 +31,11 @@ from supervision.ingest.templates import BOOL, CODE, DATE, DECIMAL, INTEGER, TEX
 
 RULES = {1: "V01", 2: "V02", 3: "V03"}
 _CODES = {v: k for k, v in RULES.items()}
+_ASCII_TEXT = r"^[\x20-\x7e]*$"
 _SAFE_TEXT = r"^[\x20-\x7e\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e\u2010-\u2027\u2030-\u205e]*$"
-_PLAIN_NUMBER = r"^([+-]?)((?:[0-9]{1,3}(?:,[0-9]{3})+)|[0-9]+)(?:\.([0-9]+))?$"
+#: unsigned ASCII digits with an optional fraction, within the digit limits of §3 as coded in
+#: :func:`supervision.ingest.values._parse_number` (leading zeros beyond them go to classify)
+_SIMPLE_NUMBER = r"^[0-9]{1,20}(?:\.[0-9]{1,10})?$"
 _INT64 = (-(2**63), 2**63 - 1)
 _MIN_DATE = dt.datetime(1900, 3, 1)
 
@@ -53,76 +56,96 @@ class Converter:
     def convert(self, raw: cr.RawWindow) -> pl.DataFrame:
         """``_row``, then for every field of the sheet ``{code}`` (None when its column is absent) and,
         for the mapped ones, ``{code}.fail``."""
-        frame = raw.frame
-        out: list[pl.Series] = [frame["_row"]]
-        mapped = {f.code for _i, f in self.columns}
+        mapped = [f for _i, f in self.columns]
+        facts = raw.frame.select(
+            *[((pl.col(f"{f.code}.k") <= cr.TEXT) | (pl.col(f"{f.code}.k") == cr.DATETIME) if f.type == DATE
+               else pl.col(f"{f.code}.k") <= cr.TEXT).all().alias(f"{f.code}.t") for f in mapped],
+            *[pl.col(f"{f.code}.s").str.contains(_ASCII_TEXT).fill_null(True).all().alias(f"{f.code}.a")
+              for f in mapped if f.type == TEXT]).row(0, named=True)
+        # pass 1 (one parallel query): the vectorised values, and what is left for classify()
+        first = raw.frame.lazy().with_columns(
+            [e for f in mapped for e in _vector(f, facts.get(f"{f.code}.a", False), facts[f"{f.code}.t"])]).collect()
+        mappings: dict[str, tuple[list, list, list]] = {}
+        for f in mapped:
+            keys = first.select(pl.col(f"{f.code}.key").filter(pl.col(f"{f.code}.todo")).unique(maintain_order=True))
+            if keys.height:
+                mappings[f.code] = self._classify(f, raw, first, keys.to_series().to_list())
+        # pass 2: the classify() results put in place, V01 for required values left empty
+        out = [pl.col("_row")]
+        by_code = {f.code: f for f in mapped}
         for f in self.all_fields:
-            if f.code not in mapped:
-                out.append(pl.Series(f.code, [None] * frame.height, dtype=value_dtype(f)))
+            if f.code not in by_code:
+                out.append(pl.lit(None, value_dtype(f)).alias(f.code))
                 continue
-            value, fail = self._field(f, raw)
-            out += [value.alias(f.code), fail.alias(f"{f.code}.fail")]
-        return pl.DataFrame(out)
+            c = f.code
+            value, fail = pl.col(f"{c}.value"), pl.col(f"{c}.fail0")
+            if c in mappings:
+                keys, values, fails = mappings[c]
+                todo = pl.col(f"{c}.todo")
+                value = pl.when(todo).then(pl.col(f"{c}.key").replace_strict(
+                    keys, values, default=None, return_dtype=value_dtype(f))).otherwise(value)
+                fail = pl.when(todo).then(pl.col(f"{c}.key").replace_strict(
+                    keys, fails, default=0, return_dtype=pl.UInt8)).otherwise(fail)
+            if f.required:
+                fail = pl.when(value.is_null() & (fail == 0)).then(pl.lit(1, pl.UInt8)).otherwise(fail)
+            out += [value.alias(c), fail.alias(f"{c}.fail")]
+        return first.lazy().select(out).collect()
 
-    def _field(self, f: Field, raw: cr.RawWindow) -> tuple[pl.Series, pl.Series]:
-        frame = raw.frame
-        k, s, d = frame[f"{f.code}.k"], frame[f"{f.code}.s"], frame[f"{f.code}.d"]
-        height = frame.height
-        value = pl.Series([None] * height, dtype=value_dtype(f))
-        fail = pl.Series([0] * height, dtype=pl.UInt8)
-        done = k == cr.EMPTY
-        if f.type == TEXT:
-            value, fail, done = _text(f, k, s, value, fail, done)
-        elif f.type == DECIMAL:
-            value, fail, done = _decimal(f, k, s, value, fail, done)
-        elif f.type == DATE:
-            hit = (k == cr.DATETIME) & (d >= _MIN_DATE).fill_null(False)
-            value = pl.select(pl.when(hit).then(d.dt.date()).otherwise(value)).to_series()
-            done = done | hit
-        todo = ~done
-        if todo.any():
-            value, fail = self._python(f, raw, todo, value, fail)
-        if f.required:
-            missing = value.is_null() & (fail == 0)
-            fail = pl.select(pl.when(missing).then(pl.lit(1, pl.UInt8)).otherwise(fail)).to_series()
-        return value, fail
-
-    def _python(self, f: Field, raw: cr.RawWindow, todo: pl.Series, value: pl.Series,
-                fail: pl.Series) -> tuple[pl.Series, pl.Series]:
-        """Decide the ``todo`` cells with ``classify``, once per distinct raw value."""
-        frame = raw.frame
+    def _classify(self, f: Field, raw: cr.RawWindow, first: pl.DataFrame, keys: list[str]) -> tuple[list, list, list]:
+        """``classify`` each distinct raw value of ``keys`` (remembered across windows)."""
+        memo = self._memo.setdefault(f.code, {})
         c = f.code
-        key = pl.select(pl.concat_str([frame[f"{c}.k"].cast(pl.String),
-                                       pl.coalesce(frame[f"{c}.s"], frame[f"{c}.n"].cast(pl.String),
-                                                   frame[f"{c}.d"].cast(pl.String), pl.lit(""))],
-                                      separator="|")).to_series()
-        others = {i for (code, i) in raw.others if code == c}
-        if others:  # cells with no column form (times, durations): a key of their own
-            idx = pl.Series(range(frame.height))
-            key = pl.select(pl.when(idx.is_in(list(others))).then(pl.lit("o|") + idx.cast(pl.String))
-                            .otherwise(key)).to_series()
-        memo = self._memo.setdefault(c, {})
-        sub = pl.DataFrame({"key": key, "i": pl.int_range(0, frame.height, eager=True)}).filter(todo)
-        firsts = sub.unique(subset="key", keep="first", maintain_order=True)
-        for k_text, i in firsts.iter_rows():
-            if k_text in memo:
-                continue
-            if k_text.startswith("o|"):
-                raw_value = raw.others[(c, i)]
-            else:
-                raw_value = cr.raw_value(frame[f"{c}.k"][i], frame[f"{c}.s"][i], frame[f"{c}.n"][i],
-                                         frame[f"{c}.d"][i])
-            converted, failure = classify(f, raw_value)
-            stored = _store_form(f, converted)
-            code = _CODES[failure[0]] if failure else 2 if stored is None and converted is not None else 0
-            memo[k_text] = (stored, code)
-        keys = firsts["key"].to_list()
-        got_values = key.replace_strict(keys, [memo[k][0] for k in keys], default=None,
-                                        return_dtype=value_dtype(f))
-        got_fails = key.replace_strict(keys, [memo[k][1] for k in keys], default=0, return_dtype=pl.UInt8)
-        value = pl.select(pl.when(todo).then(got_values).otherwise(value)).to_series()
-        fail = pl.select(pl.when(todo).then(got_fails).otherwise(fail)).to_series()
-        return value, fail
+        missing = [k for k in keys if k not in memo]
+        if missing:
+            where = first.select(pl.col(f"{c}.key"), pl.int_range(0, pl.len()).alias("i")) \
+                .filter(pl.col(f"{c}.key").is_in(missing)).unique(subset=f"{c}.key", keep="first")
+            frame = raw.frame
+            for k_text, i in where.iter_rows():
+                if frame[f"{c}.k"][i] == cr.OTHER:
+                    raw_value = raw.others[(c, i)]
+                else:
+                    raw_value = cr.raw_value(frame[f"{c}.k"][i], frame[f"{c}.s"][i], frame[f"{c}.n"][i],
+                                             frame[f"{c}.d"][i])
+                converted, failure = classify(f, raw_value)
+                stored = _store_form(f, converted)
+                code = _CODES[failure[0]] if failure else 2 if stored is None and converted is not None else 0
+                memo[k_text] = (stored, code)
+        return keys, [memo[k][0] for k in keys], [memo[k][1] for k in keys]
+
+
+def _vector(f: Field, ascii_only: bool = False, text_only: bool = False) -> list[pl.Expr]:
+    """Expressions of one field: ``.value`` and ``.fail0`` where a vectorised path decides, ``.todo``
+    where ``classify`` must, and ``.key`` (the raw value as one string) to look its result up by.
+
+    ``ascii_only``: every text of the column is printable ASCII (NFKC is then the identity);
+    ``text_only``: every cell is text or empty (the text itself is then the key)."""
+    c = f.code
+    k, s, n, d = pl.col(f"{c}.k"), pl.col(f"{c}.s"), pl.col(f"{c}.n"), pl.col(f"{c}.d")
+    key = s if text_only else pl.concat_str(
+        [k.cast(pl.String), pl.coalesce(s, n.cast(pl.String), d.cast(pl.String), pl.lit(""))], separator="|")
+    value = pl.lit(None, value_dtype(f))
+    fail = pl.lit(0, pl.UInt8)
+    done = k == cr.EMPTY
+    if f.type == TEXT:
+        safe = (k == cr.TEXT) & s.str.contains(_ASCII_TEXT if ascii_only else _SAFE_TEXT).fill_null(False)
+        text = s.str.strip_chars(" ") if ascii_only else s.str.normalize("NFKC").str.strip_chars(" ")
+        text = pl.when(text.str.len_chars() == 0).then(None).otherwise(text)
+        if f.max_length is not None:
+            too_long = safe & (text.str.len_chars() > f.max_length).fill_null(False)
+            fail = pl.when(too_long).then(pl.lit(2, pl.UInt8)).otherwise(fail)
+            text = pl.when(too_long).then(None).otherwise(text)
+        value = pl.when(safe).then(text).otherwise(value)
+        done = done | safe
+    elif f.type == DECIMAL and f.minimum in (None, 0):
+        # unsigned plain decimals (the common case): Decimal(text) is the value classify() gives
+        ok = (k == cr.TEXT) & s.str.contains(_SIMPLE_NUMBER).fill_null(False)
+        value = pl.when(ok).then(s).otherwise(value)
+        done = done | ok
+    elif f.type == DATE:
+        hit = (k == cr.DATETIME) & (d >= _MIN_DATE).fill_null(False)
+        value = pl.when(hit).then(d.dt.date()).otherwise(value)
+        done = done | hit
+    return [value.alias(f"{c}.value"), fail.alias(f"{c}.fail0"), (~done).alias(f"{c}.todo"), key.alias(f"{c}.key")]
 
 
 def _store_form(f: Field, value: object) -> object:
@@ -134,45 +157,6 @@ def _store_form(f: Field, value: object) -> object:
     if f.type == INTEGER and not _INT64[0] <= value <= _INT64[1]:
         return None
     return value
-
-
-def _text(f: Field, k: pl.Series, s: pl.Series, value: pl.Series, fail: pl.Series,
-          done: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
-    safe = (k == cr.TEXT) & s.str.contains(_SAFE_TEXT).fill_null(False)
-    if not safe.any():
-        return value, fail, done
-    text = pl.select(pl.when(safe).then(s)).to_series().str.normalize("NFKC").str.strip_chars(" ")
-    text = pl.select(pl.when(text.str.len_chars() == 0).then(None).otherwise(text)).to_series()
-    if f.max_length is not None:
-        too_long = safe & (text.str.len_chars() > f.max_length).fill_null(False)
-        fail = pl.select(pl.when(too_long).then(pl.lit(2, pl.UInt8)).otherwise(fail)).to_series()
-        text = pl.select(pl.when(too_long).then(None).otherwise(text)).to_series()
-    value = pl.select(pl.when(safe).then(text).otherwise(value)).to_series()
-    return value, fail, done | safe
-
-
-def _decimal(f: Field, k: pl.Series, s: pl.Series, value: pl.Series, fail: pl.Series,
-             done: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
-    if f.minimum not in (None, 0):
-        return value, fail, done
-    ascii_text = (k == cr.TEXT) & s.str.contains(r"^[\x20-\x7e]*$").fill_null(False)
-    stripped = s.str.strip_chars(" ")
-    parts = stripped.str.extract_groups(_PLAIN_NUMBER)
-    sign, whole, frac = parts.struct.field("1"), parts.struct.field("2"), parts.struct.field("3")
-    plain = ascii_text & whole.is_not_null()
-    if not plain.any():
-        return value, fail, done
-    whole = whole.str.replace_all(",", "").str.strip_chars_start("0")
-    whole = pl.select(pl.when(whole == "").then(pl.lit("0")).otherwise(whole)).to_series()
-    fits = (whole.str.len_chars() <= 20) & (frac.str.len_chars().fill_null(0) <= 10)
-    ok = plain & fits.fill_null(False)
-    text = pl.select(pl.concat_str([sign, whole, pl.when(frac.is_not_null()).then(pl.lit(".") + frac)
-                                    .otherwise(pl.lit(""))])).to_series()
-    negative = (sign == "-") & ((whole != "0") | frac.str.contains("[1-9]").fill_null(False))
-    below = ok & negative.fill_null(False) if f.minimum == 0 else ok & False
-    value = pl.select(pl.when(ok & ~below).then(text).otherwise(value)).to_series()
-    fail = pl.select(pl.when(below).then(pl.lit(2, pl.UInt8)).otherwise(fail)).to_series()
-    return value, fail, done | ok
 
 
 def failed(frame: pl.DataFrame, code: str) -> pl.Series:

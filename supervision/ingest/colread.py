@@ -154,8 +154,9 @@ def _exact_frame(rows: list[tuple[int, list[object]]], columns: list[tuple[int, 
         for i, (_n, cells) in enumerate(rows):
             value = cells[index] if index < len(cells) else None
             k, s, n, d = _classify(value)
-            if k == OTHER:
+            if k == OTHER:  # no column form: kept aside, with a text of its own (a distinct lookup key)
                 others[(f.code, i)] = value
+                s = f"\x00{i}"
             kinds.append(k)
             texts.append(s)
             numbers.append(n)
@@ -403,82 +404,67 @@ def _load(reader, name: str, row0: int, columns: list[tuple[int, Field]], width:
     if frame.width != width:
         raise NeedsExact("window wider than the sheet's extent")
     names = frame.columns
-    fixes: dict[int, dict[int, tuple[int, str | None, float | None]]] = {}
+    fixes: dict[int, dict[int, tuple]] = {}
     for e in (errors.errors if errors is not None else ()):
         row, col = e.position
-        if row == 0:
-            continue
-        fixes.setdefault(col, {})[row] = _from_error(e.detail)
-    out: dict[str, pl.Series] = {}
-    blank = pl.Series([True] * frame.height)
+        if row:
+            fixes.setdefault(col, {})[row] = _from_error(e.detail)
+    exprs: list[pl.Expr] = [pl.int_range(row0, row0 + pl.len(), dtype=pl.Int64).alias("_row")]
+    blank: list[pl.Expr] = []
     for index in range(width):
-        col = frame[names[index]]
-        dtype = dtypes[index]
-        k, s, n, d = _columns(col, dtype, fixes.get(index, {}))
-        blank = blank & ((k == EMPTY) | ((k == TEXT) & s.str.contains(_BLANKISH).fill_null(False)))
-        out[index] = (k, s, n, d)
-    rows = pl.int_range(row0, row0 + frame.height, eager=True, dtype=pl.Int64)
-    keep = ~blank
-    keep[0] = False  # the sentinel row
-    suspect = blank & ~_all_empty(out, width)
+        col = pl.col(names[index])
+        if dtypes[index] == "datetime":
+            k = pl.when(col.is_not_null()).then(pl.lit(DATETIME, pl.UInt8)).otherwise(pl.lit(EMPTY, pl.UInt8))
+            parts = [k, pl.lit(None, pl.String), pl.lit(None, pl.Float64), col.cast(pl.Datetime("ms"))]
+        else:
+            k = pl.when(col.is_not_null()).then(pl.lit(TEXT, pl.UInt8)).otherwise(pl.lit(EMPTY, pl.UInt8))
+            parts = [k, col, pl.lit(None, pl.Float64), pl.lit(None, pl.Datetime("ms"))]
+        for j, suffix in enumerate((".k", ".s", ".n", ".d")):
+            exprs.append(parts[j].alias(f"{index}{suffix}"))
+    frame = frame.lazy().select(exprs).collect()
+    if fixes:
+        frame = _apply_fixes(frame, fixes)
+    for index in range(width):
+        k, s = pl.col(f"{index}.k"), pl.col(f"{index}.s")
+        blank.append((k == EMPTY) | ((k == TEXT) & s.str.contains(_BLANKISH).fill_null(False)))
+    empty = pl.all_horizontal([pl.col(f"{i}.k") == EMPTY for i in range(width)])
+    flags = frame.select(pl.all_horizontal(blank).alias("blank"), empty.alias("empty"))
+    keep = ~flags["blank"]
+    suspect = flags["blank"] & ~flags["empty"]
     if suspect.any():  # whitespace-like text: decide exactly as the row reader does
-        keep = keep | _python_nonblank(out, width, suspect)
-        keep[0] = False
-    data = {"_row": rows.filter(keep)}
+        keep = keep | _python_nonblank(frame, width, suspect)
+    keep[0] = False  # the header or sentinel row
+    frame = frame.filter(keep)
+    rename = {}
     for index, f in columns:
-        k, s, n, d = out[index]
-        k, s, n, d = k.filter(keep), s.filter(keep), n.filter(keep), d.filter(keep)
-        _check_ambiguous(f, k, s, d)
-        data[f"{f.code}.k"], data[f"{f.code}.s"] = k, s
-        data[f"{f.code}.n"], data[f"{f.code}.d"] = n, d
-    return RawWindow(pl.DataFrame(data))
+        for suffix in (".k", ".s", ".n", ".d"):
+            rename[f"{index}{suffix}"] = f"{f.code}{suffix}"
+    frame = frame.select("_row", *rename).rename(rename)
+    for _index, f in columns:
+        _check_ambiguous(f, frame[f"{f.code}.k"], frame[f"{f.code}.s"], frame[f"{f.code}.d"])
+    return RawWindow(frame)
 
 
-def _all_empty(out: dict, width: int) -> pl.Series:
-    result = None
-    for index in range(width):
-        e = out[index][0] == EMPTY
-        result = e if result is None else result & e
-    return result
+def _apply_fixes(frame: pl.DataFrame, fixes: dict[int, dict[int, tuple]]) -> pl.DataFrame:
+    """Put the kind and value of the cells fastexcel could not convert (see :func:`_from_error`)."""
+    for index, cells in fixes.items():
+        idx = list(cells)
+        frame = frame.with_columns(
+            frame[f"{index}.k"].scatter(idx, [cells[i][0] for i in idx]),
+            frame[f"{index}.s"].scatter(idx, [cells[i][1] for i in idx]),
+            frame[f"{index}.n"].scatter(idx, [cells[i][2] for i in idx]))
+    return frame
 
 
-def _python_nonblank(out: dict, width: int, suspect: pl.Series) -> pl.Series:
-    where = suspect.arg_true().to_list()
+def _python_nonblank(frame: pl.DataFrame, width: int, suspect: pl.Series) -> pl.Series:
     nonblank = [False] * len(suspect)
-    for i in where:
+    for i in suspect.arg_true().to_list():
         for index in range(width):
-            k, s = out[index][0][i], out[index][1][i]
+            k, s = frame[f"{index}.k"][i], frame[f"{index}.s"][i]
             if k != EMPTY and not (k == TEXT and conv.is_blank(s)):
                 nonblank[i] = True
                 break
     return pl.Series(nonblank)
-
-
-def _columns(col: pl.Series, dtype: str, fixes: dict[int, tuple]) -> tuple[pl.Series, ...]:
-    """``(kind, text, number, when)`` of one loaded column, with the error cells filled in."""
-    height = len(col)
-    if dtype == "string":
-        s = col.cast(pl.String)
-        n = pl.Series([None] * height, dtype=pl.Float64)
-        d = pl.Series([None] * height, dtype=pl.Datetime("ms"))
-        k = pl.Series(s.is_not_null().cast(pl.UInt8) * TEXT, dtype=pl.UInt8)
-    elif dtype == "float":
-        n = col.cast(pl.Float64)
-        s = pl.Series([None] * height, dtype=pl.String)
-        d = pl.Series([None] * height, dtype=pl.Datetime("ms"))
-        k = pl.Series(n.is_not_null().cast(pl.UInt8) * NUMBER, dtype=pl.UInt8)
-    else:
-        d = col.cast(pl.Datetime("ms"))
-        s = pl.Series([None] * height, dtype=pl.String)
-        n = pl.Series([None] * height, dtype=pl.Float64)
-        k = pl.Series(d.is_not_null().cast(pl.UInt8) * DATETIME, dtype=pl.UInt8)
-    if fixes:
-        idx = list(fixes)
-        kinds = [fixes[i][0] for i in idx]
-        k = k.scatter(idx, kinds)
-        s = s.scatter(idx, [fixes[i][1] for i in idx])
-        n = n.scatter(idx, [fixes[i][2] for i in idx])
-    return k, s, n, d
 
 
 def _from_error(detail: str) -> tuple[int, str | None, float | None]:
