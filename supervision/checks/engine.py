@@ -120,7 +120,9 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
     d_rules = _wanted(rules, "D")
     if d_rules and (cmp_v or dsc_v):
         cap = Decimal(str(current_app.config["APR_CAP"]))
-        drafts = [d for d in R.check_disclosure(dsc_facts(dsc_v) if dsc_v else None, cmp, cap) if d.rule in d_rules]
+        dsc = dsc_facts(dsc_v) if dsc_v else None
+        drafts = [d for d in R.check_disclosure(dsc, F.with_cited(cmp, dsc) if cmp is not None else None, cap)
+                  if d.rule in d_rules]
         apply(drafts, d_rules, inst.id, period.id, versions, counts, reason)
     return counts
 

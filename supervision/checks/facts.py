@@ -48,8 +48,8 @@ def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
 
 
 def cmp_facts(version: FilingVersion, rows: Iterable[R.ComplaintFacts] = ()) -> R.CmpFacts:
-    """Cover, derived ``received``, the version's distinct transfer references and cited products;
-    ``rows`` are the rows a caller needs listed (none by default)."""
+    """Cover, derived ``received`` and the version's distinct transfer references; ``rows`` are the
+    rows a caller needs listed (none by default). Cited products: :func:`with_cited`."""
     inst, period = version.filing.institution, version.filing.period
     cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == version.id))
     total = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == version.id,
@@ -57,34 +57,51 @@ def cmp_facts(version: FilingVersion, rows: Iterable[R.ComplaintFacts] = ()) -> 
     refs = frozenset(db.session.scalars(select(C.transfer_ref).distinct()
                                         .where(C.version_id == version.id, C.transfer_ref.is_not(None))))
     return R.CmpFacts(version.id, inst.code, inst.sector, period.code, cover.active_customers if cover else None,
-                      total.received if total else 0, tuple(rows), transfer_refs=refs,
-                      cited=_cited(version.id), cited_c13=_cited(version.id, C.cause == "C13"))
+                      total.received if total else 0, tuple(rows), transfer_refs=refs)
 
 
-def _cited(version_id: int, *condition) -> dict[str, CitedProduct]:
-    """Product key → spelling of its first row, row count and first rows (sheet order)."""
+def with_cited(facts: R.CmpFacts, dsc: R.DscFacts | None) -> R.CmpFacts:
+    """``facts`` with the cited products D06 and D07 can report: those absent from ``dsc`` (all when
+    there is none) and, among the ``C13`` rows, those disclosed with ``auto_deduction`` = no."""
+    disclosed = {key(p.product_code) for p in dsc.products} if dsc is not None else set()
+    no_auto = {key(p.product_code) for p in dsc.products if p.auto_deduction is False} if dsc is not None else set()
+    return R.CmpFacts(facts.version_id, facts.institution_code, facts.sector, facts.period_code,
+                      facts.active_customers, facts.received, facts.rows, transfer_refs=facts.transfer_refs,
+                      cited=_cited(facts.version_id, lambda k: k not in disclosed),
+                      cited_c13=_cited(facts.version_id, lambda k: k in no_auto, C.cause == "C13"))
+
+
+def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
+    """Product key → spelling of its first row, row count and first rows (sheet order), for the keys
+    ``wanted`` accepts. Counts by GROUP BY; the first rows by one pass over the rows citing those
+    codes, keeping only the first :data:`EVIDENCE_CAP` of each (no sort of the whole filing)."""
     where = (C.version_id == version_id, C.product_code.is_not(None), *condition)
-    counts = dict(db.session.execute(select(C.product_code, func.count()).where(*where)
-                                     .group_by(C.product_code)).all())
-    if not counts:
-        return {}
-    ranked = select(*_FACT_COLUMNS, func.row_number().over(partition_by=C.product_code,
-                                                           order_by=(C.row_no, C.complaint_id)).label("rn")) \
-        .where(*where).subquery()
-    firsts = db.session.execute(select(ranked).where(ranked.c.rn <= EVIDENCE_CAP)).all()
-    groups: dict[str, list[R.ComplaintFacts]] = {}
+    counts = db.session.execute(select(C.product_code, func.count()).where(*where).group_by(C.product_code)).all()
     totals: dict[str, int] = {}
-    for spelling, n in counts.items():
-        if present(spelling):
+    spellings: list[str] = []
+    for spelling, n in counts:
+        if present(spelling) and wanted(key(spelling)):
             totals[key(spelling)] = totals.get(key(spelling), 0) + n
-    for row in firsts:
-        if present(row.product_code):
-            groups.setdefault(key(row.product_code), []).append(_fact(row))
+            spellings.append(spelling)
+    if not spellings:
+        return {}
+    groups: dict[str, list[R.ComplaintFacts]] = {k: [] for k in totals}
+    query = select(*_FACT_COLUMNS).where(*where, C.product_code.in_(spellings))
+    for row in db.session.execute(query.execution_options(yield_per=5000)):
+        rows = groups[key(row.product_code)]
+        rows.append(_fact(row))
+        if len(rows) >= 4 * EVIDENCE_CAP:  # keep the first rows only: memory stays bounded
+            rows.sort(key=_sheet_order)
+            del rows[EVIDENCE_CAP:]
     out = {}
     for k, rows in groups.items():
-        rows.sort(key=lambda r: (r.row_no, r.complaint_id))
+        rows.sort(key=_sheet_order)
         out[k] = CitedProduct(rows[0].product_code or "", totals[k], tuple(rows[:EVIDENCE_CAP]))
     return out
+
+
+def _sheet_order(r: R.ComplaintFacts) -> tuple[int, str]:
+    return r.row_no, r.complaint_id
 
 
 def with_rows(facts: R.CmpFacts, rows: Iterable[R.ComplaintFacts]) -> R.CmpFacts:
@@ -141,12 +158,12 @@ def _changed_received(version_id: int, institution_id: int, period_code: str) ->
 
 
 def register_facts_rows(current: R.CmpFacts, register_refs: Iterable[str]) -> R.CmpFacts:
-    """``current`` listing the ``REGULATOR`` rows whose reference is in no register entry (X02)."""
+    """``current`` listing the ``REGULATOR`` rows whose reference is in no register entry (X02): one
+    pass over those rows' id, reference and row number."""
     known = {key(ref) for ref in register_refs}
-    spellings = list(db.session.scalars(select(C.transfer_ref).distinct().where(
-        C.version_id == current.version_id, C.source == "REGULATOR", C.transfer_ref.is_not(None))))
-    unknown = [s for s in spellings if present(s) and key(s) not in known]
-    rows: list[R.ComplaintFacts] = []
-    for chunk in _chunks(unknown):
-        rows += _rows(C.version_id == current.version_id, C.source == "REGULATOR", C.transfer_ref.in_(chunk))
-    return with_rows(current, sorted(rows, key=lambda r: (r.row_no, r.complaint_id)))
+    rows = [_fact(r) for r in db.session.execute(
+        select(*_FACT_COLUMNS).where(C.version_id == current.version_id, C.source == "REGULATOR",
+                                     C.transfer_ref.is_not(None)).order_by(C.row_no)
+        .execution_options(yield_per=5000))
+        if present(r.transfer_ref) and key(r.transfer_ref) not in known]
+    return with_rows(current, rows)

@@ -63,3 +63,42 @@ def load_complaints(spool: Spool, *, version_id: int, institution_id: int, perio
     finally:
         cur.close()
     return n
+
+
+FIGURES = ("opening", "received", "closed", "open_end", "on_time", "favourable", "escalated", "regulator",
+           "txn_received", "txn_involved")
+FAVOURABLE = ("UPHELD", "PARTIAL", "SETTLED")
+
+
+def _figures(frame: pl.LazyFrame | pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """§4.4 figures (see :func:`supervision.filings.pipeline.derive_figures`, the SQL reading of the
+    same definitions) of ``frame``, grouped by ``by`` (or in total)."""
+    closed = pl.col("status") == "CLOSED"
+    received = pl.col("carried_over").not_()
+    txn = received & (pl.col("complaint_type") == "TXN")
+    exprs = [pl.col("carried_over").sum().alias("opening"), received.sum().alias("received"),
+             closed.sum().alias("closed"), (pl.col("status") == "OPEN").sum().alias("open_end"),
+             (closed & pl.col("on_time").fill_null(False)).sum().alias("on_time"),
+             (closed & pl.col("outcome").is_in(list(FAVOURABLE))).sum().alias("favourable"),
+             (closed & pl.col("escalated").fill_null(False)).sum().alias("escalated"),
+             (received & (pl.col("source") == "REGULATOR")).sum().alias("regulator"), txn.sum().alias("txn_received"),
+             pl.when(txn).then(pl.col("transactions_involved").fill_null(0)).otherwise(0).sum().alias("txn_involved")]
+    lazy = frame.lazy()
+    return (lazy.group_by(by).agg(exprs) if by else lazy.select(exprs)).collect()
+
+
+def derive_from_spool(spool: Spool, *, version_id: int, institution_id: int, period_id: int) -> list[dict]:
+    """The ``derived_figures`` rows of a version from its spooled rows: one per business category, then
+    the whole filing (``business_category`` None) — the same numbers as the set-based SQL."""
+    columns = ["business_category", "carried_over", "status", "on_time", "outcome", "escalated", "source",
+               "complaint_type", "transactions_involved"]
+    parts = [_figures(frame.select(columns), ["business_category"]) for frame in spool.frames()]
+    keys = {"version_id": version_id, "institution_id": institution_id, "period_id": period_id}
+    if parts:
+        per = pl.concat(parts).group_by("business_category", maintain_order=True).agg(pl.col(FIGURES).sum())
+    else:
+        per = pl.DataFrame(schema={"business_category": pl.String, **dict.fromkeys(FIGURES, pl.Int64)})
+    rows = [{**keys, **r} for r in per.iter_rows(named=True)]
+    total = per.select(pl.col(FIGURES).sum()).row(0, named=True)
+    rows.append({**keys, "business_category": None, **{k: int(v or 0) for k, v in total.items()}})
+    return rows

@@ -20,7 +20,11 @@ from sqlalchemy import and_, case, func, insert, literal, select, update
 from supervision.audit.services import record
 from supervision.extensions import db
 from supervision.filings import services
-from supervision.filings.bulkload import DETAIL_COLUMNS, load_complaints  # noqa: F401 (re-exported)
+from supervision.filings.bulkload import (  # noqa: F401 (DETAIL_COLUMNS re-exported)
+    DETAIL_COLUMNS,
+    derive_from_spool,
+    load_complaints,
+)
 from supervision.filings.content_models import (
     ActivityRow,
     ChannelRow,
@@ -144,7 +148,9 @@ def _table_rows(result: ValidationResult, sheet: str, version_id: int, columns: 
 
 
 def derive_figures(version: FilingVersion) -> None:
-    """§4.4 figures per business category and for the whole filing, with set-based SQL."""
+    """§4.4 figures per business category and for the whole filing, with set-based SQL over the stored
+    rows (ingest derives them from its spool, :func:`supervision.filings.bulkload.derive_from_spool`;
+    the two are compared in the tests)."""
     c = ComplaintRow
     received = c.carried_over.is_(False)
     closed = c.status == "CLOSED"
@@ -198,7 +204,8 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
                                            period_id=filing.period_id)
         counts["summary"] = _insert_batches(SummaryRow, _table_rows(result, "summary", version.id,
                                                                     TABLES["summary"][1]))
-        derive_figures(version)
+        db.session.execute(insert(DerivedFigures.__table__), derive_from_spool(
+            result.spool, version_id=version.id, institution_id=filing.institution_id, period_id=filing.period_id))
     else:
         for sheet in ("products", "channels", "partners", "activities"):
             table, columns = TABLES[sheet]
