@@ -57,7 +57,7 @@ _AMBIGUOUS = {
     "text": rf"^(?:true|false|-0|-?0\.0000[0-9]*|-?[0-9]+\.[0-9]{{9}}|{_STAMP})$",
     # numbers: a boolean or date cell is refused either way, but its message shows TRUE / the date;
     # more than 20 integer digits: a numeric cell is taken whole, the same text is refused
-    "number": rf"^(?:true|false|-?[0-9]{{21,}}(?:\.[0-9]*)?|{_STAMP})$",
+    "number": rf"^(?:true|false|-?[1-9][0-9]{{20,}}(?:\.[0-9]*)?|{_STAMP})$",
     # yes/no: a date cell is refused with its date in the message
     "bool": rf"^(?:{_STAMP})$",
 }
@@ -241,19 +241,22 @@ def _repackage(workbook, sheet_name: str, path: Path, width: int, window_bytes: 
         buf, eof = _skip_header(src, bytearray(head[m.end():]), tags)
         end = buf.find(tags.data_close)
         while True:
-            if end >= 0:  # the rest of the rows: one last window
-                if buf.find(tags.row_open, 0, end) >= 0:
-                    windows.append(_write_window(out, len(windows), buf, end, tags))
-                break
-            if len(buf) >= window_bytes:
+            limit = end if end >= 0 else len(buf)
+            cut = -1
+            if limit > window_bytes:  # a full window: cut after the last row end before the budget
                 cut = buf.rfind(tags.row_close, 0, window_bytes)
-                if cut < 0:
-                    raise NeedsExact("a row longer than a window")
+                if cut < 0:  # one row longer than a window: cut after it
+                    cut = buf.find(tags.row_close, window_bytes, limit)
+            if cut >= 0:
                 cut += len(tags.row_close)
                 windows.append(_write_window(out, len(windows), buf, cut, tags))
                 del buf[:cut]
                 end = buf.find(tags.data_close)
                 continue
+            if end >= 0:  # the rest of the rows: one last window
+                if buf.find(tags.row_open, 0, end) >= 0:
+                    windows.append(_write_window(out, len(windows), buf, end, tags))
+                break
             if eof:
                 raise NeedsExact("truncated sheetData")
             searched = max(0, len(buf) - len(tags.data_close))

@@ -63,7 +63,7 @@ class Spool:
     def frames(self) -> Iterator[pl.DataFrame]:
         """The windows in order (read back from disk one at a time)."""
         for item in self._frames:
-            yield item if isinstance(item, pl.DataFrame) else pl.read_ipc(item, memory_map=False)
+            yield item if isinstance(item, pl.DataFrame) else pl.read_ipc(item)
 
     def dicts(self) -> Iterator[dict[str, object]]:
         """Every row as a dict of Python values (decimals as ``Decimal``)."""
