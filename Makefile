@@ -8,11 +8,12 @@ PORT ?= 5000
 DEMO_PASSWORD ?= demo-Pass-2024
 export SUPERVISION_DEMO_PASSWORD := $(DEMO_PASSWORD)
 
-.PHONY: setup run test lint assets translations browser services clean help bench
+.PHONY: setup run test lint assets translations browser services clean help bench release
 
 help:
 	@echo "make run   — set up, migrate, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test  — set up and run the whole suite (SQLite and PostgreSQL, browser tests)"
+	@echo "make release — dist/supervision-<version>-py3-none-any.whl, dist/wheelhouse/ and dist/SHA256SUMS (offline install)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +58,13 @@ test: setup browser services
 lint: setup
 	$(BIN)/ruff check .
 
+# an offline release: one wheel with everything (catalogues, vendored assets, migrations, reference
+# data) plus the wheel of every dependency and their SHA-256 sums (docs/deploy.md)
+release: setup
+	@bash scripts/release.sh dist
+
 bench: setup
 	$(BIN)/python bench/read_bench.py
 
 clean:
-	rm -rf $(VENV) node_modules supervision/static/vendor instance .pytest_cache
+	rm -rf $(VENV) node_modules supervision/static/vendor instance .pytest_cache build dist

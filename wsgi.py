@@ -1,5 +1,5 @@
-"""WSGI entry point: ``gunicorn wsgi:app``."""
+"""WSGI entry point of a source checkout: ``gunicorn wsgi:app`` (same as ``supervision.wsgi:app``)."""
 
-from supervision import create_app
+from supervision.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -26,7 +26,7 @@ echo
 echo "  URL: http://${HOST}:${PORT}/"
 echo "  scheduler: pid ${SCHEDULER_PID}, log instance/scheduler.log; jobs on /admin/scheduler/ (admin@demo.cn)"
 echo
-$BIN/gunicorn --bind "${HOST}:${PORT}" --workers 1 --threads 8 --access-logfile - "wsgi:app" &
+$BIN/gunicorn --bind "${HOST}:${PORT}" --workers 1 --threads 8 --access-logfile - "supervision.wsgi:app" &
 SERVER_PID=$!
 stop_all() { kill -TERM "$SERVER_PID" "$SCHEDULER_PID" 2>/dev/null || true; }
 trap stop_all INT TERM

@@ -10,10 +10,13 @@ from flask import Flask, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
 
-from supervision.config import PROJECT_ROOT, load_config
+from supervision.config import load_config
 from supervision.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
+
+#: The Alembic history ships inside the package, so an installed wheel can run ``supervision db upgrade``.
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -67,8 +70,7 @@ def register_extensions(app: Flask) -> None:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,
                    default_translation_directories=str(Path(__file__).parent / "translations"))

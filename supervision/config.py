@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+def default_instance() -> Path:
+    """Where the embedded defaults live when ``SUPERVISION_INSTANCE_PATH`` is not set: ``instance/``
+    of a source checkout, else (an installed wheel) ``<sys.prefix>/var/supervision-instance`` as
+    Flask does for installed packages — never inside ``site-packages``."""
+    from supervision.version import source_checkout
+
+    if source_checkout():
+        return PROJECT_ROOT / "instance"
+    return Path(sys.prefix) / "var" / "supervision-instance"
 
 #: (config) values of the filing specification with their defaults.
 SPEC_DEFAULTS: dict[str, object] = {
@@ -109,7 +120,7 @@ def load_config(overrides: dict | None = None) -> dict:
     if env not in {"development", "production", "testing"}:
         raise ConfigError(
             f"SUPERVISION_ENV 应为 development 或 production / must be development or production: {env!r}")
-    instance = Path(overrides.get("INSTANCE_PATH") or _env("INSTANCE_PATH") or DEFAULT_INSTANCE).resolve()
+    instance = Path(overrides.get("INSTANCE_PATH") or _env("INSTANCE_PATH") or default_instance()).resolve()
     cfg: dict[str, object] = {
         "SUPERVISION_ENV": env,
         "INSTANCE_PATH": str(instance),
@@ -130,7 +141,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "REDIS_URL": _env("REDIS_URL"),
-        "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or str(PROJECT_ROOT.parent / "shared" / "data"),
+        # optional: real third-party data (complaint texts) for the demo; nothing needs it
+        "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TASK_BACKEND": _env("TASK_BACKEND", "thread"),
         "TASK_QUEUE": _env("TASK_QUEUE", "supervision"),

@@ -1,11 +1,18 @@
 """Shared fixtures: an app per database backend (SQLite and PostgreSQL, both migrated with
 Alembic), a rollback-isolated session per test, clients, and a standard "world" of agencies,
-institutions, users and filings built through the real services."""
+institutions, users and filings built through the real services.
+
+Real third-party data (``../shared`` beside the repository) is read only by tests marked
+``@pytest.mark.realdata``: they are skipped, with the reason, where that folder is absent (a user's
+clone), and every other test fails if it reads anything under it (an audit hook watches ``open``,
+directory listings and globbing in this process).
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 import uuid
 from pathlib import Path
 
@@ -17,6 +24,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 PG_ADMIN_DSN = os.environ.get("SUPERVISION_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_TEST_DB = os.environ.get("SUPERVISION_TEST_PG_DB", "supervision_test")
 BACKENDS = ["sqlite", "postgresql"]
+#: Real third-party data and the spec folder, beside the repository (CI has it; a user's clone does not).
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
@@ -52,7 +60,7 @@ def make_app(backend: str, tmp: Path, **extra):
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
         "LOGIN_RATE_LIMIT": "1000 per minute",
-        "SHARED_DATA_DIR": str(SHARED / "data"),
+        "SHARED_DATA_DIR": None,  # tests never depend on ../shared unless marked realdata
         "SERVER_NAME": None,
         # cheaper argon2id for the suite (production keeps the library defaults)
         "ARGON2_TIME_COST": 1,
@@ -154,3 +162,78 @@ def world(db):
     from tests.factories import build_world
 
     return build_world(db)
+
+
+# ---- real third-party data: the realdata marker and the guard ------------------------------------
+
+def realdata_missing(item) -> Path | None:
+    """The first path under ``SHARED`` that a ``realdata`` test needs and that is absent (else None).
+
+    ``@pytest.mark.realdata`` needs ``../shared/data``; ``@pytest.mark.realdata("spec/codes.json")``
+    names what it reads instead.
+    """
+    for mark in item.iter_markers("realdata"):
+        for rel in mark.args or ("data",):
+            if not (SHARED / rel).exists():
+                return SHARED / rel
+    return None
+
+
+class SharedGuard:
+    """Records every path under ``SHARED`` opened, listed or globbed while :attr:`active`."""
+
+    EVENTS = frozenset({"open", "os.listdir", "os.scandir", "glob.glob", "shutil.copyfile", "shutil.copytree",
+                        "sqlite3.connect", "os.chdir"})
+
+    def __init__(self, root: Path) -> None:
+        self.prefixes = tuple({os.path.abspath(root), os.path.realpath(root)})
+        self.active = False
+        self.reads: list[str] = []
+
+    def hit(self, path) -> bool:
+        """True when ``path`` (str, bytes or path-like; relative to the working directory) lies under the root."""
+        if path is None or isinstance(path, int):
+            return False
+        try:
+            text = os.path.abspath(os.fsdecode(path))
+        except (TypeError, ValueError):
+            return False
+        return any(text == p or text.startswith(p + os.sep) for p in self.prefixes)
+
+    def __call__(self, event: str, args: tuple) -> None:
+        if self.active and event in self.EVENTS and args and self.hit(args[0]):
+            self.reads.append(f"{event} {os.fsdecode(args[0])}")
+
+
+SHARED_GUARD = SharedGuard(SHARED)
+
+
+def pytest_configure(config):
+    """Install the guard once per process (audit hooks cannot be removed; it is switched per test)."""
+    if not getattr(sys, "_supervision_shared_guard", False):
+        sys.addaudithook(SHARED_GUARD)
+        sys._supervision_shared_guard = True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Skip ``realdata`` tests without their data; guard every other test (fixtures included)."""
+    SHARED_GUARD.reads.clear()
+    realdata = item.get_closest_marker("realdata") is not None
+    SHARED_GUARD.active = not realdata
+    if realdata and (missing := realdata_missing(item)) is not None:
+        pytest.skip(f"real third-party data absent: {missing} (realdata tests run where ../shared exists)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test not marked ``realdata`` that read under ``../shared`` fails, naming what it read."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "teardown":
+        reads, SHARED_GUARD.reads[:] = list(SHARED_GUARD.reads), []
+        SHARED_GUARD.active = False
+        if reads and report.passed:
+            report.outcome = "failed"
+            report.longrepr = ("read ../shared without @pytest.mark.realdata (a user's clone has no ../shared): "
+                               + "; ".join(reads[:5]))

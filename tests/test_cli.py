@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from supervision.domain.uscc import generate_uscc
-from tests.conftest import SHARED
+from supervision.reference.institutions import reference_institutions
 
 BIN = Path(sys.executable).parent / "supervision"
 
@@ -62,15 +62,13 @@ def test_create_admin(runner, db):
     assert out.exit_code == 1 and "already registered" in out.output
 
 
-@pytest.mark.skipif(not (SHARED / "data" / "master").is_dir(), reason="../shared/data is absent")
-def test_demo_from_real_master_data(runner, db):
+def test_demo_from_shipped_reference_data(runner, db):
     out = runner.invoke(args=["demo", "--password", "Demo-pass-123", "--no-filings"])
     assert out.exit_code == 0, out.output
     info = json.loads(out.output)
-    master = SHARED / "data" / "master"
-    cf = len((master / "cn_consumer_finance_companies_nfra31.csv").read_text(encoding="utf-8").splitlines()) - 1
-    pay = len((master / "cn_payment_institutions_first_batch_2011.csv").read_text(encoding="utf-8").splitlines()) - 1
-    assert info["institutions"] == cf + pay
+    refs = reference_institutions()
+    assert info["institutions"] == len(refs) == 58
+    assert sum(r.sector == "CF" for r in refs) == 31 and sum(r.sector == "PAY" for r in refs) == 27
     assert len(info["periods"]) == 4 and {u["role"] for u in info["logins"]} == {"filer", "analyst", "supervisor",
                                                                                   "admin"}
     again = json.loads(runner.invoke(args=["demo", "--password", "Demo-pass-123", "--no-filings"]).output)
@@ -81,6 +79,14 @@ def test_demo_from_real_master_data(runner, db):
     assert all(is_valid_uscc(r["code"]) and r["code_generated"] for r in listing)
     tenpay = next(r for r in listing if r["name"] == "财付通支付科技有限公司")
     assert "深圳市财付通科技有限公司" in tenpay["aliases"] and tenpay["province"] == "44"
+    assert tenpay["licence_no"] == "Z2000444000013" and tenpay["sector"] == "PAY" and tenpay["agency"] == "PBOC"
+    ant = next(r for r in listing if r["name"] == "重庆蚂蚁消费金融有限公司")
+    assert ant["short_name"] == "蚂蚁消金" and "蚂蚁消费金融有限公司" in ant["aliases"] and ant["province"] == "50"
+    zhaolian = next(r for r in listing if r["licence_no"] == "X0007H244030001")
+    assert zhaolian["name"] == "招联消费金融股份有限公司" and "招联消费金融有限公司" in zhaolian["aliases"]
+    by_code = {r["code"]: r for r in listing}
+    assert all(by_code[r.generated_uscc]["name"] == r.name for r in refs)
+    assert {r["agency"] for r in listing if r["province"] == "11" and r["sector"] == "CF"} == {"NFRA-BJ"}
 
 
 def test_commands_work_from_any_directory(tmp_path):

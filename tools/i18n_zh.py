@@ -19,6 +19,7 @@ POT = ROOT / "supervision" / "translations" / "messages.pot"
 
 ZH = {
     "Please log in to see this page.": "请先登录。",
+    "Platform version %(version)s": "平台版本 %(version)s",
     "E-mail": "电子邮箱",
     "Password": "密码",
     "Keep me signed in on this computer": "在此电脑上保持登录",

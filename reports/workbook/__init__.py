@@ -19,7 +19,8 @@ Inputs are plain JSON-compatible values:
   ``share`` (display text) and ``metrics``: metric code → ``{value, display, rank_sector, rank_all}``
   (``value`` the exact decimal string). ``medians``: sector → metric code → display text.
 * ``meta``: ``{period, snapshot (None = draft), ruleset_version, generated_at (aware datetime or ISO
-  text with offset), producer}``.
+  text with offset), producer, platform_version}`` (the platform's version, shown in the 说明 sheet,
+  the feedback sheet's header and the JSON).
 * ``reporting``: ``[{institution_code, name, sector, kind (CMP/DSC), status (on_time/late/missing),
   received_at}]``.
 * ``findings``: ``[{id, rule, level, status, institution_code, name, period, message}]``.

@@ -64,6 +64,7 @@ def _identity(row: LeagueRow, league: League, meta: Meta) -> list[tuple[str, Any
         ("报送期", meta.period, "text"),
         ("快照", meta.snapshot_label, "text"),
         ("规则集版本", meta.ruleset_version, "text"),
+        ("平台版本", meta.platform_version, "text"),
         ("生成时间（北京时间）", meta.generated_local, "text"),
         ("状态", row.status_label, "text"),
         ("未排名原因", row.reason, "text"),

@@ -94,6 +94,7 @@ class Meta:
     ruleset_version: str
     generated_at: datetime
     producer: str
+    platform_version: str = ""
 
     @property
     def generated_local(self) -> str:
@@ -243,6 +244,7 @@ def prepare_meta(meta: Mapping[str, Any], league: League | None = None) -> Meta:
         ruleset_version=str(meta.get("ruleset_version") or ""),
         generated_at=_aware(meta.get("generated_at")),
         producer=_text(meta, "producer", "meta"),
+        platform_version=str(meta.get("platform_version") or ""),
     )
     if league is not None:
         if league.period is not None and league.period != result.period:

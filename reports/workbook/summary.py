@@ -67,6 +67,7 @@ def _readme(workbook: Any, styles: Styles, meta: Meta, league: League, sheets: S
         ("报送期", meta.period),
         ("快照", meta.snapshot_label),
         ("规则集版本", meta.ruleset_version),
+        ("平台版本", meta.platform_version),
         ("生成时间（北京时间）", meta.generated_local),
         ("生成者", meta.producer),
         ("机构数", len(league.rows)),

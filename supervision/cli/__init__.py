@@ -12,7 +12,18 @@ def _create(*_args, **_kwargs):
     return create_app()
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from supervision.version import platform_version
+
+    click.echo(f"supervision {platform_version()}")
+    ctx.exit()
+
+
 @click.group(cls=FlaskGroup, create_app=_create, add_version_option=False, load_dotenv=False,
              set_debug_flag=False)
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Print the platform version and exit.")
 def main():
     """大消保 filing platform — operator commands (db upgrade, demo, institutions, periods, users …)."""

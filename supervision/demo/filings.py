@@ -33,6 +33,10 @@ MISTAKES = [
 ]
 MISSING_LATEST = (13, 21, 40)  # institutions that have not filed the latest period
 DROP_CARRIED = (15, 33)  # drop one carried-over complaint in the latest period (P01 for the regulator)
+#: Spec §10.2 topic weights (topic code → factor) per (position of the institution in code order,
+#: quarters before the latest: 0 = latest), e.g. ``{(4, 0): {"T_COLLECTION_ABUSE": 8}}`` for a spike of
+#: collection complaints at one institution in the latest quarter. Unlisted quarters are unweighted.
+TOPIC_PLAN: dict[tuple[int, int], dict[str, float]] = {}
 
 
 def _received_at(period: Period, rng: random.Random, late: bool) -> datetime:
@@ -81,8 +85,9 @@ def _load(institutions, periods, texts) -> dict:
             profile = gen.profile_for(inst.code, inst.name, inst.sector, seed=1000 + pos)
             rng = random.Random(f"demo-receipt-{inst.code}")
             carried: list[dict] = []
-            for period in periods:
-                cmp = gen.generate_cmp(profile, period.code, carried_over=carried, texts=texts)
+            for back, period in zip(range(len(periods) - 1, -1, -1), periods, strict=True):
+                cmp = gen.generate_cmp(profile, period.code, carried_over=carried, texts=texts,
+                                       topics=TOPIC_PLAN.get((pos, back)))
                 carried = cmp.open_at_end
                 register_rows.extend((inst, r) for r in cmp.rows
                                      if r["source"] == "REGULATOR" and r.get("transfer_ref")

@@ -1,24 +1,24 @@
-"""Building the demo world from the real master data in ``../shared/data/master``.
+"""Building the demo world from the reference facts shipped in ``supervision/data/reference``.
 
-Institution names, short names, licence numbers and provinces are real; the USCCs are *generated*
-(they pass the GB 32100-2015 check but are not the institutions' real codes) and flagged
-``code_generated`` so every screen can say so.
+Institution names, short names, licence numbers, provinces and aliases are real (sources in
+``SOURCES.md`` there); the USCCs are *generated* (they pass the GB 32100-2015 check but are not the
+institutions' real codes) and flagged ``code_generated`` so every screen can say so. Nothing outside
+the package is read unless ``shared_dir`` (``SUPERVISION_SHARED_DATA_DIR``) points at a folder of
+real complaint texts, which then serve as summaries instead of generated ones.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from supervision.accounts.models import User
 from supervision.accounts.services import create_user, get_by_email
-from supervision.config import PROJECT_ROOT
 from supervision.domain.calendar import last_completed_quarters, today_local
-from supervision.domain.uscc import generate_uscc
 from supervision.extensions import db
 from supervision.orgs import services as orgs
 from supervision.orgs.models import Institution
 from supervision.periods.services import add_period, get_period
+from supervision.reference.institutions import reference_institutions
 from supervision.reference.services import load_reference
 
 LOCAL_OFFICES = [
@@ -40,19 +40,8 @@ DEMO_USERS = [
     ("filer@alipay.demo.cn", "filer", "支付宝（中国）网络技术有限公司"),
 ]
 
-
-class DemoDataMissing(RuntimeError):
-    """The shared master data folder is not where the demo expects it."""
-
-
-def default_shared_dir() -> Path:
-    """``../shared/data`` relative to the project root."""
-    return PROJECT_ROOT.parent / "shared" / "data"
-
-
-def _read(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+#: The lead agency of each demo sector (spec §1.1); local offices by province below them.
+LEAD_AGENCY = {"CF": "NFRA", "PAY": "PBOC"}
 
 
 def _office_for(province: str | None, parent: str) -> str:
@@ -62,16 +51,7 @@ def _office_for(province: str | None, parent: str) -> str:
     return parent
 
 
-def _alias_index(shared: Path) -> dict[str, list[str]]:
-    path = shared / "master" / "cn_financial_institutions_aliases.csv"
-    out: dict[str, list[str]] = {}
-    if path.exists():
-        for row in _read(path):
-            out[row["legal_name"].strip()] = [a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()]
-    return out
-
-
-def _add_aliases(inst: Institution, names: list[str]) -> None:
+def _add_aliases(inst: Institution, names: tuple[str, ...]) -> None:
     for alias in names:
         if alias in (inst.name, inst.short_name):
             continue
@@ -81,56 +61,34 @@ def _add_aliases(inst: Institution, names: list[str]) -> None:
             continue  # aliases must be unique across institutions; a clashing one is skipped
 
 
-def load_institutions(shared: Path) -> int:
-    """Create the 31 consumer-finance companies and the first-batch payment institutions."""
-    aliases = _alias_index(shared)
+def load_institutions() -> int:
+    """Create the shipped reference institutions (the 31 consumer-finance companies and the
+    first-batch payment institutions) that do not exist yet; returns how many were created."""
     created = 0
-    seed = 0
-    for row in _read(shared / "master" / "cn_consumer_finance_companies_nfra31.csv"):
-        seed += 1
-        name = row["legal_name"].strip()
-        if orgs.find_institution_by_name(name):
+    for ref in reference_institutions():
+        if orgs.find_institution_by_name(ref.name):
             continue
-        licence = row["nfra_institution_code"].strip()
-        province = licence[7:9] if len(licence) >= 9 else None  # e.g. X0001H2[11]000001 → 11 北京
         inst = orgs.create_institution(
-            None, code=generate_uscc(seed, province or "11"), name=name, sector="CF",
-            short_name=row.get("short_name") or None, agency_code=_office_for(province, "NFRA"),
-            licence_no=licence, province=province, code_generated=True)
-        extra = aliases.get(name, [])
-        note = row.get("note") or ""
-        if "spell" in note:
-            extra = [*extra, note.split("spell", 1)[1].split("(")[0].strip()]
-        _add_aliases(inst, extra)
-        created += 1
-    for row in _read(shared / "master" / "cn_payment_institutions_first_batch_2011.csv"):
-        seed += 1
-        old = row["company_name_at_2011"].strip()
-        note = row.get("note") or ""
-        name = note[4:].strip() if note.startswith("now ") else old
-        if orgs.find_institution_by_name(name):
-            continue
-        licence = row["license_no"].strip()
-        province = licence[6:8]  # e.g. Z20001[33]000019 → 33 浙江
-        inst = orgs.create_institution(
-            None, code=generate_uscc(seed, province), name=name, sector="PAY",
-            agency_code=_office_for(province, "PBOC"), licence_no=licence, province=province, code_generated=True)
-        _add_aliases(inst, [old] if old != name else [])
+            None, code=ref.generated_uscc, name=ref.name, sector=ref.sector, short_name=ref.short_name or None,
+            agency_code=_office_for(ref.province, LEAD_AGENCY[ref.sector]), licence_no=ref.licence_no,
+            province=ref.province, code_generated=True)
+        _add_aliases(inst, ref.aliases)
         created += 1
     return created
 
 
 def load_demo(password: str, shared_dir: str | Path | None = None, today=None, filings: bool = True,
               limit: int | None = None) -> dict:
-    """Idempotently build the demo world; returns the logins and counts for the console."""
-    shared = Path(shared_dir) if shared_dir else default_shared_dir()
-    if not (shared / "master").is_dir():
-        raise DemoDataMissing(f"找不到共享主数据 / shared master data not found: {shared / 'master'}")
+    """Idempotently build the demo world; returns the logins and counts for the console.
+
+    Everything comes from the package; ``shared_dir`` (optional) is a folder of real third-party
+    data whose complaint texts are then used as summaries (see :func:`supervision.demo.workbooks.load_texts`).
+    """
     load_reference(None)
     for code, name, name_en, parent, _prov in LOCAL_OFFICES:
         if orgs.get_agency(code) is None:
             orgs.create_agency(None, code=code, name=name, name_en=name_en, parent_code=parent)
-    created = load_institutions(shared)
+    created = load_institutions()
     periods = []
     for qp in last_completed_quarters(4, today or today_local()):
         if get_period(qp.code) is None:
@@ -153,7 +111,7 @@ def load_demo(password: str, shared_dir: str | Path | None = None, today=None, f
         from supervision.demo.filings import load_demo_filings
 
         db.session.commit()  # the pipeline commits per version
-        filing_stats = load_demo_filings(shared, limit=limit)
+        filing_stats = load_demo_filings(Path(shared_dir) if shared_dir else None, limit=limit)
     return {"filings": filing_stats, "institutions_created": created,
             "institutions": db.session.query(Institution).count(),
             "users": db.session.query(User).count(),

@@ -4,7 +4,9 @@ Rows follow sector-specific distributions (categories, causes, channels, complai
 closure times are drawn per complaint from a skewed distribution around the institution's mean,
 and the summary sheet is computed exactly from the rows (§4.3). Each complaint's closure plan is
 seeded by the institution seed and the complaint id, so a complaint carried over into the next
-quarter closes (or stays open) the same way however the filings are generated.
+quarter closes (or stays open) the same way however the filings are generated. Summaries are drawn
+from their own generator per complaint (:mod:`supervision.demo.summaries`), so the figures of a
+filing are the same whether its summaries are generated or real texts.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from supervision.demo import summaries
+from supervision.demo.summaries import TopicWeights
 from supervision.demo.workbooks_dsc import cover_values, legacy_code, products_for
 from supervision.demo.workbooks_profile import (
     HOME_SHARE,
@@ -28,7 +32,6 @@ from supervision.demo.workbooks_profile import (
     rng_for,
 )
 from supervision.domain.calendar import QuarterPeriod, parse_period
-from supervision.domain.codes import CODE_LISTS
 from supervision.ingest.templates import SUMMARY_COLUMNS, TOTAL_LABEL, template_for
 
 DETAIL_FIELDS = tuple(f.code for f in template_for("CMP").sheet("detail").fields)
@@ -210,21 +213,26 @@ def _amount(r, sector: str, category: str, txn: bool):
     return money(log_uniform(r, 5, 2_000)) if r.random() < 0.3 else None
 
 
-def _summary(r, texts: tuple[str, ...] | None, sector: str, cause: str, category: str) -> str:
+def _summary(row: dict[str, object], profile: InstitutionProfile, texts: tuple[str, ...] | None,
+             topics: TopicWeights | None) -> str:
+    """The row's summary: a real text matched to its cause when ``texts`` are given, else generated;
+    drawn from a generator of its own (seed, complaint id), so no other value of the filing moves."""
+    r = rng_for("summary", profile.seed, row["complaint_id"])
     if texts:
         pools = _text_pools(texts)
-        pool = pools.get((sector, cause)) or pools.get(("", cause)) or pools["", ""]
+        pool = pools.get((profile.sector, row["cause"])) or pools.get(("", row["cause"])) or pools["", ""]
         if pool:
             return r.choice(pool)
-    return (f"客户反映{CODE_LISTS['business_category'][category]}业务中的"
-            f"{CODE_LISTS['cause'][cause]}问题，要求机构核实处理。")
+    return clean_text(summaries.generate_summary(row, r, topics, hotline=profile.hotline)[0])
 
 
 def _new_row(r, profile: InstitutionProfile, complaint_id: str, received: dt.date, original: dict | None,
-             products: dict[str, list[dict]], refs: set[str], texts) -> dict[str, object]:
+             products: dict[str, list[dict]], refs: set[str], texts, topics: TopicWeights | None = None
+             ) -> dict[str, object]:
     sector = profile.sector
-    category = original["business_category"] if original else pick(r, CATEGORIES[sector])
-    cause = original["cause"] if original else pick(r, CAUSES[category])
+    category = original["business_category"] if original else pick(
+        r, summaries.category_weights(CATEGORIES[sector], CAUSES, topics))
+    cause = original["cause"] if original else pick(r, summaries.cause_weights(CAUSES[category], topics))
     roll = r.random()
     source = "REGULATOR" if roll < profile.regulator_share else "OTHER" if roll > 0.97 else "DIRECT"
     transfer_ref = None
@@ -241,24 +249,27 @@ def _new_row(r, profile: InstitutionProfile, complaint_id: str, received: dt.dat
         candidates = [p for p in candidates if p["auto_deduction"]] or candidates
     product = original["product_code"] if original else (
         r.choice(candidates)["product_code"] if candidates and r.random() < 0.88 else None)
-    return {"complaint_id": complaint_id, "received_date": received, "source": source, "transfer_ref": transfer_ref,
-            "channel": pick(r, CHANNELS[sector]), "business_category": category, "cause": cause,
-            "complaint_type": ctype, "transactions_involved": int(involved) if involved else None,
-            "product_code": product, "province": _province(r, profile), "customer_group": pick(r, GROUPS[sector]),
-            "amount": _amount(r, sector, category, ctype == "TXN"), "status": "OPEN", "closed_date": None,
-            "extension": "NONE", "outcome": None, "redress": None, "escalated": None,
-            "repeat_of": original["complaint_id"] if original else None,
-            "summary": _summary(r, texts, sector, cause, category)}
+    row = {"complaint_id": complaint_id, "received_date": received, "source": source, "transfer_ref": transfer_ref,
+           "channel": pick(r, CHANNELS[sector]), "business_category": category, "cause": cause,
+           "complaint_type": ctype, "transactions_involved": int(involved) if involved else None,
+           "product_code": product, "province": _province(r, profile), "customer_group": pick(r, GROUPS[sector]),
+           "amount": _amount(r, sector, category, ctype == "TXN"), "status": "OPEN", "closed_date": None,
+           "extension": "NONE", "outcome": None, "redress": None, "escalated": None,
+           "repeat_of": original["complaint_id"] if original else None}
+    row["summary"] = _summary(row, profile, texts, topics)
+    return row
 
 
 def generate_cmp(profile: InstitutionProfile, period_code: str, carried_over: list[dict] | None = None,
-                 texts: list[str] | None = None) -> CmpFiling:
+                 texts: list[str] | None = None, topics: TopicWeights | None = None) -> CmpFiling:
     """Generate the ``CMP-1`` filing of ``profile`` for ``period_code``, deterministic from seed and period.
 
     ``carried_over`` are the previous quarter's ``open_at_end`` rows: they keep their id, received
-    date and attributes and are closed in this quarter or stay open, per their closure plan.
-    ``texts`` are real complaint texts (see :func:`load_texts`) used as summaries, matched to the
-    cause by keywords where possible; without them a short generated summary is used.
+    date, attributes and summary and are closed in this quarter or stay open, per their closure plan.
+    Summaries are generated from the row's codes (:mod:`supervision.demo.summaries`); ``texts``
+    (optional real complaint texts, see :func:`load_texts`) are used instead, matched to the cause
+    by keywords. ``topics`` (§10.2 topic code → factor) weight this institution's quarter towards
+    or away from lexicon topics: categories, causes and summary fragments are drawn accordingly.
     """
     period = parse_period(period_code)
     r = rng_for("cmp", profile.seed, profile.code, period.code)
@@ -281,7 +292,7 @@ def generate_cmp(profile: InstitutionProfile, period_code: str, carried_over: li
     for seq, received in enumerate(dates, start=1):
         cid = f"TS{received:%Y%m%d}{seq:04d}"
         original = r.choice(rows) if len(rows) >= 5 and r.random() < 0.03 else None
-        row = _new_row(r, profile, cid, received, original, products, refs, pool)
+        row = _new_row(r, profile, cid, received, original, products, refs, pool, topics)
         _settle(row, profile, period)
         rows.append(row)
     fresh = [x for x in rows if x["received_date"] >= period.start and x["product_code"]]

@@ -37,6 +37,7 @@ from supervision.periods.models import Period
 from supervision.rules.catalog import RULESET_VERSION
 from supervision.scope import institution_condition
 from supervision.timeutil import as_utc, utcnow
+from supervision.version import platform_version
 
 GOOD = ("VALIDATED", "ACCEPTED", "SUPERSEDED", "RETURNED")  # no blocking error (as the dashboard and T01)
 KINDS = ("CMP", "DSC")
@@ -156,7 +157,8 @@ def period_findings(period: Period, institution_ids: set[int] | None) -> list[Fi
 def _meta(period: Period, source: LeagueSource, producer: str, now: datetime | None) -> dict:
     return {"period": period.code, "snapshot": source.snapshot.number if source.snapshot else None,
             "ruleset_version": source.snapshot.ruleset_version if source.snapshot else RULESET_VERSION,
-            "generated_at": as_utc(now) if now else utcnow(), "producer": producer}
+            "generated_at": as_utc(now) if now else utcnow(), "producer": producer,
+            "platform_version": platform_version()}
 
 
 def export_root() -> Path:

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from supervision.ingest import xlsxparts
+from supervision.ingest import ole, xlsxparts
 from supervision.ingest.cells import column_letter, split_ref
 from supervision.ingest.issues import Issue
 from supervision.ingest.sheetscan import PlainScanner, SheetFacts, SheetScanner, Stop, StringScanner
 from supervision.ingest.xmlsafe import CHUNK, DTDScanner, UnsafeXMLError
 
 MiB = 1024 * 1024
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+OLE_MAGIC = ole.OLE_MAGIC
 ZIP_MAGIC = b"PK\x03\x04"
 MACRO_CONTENT = ("macroenabled", "vbaproject", "ms-excel.macrosheet", "ms-excel.intlmacrosheet")
 XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -88,8 +88,11 @@ def _sniff(result: GuardResult, head: bytes, size: int, limits: Limits) -> None:
         _issue(result, "F01", "empty")
         raise _Abort
     if head.startswith(OLE_MAGIC):
-        encrypted = _contains(result.path, "EncryptedPackage".encode("utf-16-le"), limits.max_upload_bytes)
-        _issue(result, "F02", "encrypted" if encrypted else None)
+        kind = _ole_kind(result.path, limits)
+        if kind == ole.ENCRYPTED:
+            _issue(result, "F02", "encrypted")
+        else:  # a legacy .xls or another OLE document is not OOXML (decisions.md: F01, not F02)
+            _issue(result, "F01", kind)
         raise _Abort
     if size > limits.max_upload_bytes:
         _issue(result, "F05", "upload_size", size=size, limit=limits.max_upload_bytes)
@@ -104,6 +107,30 @@ def _sniff(result: GuardResult, head: bytes, size: int, limits: Limits) -> None:
     else:
         _issue(result, "F01", "not_zip", magic=head[:8].hex(" ").upper() or "-")
     raise _Abort
+
+
+def _ole_kind(path: Path, limits: Limits) -> str:
+    """``encrypted``, ``xls`` or ``ole`` from the compound file's directory (a byte search when the
+    directory cannot be read)."""
+    names = ole.stream_names(path)
+    if names is not None:
+        return ole.classify(names)
+    if _contains(path, "EncryptedPackage".encode("utf-16-le"), limits.max_upload_bytes):
+        return ole.ENCRYPTED
+    if _contains(path, "Workbook".encode("utf-16-le"), limits.max_upload_bytes):
+        return ole.LEGACY_XLS
+    return ole.OTHER
+
+
+def _opendocument_type(zf: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo]) -> str | None:
+    """The ``mimetype`` of an OpenDocument package (its small first part), else None."""
+    info = names.get("mimetype")
+    if info is None or info.file_size > 200 or info.compress_size > 400:
+        return None
+    try:
+        return zf.read(info).decode("ascii", errors="replace").strip()
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, zlib.error):
+        return None
 
 
 def _looks_text(head: bytes) -> bool:
@@ -177,6 +204,12 @@ def _check_zip(result: GuardResult, zf: zipfile.ZipFile, limits: Limits) -> None
         _issue(result, "F05", "part_count", count=len(infos), limit=limits.max_parts)
         raise _Abort
     names = {i.filename.lower(): i for i in infos}
+    if "[content_types].xml" not in names and (odf := _opendocument_type(zf, names)):
+        if odf.startswith("application/vnd.oasis.opendocument.spreadsheet"):
+            _issue(result, "F01", "ods")
+        else:
+            _issue(result, "F01", "odf", mimetype=odf[:80])
+        raise _Abort
     for required in ("[Content_Types].xml", "xl/workbook.xml"):
         if required.lower() not in names:
             _issue(result, "F01", "missing_part", part=required)

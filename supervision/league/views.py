@@ -29,6 +29,7 @@ from supervision.periods.models import Period
 from supervision.rules.catalog import RULESET_VERSION
 from supervision.scope import can_see_institution
 from supervision.timeutil import utcnow
+from supervision.version import platform_version
 
 bp = Blueprint("league", __name__, url_prefix="/league")
 SECTORS = ("PAY", "CF", "BANK", "INS", "AUTO")
@@ -155,7 +156,7 @@ def charts(period_id: int):
 def _export_meta(source: queries.Source) -> dict:
     return {"period": source.period.code, "snapshot": source.number, "generated_at": utcnow(),
             "ruleset_version": source.snapshot.ruleset_version if source.snapshot else RULESET_VERSION,
-            "producer": current_user.email}
+            "producer": current_user.email, "platform_version": platform_version()}
 
 
 def _audit_export(kind: str, source: queries.Source, sha256: str | None) -> None:

@@ -94,3 +94,6 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["level_badge"] = level_badge
     app.jinja_env.globals["finding_state_label"] = finding_state_label
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh")
+    from supervision.version import platform_version
+
+    app.jinja_env.globals["platform_version"] = platform_version()

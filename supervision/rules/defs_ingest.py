@@ -14,12 +14,34 @@ def _rule(rid: str, severity: str, title: tuple[str, str], desc: tuple[str, str]
                 tuple(Variant(k, zh, en) for k, (zh, en) in variants.items()))
 
 
+#: How to save a workbook as .xlsx in the three programs filers use (F01 ods/xls/odf/ole).
+SAVE_AS_XLSX = (
+    "请另存为 .xlsx 后重新上传：Excel：文件 → 另存为 → 保存类型选“Excel 工作簿 (*.xlsx)”；"
+    "WPS 表格：文件 → 另存为 → 文件类型选“Microsoft Excel 文件 (*.xlsx)”；"
+    "LibreOffice Calc：文件 → 另存为 → 文件类型选“Excel 2007-365 (.xlsx)”，再点“使用 Excel 2007-365!”。",
+    "Save it as .xlsx and upload again: Excel: File → Save As → type “Excel Workbook (*.xlsx)”; "
+    "WPS Spreadsheets: File → Save As → type “Microsoft Excel File (*.xlsx)”; "
+    "LibreOffice Calc: File → Save As → type “Excel 2007-365 (.xlsx)”, then “Use Excel 2007-365!”.",
+)
+
 RULES = (
     _rule("F01", BLOCKING, ("不是 Excel 工作簿", "Not an OOXML workbook"),
-          ("上传的文件不是有效的 .xlsx（OOXML）工作簿：空文件、截断、CSV/HTML 或普通压缩包改名为 .xlsx。",
-           "The upload is not a valid .xlsx (OOXML) workbook: empty, truncated, or CSV/HTML/a plain zip "
-           "renamed to .xlsx."),
+          ("上传的文件不是有效的 .xlsx（OOXML）工作簿：空文件、截断、CSV/HTML、普通压缩包改名为 .xlsx，"
+           "或其他表格格式（OpenDocument .ods、旧版 Excel 97-2003 .xls）。",
+           "The upload is not a valid .xlsx (OOXML) workbook: empty, truncated, CSV/HTML or a plain zip "
+           "renamed to .xlsx, or another spreadsheet format (OpenDocument .ods, legacy Excel 97-2003 .xls)."),
           ("文件不是有效的 .xlsx 工作簿", "The file is not a valid .xlsx workbook"),
+          ods=("文件是 OpenDocument 电子表格（.ods），不是 .xlsx 工作簿。" + SAVE_AS_XLSX[0],
+               "The file is an OpenDocument spreadsheet (.ods), not an .xlsx workbook. " + SAVE_AS_XLSX[1]),
+          xls=("文件是旧版 Excel 97-2003 工作簿（.xls），不是 .xlsx 工作簿。" + SAVE_AS_XLSX[0]
+               + "如文件设有打开密码，请先取消密码。",
+               "The file is a legacy Excel 97-2003 workbook (.xls), not an .xlsx workbook. " + SAVE_AS_XLSX[1]
+               + " If the file has an opening password, remove it first."),
+          odf=("文件是 OpenDocument 文档（{mimetype}），不是 .xlsx 工作簿。" + SAVE_AS_XLSX[0],
+               "The file is an OpenDocument document ({mimetype}), not an .xlsx workbook. " + SAVE_AS_XLSX[1]),
+          ole=("文件是 OLE 复合文档（如 Word 文档或其他旧版 Office 文件），不是 .xlsx 工作簿。" + SAVE_AS_XLSX[0],
+               "The file is an OLE compound document (such as a Word document or another legacy Office file), "
+               "not an .xlsx workbook. " + SAVE_AS_XLSX[1]),
           empty=("文件为空（0 字节）", "The file is empty (0 bytes)"),
           html=("文件内容是 HTML 网页而不是 .xlsx 工作簿（可能只是改了扩展名）",
                 "The file holds an HTML page, not an .xlsx workbook (probably just renamed)"),
@@ -36,11 +58,11 @@ RULES = (
                        "Part {part} uses an unsupported compression method {method}"),
           bad_xml=("部件 {part} 不是格式正确的 XML（{detail}）", "Part {part} is not well-formed XML ({detail})")),
     _rule("F02", BLOCKING, ("工作簿已加密", "Encrypted workbook"),
-          ("工作簿设置了打开密码（OLE 复合文档中的 EncryptedPackage），或是旧版 .xls。",
-           "The workbook is password-encrypted (an OLE compound file with an EncryptedPackage) or a legacy .xls."),
-          ("文件是 OLE 复合文档：已加密的工作簿或旧版 .xls，请取消密码并另存为 .xlsx",
-           "The file is an OLE compound document: an encrypted workbook or a legacy .xls; remove the "
-           "password and save it as .xlsx"),
+          ("工作簿设置了打开密码（OLE 复合文档中的 EncryptedPackage）或 ZIP 部件被加密。旧版 .xls 见 F01。",
+           "The workbook is password-encrypted (an OLE compound file with an EncryptedPackage) or a zip part "
+           "is encrypted. A legacy .xls is F01."),
+          ("工作簿已加密，请取消打开密码后另存为 .xlsx", "The workbook is encrypted; remove the password and save "
+           "it as .xlsx"),
           encrypted=("工作簿已加密（含 EncryptedPackage），请取消打开密码后另存为 .xlsx",
                      "The workbook is encrypted (EncryptedPackage); remove the password and save it as .xlsx"),
           zip_encrypted=("ZIP 部件 {part} 已加密", "Zip part {part} is encrypted")),

@@ -21,7 +21,7 @@ from tests.conftest import SHARED
 from tests.filings.workbooks import summary_from
 
 CSV_PATH = SHARED / "data" / "cfpb" / "cfpb_combined_normalized.csv"
-pytestmark = pytest.mark.skipif(not CSV_PATH.exists(), reason="../shared/data/cfpb is absent")
+pytestmark = pytest.mark.realdata("data/cfpb/cfpb_combined_normalized.csv")
 PERIOD = "2019Q2"
 
 PRODUCT = [("mortgage", "B03"), ("student loan", "B03"), ("vehicle", "B03"), ("credit reporting", "B06"),

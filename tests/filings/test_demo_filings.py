@@ -1,5 +1,5 @@
-"""`supervision demo` generates realistic filings from the real master data and ingests them
-through the real pipeline, including the typical mistakes (one rejected and resubmitted)."""
+"""`supervision demo` generates realistic filings for the shipped reference institutions and ingests
+them through the real pipeline, including the typical mistakes (one rejected and resubmitted)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, DerivedFigures
 from supervision.filings.models import Filing, FilingVersion
 from supervision.orgs.models import Institution
-from tests.conftest import BACKENDS, PG_TEST_DB, SHARED, make_app
-
-pytestmark = pytest.mark.skipif(not (SHARED / "data" / "master").is_dir(), reason="../shared/data is absent")
+from tests.conftest import BACKENDS, PG_TEST_DB, make_app
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 import zipfile
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -136,8 +137,17 @@ def test_hostile_uploads_are_refused_and_kept(ctx):
     client = app.test_client()
     login(client, world.users.filer_c.email if hasattr(world.users, "filer_c") else world.users.filer_a.email,
           PASSWORD)
-    cases = {"F05": _zip_bomb(), "F01": b"col1,col2\n1,2\n", "F02": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600}
-    for rule, content in cases.items():
+    from tests.ingest.helpers import write_cfb, write_ods, write_xls
+
+    tmp = Path(app.config["INSTANCE_PATH"]) / "hostile"
+    tmp.mkdir(exist_ok=True)
+    encrypted = write_cfb(tmp / "enc.xlsx", {"EncryptionInfo": b"\4\0\4\0" + b"\1" * 600,
+                                             "EncryptedPackage": b"\x9a" * 1500}).read_bytes()
+    cases = [("F05", _zip_bomb(), ""), ("F01", b"col1,col2\n1,2\n", "CSV"),
+             ("F02", encrypted, "工作簿已加密"),
+             ("F01", write_xls(tmp / "old.xls").read_bytes(), "旧版 Excel 97-2003 工作簿（.xls）"),
+             ("F01", write_ods(tmp / "calc.ods").read_bytes(), "OpenDocument 电子表格（.ods）")]
+    for rule, content, words in cases:
         page = client.get("/filings/upload")
         resp = client.post("/filings/upload", content_type="multipart/form-data", data={
             "csrf_token": csrf_from(page.get_data(as_text=True)), "period": world.current.code, "kind": "DSC",
@@ -150,5 +160,9 @@ def test_hostile_uploads_are_refused_and_kept(ctx):
         assert v.size == len(content)
         report = client.get(f"/filings/versions/{vid}").get_data(as_text=True)
         assert rule in report
+        if rule != "F05":
+            assert words in report, (rule, words)
+        if words.startswith(("旧版", "OpenDocument")):  # how to save as .xlsx in Excel, WPS and LibreOffice
+            assert all(w in report for w in ("Excel 工作簿 (*.xlsx)", "WPS 表格", "LibreOffice Calc"))
         assert client.get(f"/filings/versions/{vid}/annotated.xlsx").status_code == 302  # explained, not annotated
     assert client.get("/healthz").status_code == 200

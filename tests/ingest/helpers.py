@@ -1,8 +1,10 @@
-"""Builders of real workbooks for the ingest tests: valid filings (openpyxl) and raw zip parts."""
+"""Builders of real workbooks for the ingest tests: valid filings (openpyxl), raw zip parts, compound
+files (MS-CFB) and the non-OOXML formats people upload (.ods by odfpy, .xls by xlwt)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import struct
 import zipfile
 from collections import Counter, defaultdict
 from contextlib import contextmanager
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 
+from supervision.ingest import ole
 from supervision.ingest.guards import check_file
 from supervision.ingest.reader import open_workbook
 from supervision.ingest.templates import template_for
@@ -211,4 +214,72 @@ def build_dsc(path: Path, products: list[dict] | None = None, *, cover: dict | N
         for r in rows:
             ws.append([r.get(f.code) for f in sheet.fields])
     wb.save(path)
+    return path
+
+
+def write_cfb(path: Path, streams: dict[str, bytes]) -> Path:
+    """A minimal valid compound file (MS-CFB v3, 512-byte sectors) holding ``streams`` (each stored in
+    regular sectors; the platform reads only the directory)."""
+    sector = 512
+    entries = [("Root Entry", 5, b"")] + [(name, 2, data) for name, data in streams.items()]
+    dir_sectors = (len(entries) + 3) // 4
+    data_start = 1 + dir_sectors
+    fat = [0xFFFFFFFD] + [i + 2 for i in range(dir_sectors - 1)] + [0xFFFFFFFE]
+    blobs, starts, nxt = [], [], data_start
+    for _name, _kind, data in entries[1:]:
+        count = max(1, -(-len(data) // sector))
+        starts.append(nxt)
+        fat += [nxt + i + 1 for i in range(count - 1)] + [0xFFFFFFFE]
+        blobs.append(data.ljust(count * sector, b"\0"))
+        nxt += count
+    if len(fat) > sector // 4:
+        raise ValueError("too much data for one FAT sector")
+    fat += [0xFFFFFFFF] * (sector // 4 - len(fat))
+    directory = b""
+    for n, (name, kind, data) in enumerate(entries):
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        child = 1 if n == 0 and len(entries) > 1 else 0xFFFFFFFF
+        right = n + 1 if 0 < n < len(entries) - 1 else 0xFFFFFFFF
+        start = starts[n - 1] if n else 0xFFFFFFFE
+        directory += (encoded.ljust(64, b"\0") + struct.pack("<HBB3I", len(encoded), kind, 1, 0xFFFFFFFF, right,
+                                                                 child)
+                      + b"\0" * 36 + struct.pack("<IQ", start, len(data)))
+    directory = directory.ljust(dir_sectors * sector, b"\0")
+    header = (ole.OLE_MAGIC + b"\0" * 16 + struct.pack("<5H", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+              + struct.pack("<9I", 0, 1, 1, 0, 4096, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+              + struct.pack("<109I", 0, *[0xFFFFFFFF] * 108))
+    assert len(header) == sector
+    path.write_bytes(header + struct.pack(f"<{sector // 4}I", *fat) + directory + b"".join(blobs))
+    return path
+
+
+def write_ods(path: Path) -> Path:
+    """An OpenDocument spreadsheet with the CMP-1 sheet names, written by odfpy."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for name, cells in (("封面", ["模板版本", "CMP-1"]), ("投诉明细", ["投诉编号", "受理日期"])):
+        table, row = Table(name=name), TableRow()
+        for value in cells:
+            cell = TableCell()
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+        doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
+def write_xls(path: Path) -> Path:
+    """A legacy Excel 97-2003 workbook with the CMP-1 sheet names, written by xlwt."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for name in ("封面", "投诉明细", "投诉汇总"):
+        sheet = book.add_sheet(name)
+        sheet.write(0, 0, "投诉编号" if name != "封面" else "模板版本")
+        sheet.write(0, 1, "CMP-1")
+    book.save(str(path))
     return path

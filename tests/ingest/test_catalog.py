@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import re
 import string
-from pathlib import Path
 
 import pytest
 
 from supervision.rules import catalog
 from supervision.rules.codes import CODE_LISTS, VERSION
 from supervision.rules.uscc import is_valid_uscc, uscc_check_char
+from tests.conftest import SHARED
 
 SPEC_IDS = ([f"F0{i}" for i in range(1, 10)] + [f"V0{i}" for i in range(1, 8)] + [f"C0{i}" for i in range(1, 10)]
             + ["P01", "P02", "P03", "X01", "X02"] + [f"D0{i}" for i in range(1, 8)] + ["S01", "S02", "S03", "T01"])
 WARNINGS = ["W-COL", "W-PII", "W-ESC", "W-NAME"]
-# shared/ sits beside the repository (locally /work/shared, in CI a copy beside the clone).
-SPEC = next((p for p in (Path(__file__).resolve().parents[3] / "shared" / "spec", Path("/work/shared/spec"))
-             if p.exists()), Path("/nonexistent"))
+# the spec folder sits beside the repository (../shared/spec) on development machines and in CI
+SPEC = SHARED / "spec"
 
 
 def test_every_spec_rule_is_catalogued():
@@ -26,21 +25,23 @@ def test_every_spec_rule_is_catalogued():
     assert catalog.RULESET_VERSION == "1"
 
 
+def test_severities_and_levels():
+    assert {r.severity for r in catalog.all_rules() if r.id.startswith("W-")} == {"warning"}
+    assert catalog.get("T01").levels == ("low", "medium") and catalog.get("T01").level is None
+    assert catalog.get("D02").level == "high" and catalog.get("V01").level is None
+
+
+@pytest.mark.realdata("spec/filing-spec.md")
 def test_severities_and_levels_match_the_spec_table():
-    spec = (SPEC / "filing-spec.md").read_text(encoding="utf-8") if (SPEC / "filing-spec.md").exists() else None
+    spec = (SPEC / "filing-spec.md").read_text(encoding="utf-8")
     for rule in catalog.all_rules():
         if rule.id.startswith("W-"):
-            assert rule.severity == "warning"
-            continue
-        if spec is None:
             continue
         m = re.search(rf"^\| `{rule.id}` \| ([a-z /]+) \|", spec, re.M)
         words = m.group(1).split()
         assert rule.severity == words[0]
         if rule.severity == "finding":
             assert set(rule.levels) == set(words[1:]) - {"/"}
-    assert catalog.get("T01").levels == ("low", "medium") and catalog.get("T01").level is None
-    assert catalog.get("D02").level == "high" and catalog.get("V01").level is None
 
 
 @pytest.mark.parametrize("rule", list(catalog.all_rules()), ids=lambda r: r.id)
@@ -72,7 +73,7 @@ def test_uscc():
         assert not is_valid_uscc(bad)
 
 
-@pytest.mark.skipif(not (SPEC / "codes.json").exists(), reason="shared spec not present")
+@pytest.mark.realdata("spec/codes.json")
 def test_code_lists_match_codes_json_exactly():
     data = json.loads((SPEC / "codes.json").read_text(encoding="utf-8"))
     assert data.pop("version") == VERSION

@@ -112,6 +112,9 @@ def test_summary_workbook_equals_league_reporting_and_findings(jctx, xworld):
     readme = {r[0]: r[1] for r in book["说明"].iter_rows(values_only=True) if r[0]}
     assert readme["报送期"] == "2024Q2" and readme["快照"] == "草稿（未发布）"
     assert readme["生成者"].startswith("job:post_deadline")
+    from supervision.version import platform_version
+
+    assert readme["平台版本"] == platform_version()
 
     period = db.session.get(Period, xworld.period_id)
     table = compute_draft(period).table
@@ -255,7 +258,16 @@ def test_cli_exports_into_the_archive(jctx, xworld, tmp_path):
     assert HOSTILE_MESSAGE in cells and xworld.d.code in cells
     assert not ({world.a.code, world.b.code} & set(cells))  # no other institution in the file
     assert formula_cells(fb) == []
+    from supervision.version import platform_version
+
+    header = {r[0]: r[1] for r in book.active.iter_rows(values_only=True) if r[0]}
+    assert header["平台版本"] == platform_version()
     assert db.session.query(Export).count() == 2
+    doc = tmp_path / "league.json"
+    res = runner.invoke(args=["export", "league", "--period", xworld.period_code, "--format", "json",
+                              "--out", str(doc)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(doc.read_text(encoding="utf-8"))["platform_version"] == platform_version()
     assert runner.invoke(args=["export", "summary", "--period", "1999Q1", "--out", str(out)]).exit_code == 2
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PG_TEST_DB, SHARED, make_app
+from tests.conftest import PG_TEST_DB, make_app
 from tests.jobs.conftest import idle_in_transaction
 
 BIN = Path(sys.executable).parent / "supervision"
@@ -63,7 +63,6 @@ def _env(app, tmp: Path) -> dict:
         "SUPERVISION_INSTANCE_PATH": str(tmp),
         "SUPERVISION_SECRET_KEY": "scheduler-test-" + "x1y2z3" * 8,
         "SUPERVISION_EXPORT_FOLDER": str(tmp / "exports"),
-        "SUPERVISION_SHARED_DATA_DIR": str(SHARED / "data"),
         "SUPERVISION_TASK_BACKEND": "sync",
         "SUPERVISION_JOB_PERIOD_LOCK_AT": every_two_seconds,
         "SUPERVISION_JOB_OVERDUE_AT": every_two_seconds,

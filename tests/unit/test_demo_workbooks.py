@@ -29,16 +29,18 @@ from supervision.domain.uscc import generate_uscc, is_valid_uscc
 from supervision.ingest.guards import check_file
 from supervision.ingest.reader import open_workbook
 from supervision.ingest.validate import validate
+from tests.conftest import SHARED
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED_DATA = SHARED / "data"
 CF = profile_for(generate_uscc(101, "44"), "示例消费金融有限公司", "CF", seed=101)
 PAY = profile_for(generate_uscc(202, "31"), "示例支付科技有限公司", "PAY", seed=202)
 COLUMNS = ("received", "closed", "closed_on_time", "open_end", "regulator_transferred")
 
 
-@pytest.fixture(scope="module")
-def texts() -> list[str]:
-    return load_texts(SHARED_DATA)
+@pytest.fixture(scope="module", params=["generated", pytest.param("real", marks=pytest.mark.realdata)])
+def texts(request) -> list[str] | None:
+    """Summaries generated from the codes (always), or real complaint texts from ../shared (realdata)."""
+    return load_texts(SHARED_DATA) if request.param == "real" else None
 
 
 def check(path: Path, kind: str, profile: InstitutionProfile, period: str):
@@ -220,7 +222,7 @@ def test_carried_over_rows_chain_across_quarters(tmp_path, texts, profile):
 
 def test_generation_and_files_are_deterministic(tmp_path, texts):
     a = generate_cmp(PAY, "2026Q1", [], texts)
-    b = generate_cmp(PAY, "2026Q1", [], list(texts))
+    b = generate_cmp(PAY, "2026Q1", [], list(texts) if texts else None)
     assert a.rows == b.rows and a.summary == b.summary and a.cover == b.cover
     assert generate_dsc(CF, "2026Q2") == generate_dsc(CF, "2026Q2")
     assert profile_for(CF.code, CF.name, "CF", 101) == CF
@@ -310,10 +312,12 @@ def test_disclosure_filings():
     assert cited[True] > 20 * cited[False] and cited[False] > 0  # D06 occasionally
 
 
-def test_load_texts(tmp_path):
+def test_load_texts_without_data(tmp_path):
     assert load_texts(tmp_path) == [] and load_texts(None) == []
-    if not SHARED_DATA.is_dir():
-        pytest.skip("shared data not available")
+
+
+@pytest.mark.realdata("data/cn_complaint_texts")
+def test_load_texts():
     texts = load_texts(SHARED_DATA)
     assert len(texts) > 5_000 and len(set(texts)) == len(texts)
     assert load_texts(SHARED_DATA.parent) == texts
@@ -324,4 +328,5 @@ def test_filing_type():
     f = generate_cmp(CF, "2026Q4", [], None)
     assert isinstance(f, CmpFiling) and f.period.code == "2026Q4"
     assert f.summary[-1]["business_category"] == "合计"
-    assert all(r["summary"].startswith("客户反映") for r in f.rows)
+    assert all(r["summary"].endswith("。") or r["summary"].endswith("）") for r in f.rows)
+    assert len({r["summary"] for r in f.rows}) == len(f.rows)

@@ -45,12 +45,30 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info("No changes in schema detected.")
 
+    steps = []
+
+    def on_version_apply(ctx, step, heads, run_args):
+        steps.append((step.up_revision_id, step.is_upgrade))
+
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with get_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        context.configure(connection=connection, target_metadata=get_metadata(), on_version_apply=on_version_apply,
+                          **conf_args)
+        # only `db upgrade` / `db downgrade` are audited (not current, check, history, migrate, stamp)
+        run_fn = getattr(context.get_context().opts.get("fn"), "__name__", "")
+        migrating = run_fn in ("upgrade", "downgrade") and not context.get_context().as_sql
         with context.begin_transaction():
+            before = context.get_context().get_current_heads() if migrating else ()
             context.run_migrations()
+            if migrating:
+                # the audit event of the run (platform version, revisions before and after), in the
+                # migration's own transaction; see supervision/audit/schema.py
+                from supervision.audit.schema import record_migration
+
+                record_migration(connection, before, context.get_context().get_current_heads(), steps)
+        if migrating and connection.in_transaction():
+            connection.commit()  # SQLite (no transactional DDL): the event's own transaction
 
 
 if context.is_offline_mode():
