@@ -73,8 +73,8 @@ def with_cited(facts: R.CmpFacts, dsc: R.DscFacts | None) -> R.CmpFacts:
 
 def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
     """Product key → spelling of its first row, row count and first rows (sheet order), for the keys
-    ``wanted`` accepts. Counts by GROUP BY; the first rows by one pass over the rows citing those
-    codes, keeping only the first :data:`EVIDENCE_CAP` of each (no sort of the whole filing)."""
+    ``wanted`` accepts. Counts by GROUP BY; the first rows by one pass in sheet order (the index on
+    ``(version_id, row_no)``) that stops once every key has :data:`EVIDENCE_CAP` rows."""
     where = (C.version_id == version_id, C.product_code.is_not(None), *condition)
     counts = db.session.execute(select(C.product_code, func.count()).where(*where).group_by(C.product_code)).all()
     totals: dict[str, int] = {}
@@ -86,18 +86,21 @@ def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
     if not spellings:
         return {}
     groups: dict[str, list[R.ComplaintFacts]] = {k: [] for k in totals}
-    query = select(*_FACT_COLUMNS).where(*where, C.product_code.in_(spellings))
-    for row in db.session.execute(query.execution_options(yield_per=5000)):
-        rows = groups[key(row.product_code)]
-        rows.append(_fact(row))
-        if len(rows) >= 4 * EVIDENCE_CAP:  # keep the first rows only: memory stays bounded
-            rows.sort(key=_sheet_order)
-            del rows[EVIDENCE_CAP:]
-    out = {}
-    for k, rows in groups.items():
-        rows.sort(key=_sheet_order)
-        out[k] = CitedProduct(rows[0].product_code or "", totals[k], tuple(rows[:EVIDENCE_CAP]))
-    return out
+    short = set(totals)
+    query = select(*_FACT_COLUMNS).where(*where, C.product_code.in_(spellings)).order_by(C.row_no, C.complaint_id)
+    result = db.session.execute(query.execution_options(yield_per=2000))  # index (version_id, row_no)
+    try:
+        for row in result:
+            k = key(row.product_code)
+            if k in short:
+                groups[k].append(_fact(row))
+                if len(groups[k]) >= EVIDENCE_CAP:
+                    short.discard(k)
+                    if not short:
+                        break
+    finally:
+        result.close()
+    return {k: CitedProduct(rows[0].product_code or "", totals[k], tuple(rows)) for k, rows in groups.items()}
 
 
 def _sheet_order(r: R.ComplaintFacts) -> tuple[int, str]:
@@ -118,14 +121,14 @@ def history_facts(current: R.CmpFacts, previous: FilingVersion | None, instituti
     carried = _rows(C.version_id == current.version_id, C.carried_over.is_(True))
     listed = {r.complaint_id for r in carried}
     extra = [r for r in _rows_by_id(current.version_id, list(changed)) if r.complaint_id not in listed]
-    cur = with_rows(current, sorted(carried + extra, key=lambda r: (r.row_no, r.complaint_id)))
+    cur = with_rows(current, sorted(carried + extra, key=_sheet_order))
     prev = None
     if previous is not None:
         base = cmp_facts(previous)
         open_rows = _rows(C.version_id == previous.id, C.status == "OPEN")
         known = {r.complaint_id for r in open_rows}
         of_carried = [r for r in _rows_by_id(previous.id, sorted(listed)) if r.complaint_id not in known]
-        prev = with_rows(base, sorted(open_rows + of_carried, key=lambda r: (r.row_no, r.complaint_id)))
+        prev = with_rows(base, sorted(open_rows + of_carried, key=_sheet_order))
     return cur, prev, changed
 
 

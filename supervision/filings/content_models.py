@@ -62,6 +62,8 @@ class ComplaintRow(db.Model):
     __table_args__ = (
         Index("ix_complaint_row_inst_period", "institution_id", "period_id"),
         Index("ix_complaint_row_version_category", "version_id", "business_category"),
+        # a version's rows in sheet order: the §6 facts take the first rows of a group without a sort
+        Index("ix_complaint_row_version_row", "version_id", "row_no"),
         Index("ix_complaint_row_complaint_id", "complaint_id"),
         Index("ix_complaint_row_transfer_ref", "transfer_ref"),
     )

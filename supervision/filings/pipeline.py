@@ -248,7 +248,7 @@ def process_version(version_id: int) -> str:
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return _finish_rejected(version_id, guard.issues, totals, {}, started, None)
     set_progress(version_id, stage="validating", rows_read=0)
-    with open_workbook(job["path"]) as wb:
+    with open_workbook(job["path"], guard=guard) as wb:
         counting = CountingWorkbook(wb, version_id)
         result = validate(counting, kind=job["kind"], institution_code=job["code"], period=job["period"],
                           period_start=job["start"], period_end=job["end"], sector=job["sector"],
@@ -359,10 +359,11 @@ def dry_run(path: str, institution_code: str, period_code: str, kind: str) -> di
         for i in guard.issues:
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return {"status": "REJECTED", "rows": {}, "errors": [issue_json(i) for i in guard.issues], "totals": totals}
-    with open_workbook(path) as wb:
+    with open_workbook(path, guard=guard) as wb:
         result = validate(wb, kind=kind, institution_code=inst.code, period=period.code,
                           period_start=period.start_date, period_end=period.end_date, sector=inst.sector,
                           registered_names=registered_names(inst),
                           cap_per_rule=int(current_app.config["ERROR_CAP_PER_RULE"]))
+        result.close()
     return {"status": "VALIDATED" if result.ok else "REJECTED", "rows": dict(result.row_counts),
             "errors": [issue_json(i) for i in result.issues.issues], "totals": dict(result.issues.totals)}
