@@ -10,12 +10,15 @@ version's one transaction: a crash or a kill before the commit leaves none of th
 from __future__ import annotations
 
 import io
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow
-from supervision.ingest.spool import Spool
+
+if TYPE_CHECKING:  # polars loads only in the process that ingests (never a web worker)
+    import polars as pl
+
+    from supervision.ingest.spool import Spool
 
 #: Columns taken from a converted detail row, in table order (plus the version's keys and row_no).
 DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "channel", "business_category", "cause",
@@ -28,12 +31,16 @@ _BATCH = 20_000
 
 
 def _frame(frame: pl.DataFrame, keys: dict[str, int]) -> pl.DataFrame:
+    import polars as pl
+
     return frame.select(*DETAIL_COLUMNS, *(pl.lit(v, pl.Int64).alias(k) for k, v in keys.items() if k != "row_no"),
                         pl.col("_row").alias("row_no"))
 
 
 def load_complaints(spool: Spool, *, version_id: int, institution_id: int, period_id: int) -> int:
     """Insert every spooled row of the version; return the number inserted."""
+    import polars as pl
+
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
     keys = {"version_id": version_id, "institution_id": institution_id, "period_id": period_id, "row_no": 0}
@@ -73,6 +80,8 @@ FAVOURABLE = ("UPHELD", "PARTIAL", "SETTLED")
 def _figures(frame: pl.LazyFrame | pl.DataFrame, by: list[str]) -> pl.DataFrame:
     """§4.4 figures (see :func:`supervision.filings.pipeline.derive_figures`, the SQL reading of the
     same definitions) of ``frame``, grouped by ``by`` (or in total)."""
+    import polars as pl
+
     closed = pl.col("status") == "CLOSED"
     received = pl.col("carried_over").not_()
     txn = received & (pl.col("complaint_type") == "TXN")
@@ -90,6 +99,8 @@ def _figures(frame: pl.LazyFrame | pl.DataFrame, by: list[str]) -> pl.DataFrame:
 def derive_from_spool(spool: Spool, *, version_id: int, institution_id: int, period_id: int) -> list[dict]:
     """The ``derived_figures`` rows of a version from its spooled rows: one per business category, then
     the whole filing (``business_category`` None) — the same numbers as the set-based SQL."""
+    import polars as pl
+
     columns = ["business_category", "carried_over", "status", "on_time", "outcome", "escalated", "source",
                "complaint_type", "transactions_involved"]
     parts = [_figures(frame.select(columns), ["business_category"]) for frame in spool.frames()]

@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
     """Dispatch on the arguments inside a fresh application."""
     from supervision.app import create_app
 
-    app = create_app()
+    app = create_app(web=False)
     with app.app_context():
         try:
             if argv[1] == "--dry-run":

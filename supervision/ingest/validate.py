@@ -18,12 +18,8 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from supervision.ingest.cmpchecks import Context, DetailChecks, Figures, SummaryChecks
-from supervision.ingest.colconv import Converter
-from supervision.ingest.coldetail import DetailColumns
-from supervision.ingest.colread import NeedsExact, exact_windows, fast_windows
 from supervision.ingest.issues import DEFAULT_CAP_PER_RULE, IssueCollector
 from supervision.ingest.rowconv import Record, convert_field, map_header, open_table
-from supervision.ingest.spool import Spool
 from supervision.ingest.templates import DECIMAL, SUPPORTED, TEMPLATES, Sheet, Template
 from supervision.ingest.values import fold, nfkc
 
@@ -48,7 +44,7 @@ class ValidationResult:
     _sheets: dict[str, str] = field(default_factory=dict)
     _ctx: Context | None = None
     #: the converted detail rows (CMP), written while validating
-    spool: Spool | None = None
+    spool: object = None  # supervision.ingest.spool.Spool
 
     @property
     def ok(self) -> bool:
@@ -233,6 +229,12 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
 
 def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Context) -> Figures:
     """Read, convert and check the detail sheet column-wise; spool its rows; return its figures."""
+    # imported here: polars and the Rust readers load only in the process that parses (never a web worker)
+    from supervision.ingest.colconv import Converter
+    from supervision.ingest.coldetail import DetailColumns
+    from supervision.ingest.colread import NeedsExact, exact_windows, fast_windows
+    from supervision.ingest.spool import Spool
+
     issues = result.issues
     first = workbook.first_row(name)
     header = first[1] if first is not None and first[0] == 1 else None

@@ -252,7 +252,7 @@ def test_many_small_windows(tmp_path, monkeypatch, writer):
             seen.append(w.height)
             yield w
 
-    monkeypatch.setattr("supervision.ingest.validate.fast_windows", counting)
+    monkeypatch.setattr(colread, "fast_windows", counting)
     assert_same(path, cap=7)
     assert len(seen) > 10
 
@@ -262,8 +262,8 @@ def test_cap_keeps_the_first_in_row_order_across_windows(tmp_path, monkeypatch):
             for i in range(300)]
     path = tmp_path / "cap.xlsx"
     write(path, rows, "xlsxwriter-inline", note_column=False)
-    monkeypatch.setattr("supervision.ingest.validate.fast_windows",
-                        lambda *a, **k: colread.fast_windows(*a, whole_cells=0, window_bytes=20_000))
+    original = colread.fast_windows
+    monkeypatch.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=20_000))
     result, _ref = assert_same(path, cap=25)
     assert result.issues.totals["V03"] == 150 and result.issues.capped()["V03"] == 125
 
@@ -271,6 +271,6 @@ def test_cap_keeps_the_first_in_row_order_across_windows(tmp_path, monkeypatch):
 def test_spool_on_disk_gives_the_same_rows(tmp_path, monkeypatch):
     path = tmp_path / "spool.xlsx"
     write(path, tricky_rows(), "xlsxwriter")
-    monkeypatch.setattr("supervision.ingest.validate.Spool", lambda: Spool(memory_bytes=1))
+    monkeypatch.setattr("supervision.ingest.spool.Spool", lambda: Spool(memory_bytes=1))
     result, _ref = assert_same(path)
     assert result.spool is not None and result.spool.on_disk
