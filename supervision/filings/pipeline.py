@@ -218,8 +218,12 @@ def registered_names(inst) -> list[str]:
     return [n for n in [inst.name, inst.short_name, *(a.alias for a in inst.aliases)] if n]
 
 
-def process_version(version_id: int) -> str:
+def process_version(version_id: int, early_guard=None) -> str:
     """Run the whole pipeline for one version; returns its final status.
+
+    ``early_guard``: a callable giving ``(path, limits, GuardResult)`` computed beforehand (see
+    :func:`supervision.filings.child.early_guard`); used only if it is about this version's file with
+    the configured limits, else the guards run here.
 
     No transaction is held while the file is guarded and validated (progress is committed on its
     own connection meanwhile); the content, issues and new state are then written in one
@@ -241,7 +245,12 @@ def process_version(version_id: int) -> str:
     version.progress = {"stage": "guards", "at": time.time()}
     db.session.commit()  # ends the transaction: none is held while reading the file
     cap = int(current_app.config["ERROR_CAP_PER_RULE"])
-    guard = check_file(job["path"], limits_from_config())
+    limits = limits_from_config()
+    early = early_guard() if early_guard is not None else None
+    if early is not None and early[0] == str(job["path"]) and early[1] == limits:
+        guard = early[2]
+    else:
+        guard = check_file(job["path"], limits)
     if not guard.ok:
         totals: dict[str, int] = {}
         for i in guard.issues:
