@@ -70,8 +70,12 @@ class ComplaintRow(db.Model):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("filing_version.id", ondelete="CASCADE"))
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="RESTRICT"))
-    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="RESTRICT"))
+    # Copies of the version's filing's institution and period, for queries by institution and period;
+    # written by the loader from that filing in the version's own transaction. No foreign key of
+    # their own: the version's (and its filing's RESTRICT keys) already protect them, and three
+    # referential checks per row tripled the time to bulk-load a filing (docs/decisions.md).
+    institution_id: Mapped[int] = mapped_column(Integer)
+    period_id: Mapped[int] = mapped_column(Integer)
     row_no: Mapped[int] = mapped_column(Integer)
     complaint_id: Mapped[str] = mapped_column(String(64))
     received_date: Mapped[date] = mapped_column(Date)
@@ -95,7 +99,8 @@ class ComplaintRow(db.Model):
     repeat_of: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str | None] = mapped_column(Text)
 
-    institution: Mapped[Institution] = relationship()
+    institution: Mapped[Institution] = relationship(
+        primaryjoin="foreign(ComplaintRow.institution_id) == Institution.id", viewonly=True)
     carried_over: Mapped[bool] = mapped_column(Boolean)
     days_to_close: Mapped[int | None] = mapped_column(Integer)
     deadline: Mapped[int | None] = mapped_column(Integer)

@@ -63,8 +63,10 @@ def test_stored_rows_and_figures_match(ctx, tmp_path):
     got = db.session.execute(select(ComplaintRow).where(ComplaintRow.version_id == version_id)
                              .order_by(ComplaintRow.row_no)).scalars().all()
     assert len(got) == len(expected) == 121
+    filing = db.session.get(FilingVersion, version_id).filing
     for row, want in zip(got, expected, strict=True):
         assert row.row_no == want["_row"]
+        assert (row.institution_id, row.period_id) == (filing.institution_id, filing.period_id)
         for col in DETAIL_COLUMNS:
             value = want[col]
             if col in ("amount", "redress") and value is not None:
