@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 
@@ -78,8 +79,18 @@ def main(argv: list[str]) -> int:
         except Exception:
             logging.getLogger(__name__).exception("ingest child failed: %s", argv[1:])
             return 4
+        from supervision.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()  # connections closed properly before a quick exit
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    code = main(sys.argv)
+    if code == 0:  # everything is committed: leave without tearing down the readers' thread pools
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(0)
+    sys.exit(code)

@@ -246,6 +246,10 @@ def process_version(version_id: int, early_guard=None) -> str:
     db.session.commit()  # ends the transaction: none is held while reading the file
     cap = int(current_app.config["ERROR_CAP_PER_RULE"])
     limits = limits_from_config()
+    if early_guard is not None:  # while the helper guards: load the readers (no file is opened)
+        from supervision.ingest import coldetail, colread, spool  # noqa: F401
+
+        colread.preload()
     early = early_guard() if early_guard is not None else None
     if early is not None and early[0] == str(job["path"]) and early[1] == limits:
         guard = early[2]

@@ -84,6 +84,12 @@ class RawWindow:
         return self.frame.height
 
 
+def preload() -> None:
+    """Import fastexcel and pyarrow now (a parsing child does it while its guards run)."""
+    import fastexcel  # noqa: F401
+    import pyarrow  # noqa: F401
+
+
 def dtype_of(f: Field) -> str:
     """The fastexcel dtype a field's column is read with: dates as ``datetime`` (a cell of another type
     is then a conversion error naming its type), everything else as text (fastexcel writes numbers
