@@ -336,11 +336,9 @@ def _write_window(out: zipfile.ZipFile, index: int, buf: bytearray, cut: int, ta
     """Write ``buf[:cut]`` (whole rows) as window sheet ``W{index}`` after a sentinel row."""
     if buf.find(b"<!", 0, cut) >= 0:  # a comment or CDATA section could hide a row end: the cut would be wrong
         raise NeedsExact("comment or CDATA in sheetData")
-    # every row must carry its number (a cell's r is optional: calamine places it by position)
-    if buf.count(tags.row_open, 0, cut) != buf.count(tags.row_open + b' r="', 0, cut):
-        numbered = re.findall(re.escape(tags.row_open) + rb"[\s>/][^>]*", bytes(buf[:cut]))
-        if any(_ROW_NUMBER.search(t) is None for t in numbered):
-            raise NeedsExact("row without r")
+    # The window's first row must carry its number (the sentinel goes just before it); a later row
+    # without one is the previous row + 1 here as in the whole sheet, and a cell without r is placed
+    # by position, as the row reader does.
     start = buf.find(tags.row_open, 0, cut)
     tag = bytes(buf[start:buf.find(b">", start) + 1]) if start >= 0 else b""
     number = _ROW_NUMBER.search(tag)

@@ -274,3 +274,31 @@ def test_spool_on_disk_gives_the_same_rows(tmp_path, monkeypatch):
     monkeypatch.setattr("supervision.ingest.spool.Spool", lambda: Spool(memory_bytes=1))
     result, _ref = assert_same(path)
     assert result.spool is not None and result.spool.on_disk
+
+
+def test_rows_and_cells_without_numbers(tmp_path, monkeypatch):
+    """Rows and cells without ``r`` (allowed by OOXML): placed by position, in windows as in the sheet."""
+    import re
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    write(plain, tricky_rows(), "xlsxwriter-inline")
+    path = tmp_path / "unnumbered.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                present = {int(n) for n in re.findall(rb'<row r="([0-9]+)"', data)}
+
+                def strip(m, present=present):  # an odd row right after its predecessor: no numbers at all
+                    n = int(m.group(1))
+                    if n > 2 and n % 2 and n - 1 in present:
+                        return re.sub(rb' r="[A-Z]*[0-9]+"', b"", m.group(0))
+                    return m.group(0)
+
+                data = re.sub(rb'<row r="([0-9]+)".*?</row>', strip, data, flags=re.DOTALL)
+            dst.writestr(info, data)
+    assert_same(path)
+    original = colread.fast_windows
+    monkeypatch.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=2500))
+    assert_same(path)
