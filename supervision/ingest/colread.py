@@ -5,13 +5,12 @@ A window is a :class:`RawWindow`: its Excel row numbers (``_row``) and, per mapp
 (``{code}.n``) and date-time (``{code}.d``). Only non-blank data rows (after the header, row 1) are
 kept, as :func:`supervision.ingest.rowconv.open_table` does. Two sources give the same frames:
 
-* :func:`fast_windows` — the sheet's XML, already checked by the guards, is cut at row boundaries
-  into windows of about ``window_cells`` cells, each stored (uncompressed) as a worksheet of one
-  temporary workbook that shares the original styles and shared strings; ``fastexcel`` (Rust,
-  calamine) reads each window into Arrow columns: text fields as text, numbers as ``float``, dates as
-  ``datetime``. A cell of another type is reported by fastexcel as a conversion error, which tells
-  its type. Memory is bounded by the window, not the sheet. Whatever this path cannot decide exactly
-  (see :class:`NeedsExact`) stops it: the caller then uses :func:`exact_windows`.
+* :func:`fast_windows` — ``fastexcel`` (Rust, calamine) reads the sheet into Arrow columns: dates as
+  ``datetime`` (a cell of another type is a conversion error, which names its type), everything
+  else as text. A small sheet is read straight from the file; a large one is first cut at row
+  boundaries into windows of bounded size (:mod:`.colwindows`), so memory is bounded by the window,
+  not the sheet. Whatever this path cannot decide exactly (see :class:`NeedsExact`) stops it: the
+  caller then uses :func:`exact_windows`.
 * :func:`exact_windows` — the platform's row reader (:mod:`supervision.ingest.reader`), cell by
   cell: the reference semantics, slower.
 
@@ -25,7 +24,6 @@ import datetime as dt
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from supervision.ingest import values as conv
-from supervision.ingest.cells import column_letter
+from supervision.ingest.colwindows import NeedsExact, repackage
 from supervision.ingest.templates import BOOL, DATE, DECIMAL, INTEGER, Field
 
 EMPTY, TEXT, NUMBER, BOOLEAN, DATETIME, OTHER = 0, 1, 2, 3, 4, 5
@@ -43,11 +41,7 @@ WHOLE_SHEET_CELLS = 4_500_000
 #: ... a larger one in windows of about this many bytes of sheet XML (~100,000 rows of 21 columns
 #: with inline strings, fewer bytes with shared strings).
 WINDOW_BYTES = 64 * 1024 * 1024
-_READ = 8 * 1024 * 1024
-_HEAD_MAX = 16 * 1024 * 1024
 _MIN_DATE = dt.datetime(1900, 3, 1)
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-_SENTINEL = "§"
 #: Renderings of a non-text cell in a text column that the row reader would have written otherwise
 #: (booleans ``TRUE``/``FALSE``, dates without time, numbers by ``repr``): seeing one, the reader cannot
 #: tell it from the same text typed by a person, so the exact reader decides.
@@ -64,10 +58,6 @@ _AMBIGUOUS = {
 _BLANKISH = r"^[\s\x1c-\x1f\p{Zs}]*$"
 _ERROR_DETAIL = re.compile(r"^Expected \w+ but got '?(\w+)(?:\((.*)\))?'?$", re.DOTALL)
 _NUMBER_TYPES = (INTEGER, DECIMAL)
-
-
-class NeedsExact(Exception):
-    """The fast path met something it cannot read exactly (the reason is the message)."""
 
 
 @dataclass
@@ -179,12 +169,6 @@ def _exact_frame(rows: list[tuple[int, list[object]]], columns: list[tuple[int, 
 # ----------------------------------------------------------------------------------------- fast
 
 
-@dataclass
-class _Window:
-    name: str
-    first_row: int
-
-
 def fast_windows(workbook, sheet_name: str, columns: list[tuple[int, Field]],
                  whole_cells: int = WHOLE_SHEET_CELLS, window_bytes: int = WINDOW_BYTES) -> Iterator[RawWindow]:
     """Raw windows read by fastexcel (see the module docstring).
@@ -216,7 +200,7 @@ def fast_windows(workbook, sheet_name: str, columns: list[tuple[int, Field]],
     tmp = Path(tempfile.mkdtemp(prefix="sv-windows-"))
     try:
         path = tmp / "windows.xlsx"
-        windows = _repackage(workbook, sheet_name, path, width, window_bytes)
+        windows = repackage(workbook, sheet_name, path, width, window_bytes)
         if not windows:
             return
         reader = fastexcel.read_excel(str(path))
@@ -224,177 +208,6 @@ def fast_windows(workbook, sheet_name: str, columns: list[tuple[int, Field]],
             yield _load(reader, window.name, window.first_row - 1, columns, width)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _repackage(workbook, sheet_name: str, path: Path, width: int, window_bytes: int) -> list[_Window]:
-    """Write the sheet's data rows (after row 1) as windows ``W0``, ``W1``… of one stored workbook."""
-    zf = workbook.zip
-    part = workbook.package.sheet(sheet_name).part
-    parts = workbook_parts_of(workbook)
-    windows: list[_Window] = []
-    with zf.open(part) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as out:
-        head = b""
-        while (m := _SHEETDATA.search(head)) is None:
-            chunk = src.read(_READ)
-            if not chunk or len(head) > _HEAD_MAX:
-                raise NeedsExact("no sheetData")
-            head += chunk
-        prefix = m.group(1) or b""
-        root = _ROOT.search(head, 0, m.start())
-        if root is None or m.group(2) == b"/>":
-            return windows
-        tags = _Tags(prefix, head[root.start():root.end()], root.group(1) or b"", width)
-        buf, eof = _skip_header(src, bytearray(head[m.end():]), tags)
-        end = buf.find(tags.data_close)
-        while True:
-            limit = end if end >= 0 else len(buf)
-            cut = -1
-            if limit > window_bytes:  # a full window: cut after the last row end before the budget
-                cut = buf.rfind(tags.row_close, 0, window_bytes)
-                if cut < 0:  # one row longer than a window: cut after it
-                    cut = buf.find(tags.row_close, window_bytes, limit)
-            if cut >= 0:
-                cut += len(tags.row_close)
-                windows.append(_write_window(out, len(windows), buf, cut, tags))
-                del buf[:cut]
-                end = buf.find(tags.data_close)
-                continue
-            if end >= 0:  # the rest of the rows: one last window
-                if buf.find(tags.row_open, 0, end) >= 0:
-                    windows.append(_write_window(out, len(windows), buf, end, tags))
-                break
-            if eof:
-                raise NeedsExact("truncated sheetData")
-            searched = max(0, len(buf) - len(tags.data_close))
-            chunk = src.read(_READ)
-            eof = not chunk
-            buf += chunk
-            end = buf.find(tags.data_close, searched)
-        _write_package(out, zf, parts, windows, workbook.package.date1904)
-    return windows
-
-
-_SHEETDATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData(/>|>|\s[^>]*?(/>|>))")
-_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>][^>]*>")
-_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']([0-9]+)["']""")
-
-
-
-class _Tags:
-    """Byte patterns of one sheet (its element prefix) and the window sheet's head and tail."""
-
-    def __init__(self, prefix: bytes, root_tag: bytes, root_prefix: bytes, width: int) -> None:
-        p = prefix
-        self.row_open = b"<" + p + b"row"
-        self.row_close = b"</" + p + b"row>"
-        self.data_close = b"</" + p + b"sheetData>"
-        self.head = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + root_tag + b"<" + p
-                     + b"sheetData>")
-        self.tail = b"</" + p + b"sheetData></" + root_prefix + b"worksheet>"
-        self.prefix = p
-        self.last = column_letter(width).encode()
-
-    def sentinel(self, row: int) -> bytes:
-        """A row before the window's first row with a cell in column A and in the last column, so that
-        the window's cell range starts at that row and spans every column."""
-        p, r = self.prefix, str(row).encode()
-        cell = (b"<" + p + b'c r="%s' + r + b'" t="inlineStr"><' + p + b"is><" + p + b"t>"
-                + _SENTINEL.encode() + b"</" + p + b"t></" + p + b"is></" + p + b"c>")
-        cells = cell % b"A" + (cell % self.last if self.last != b"A" else b"")
-        return b"<" + p + b'row r="' + r + b'">' + cells + b"</" + p + b"row>"
-
-
-def _skip_header(src, buf: bytearray, tags: _Tags) -> tuple[bytearray, bool]:
-    """Drop row 1 (the header, read separately) from the start of ``buf``."""
-    eof = False
-    while True:
-        start = buf.find(tags.row_open)
-        close = buf.find(b">", start) if start >= 0 else -1
-        if close >= 0:
-            break
-        chunk = src.read(_READ)
-        if not chunk:
-            raise NeedsExact("no row")
-        buf += chunk
-    tag = bytes(buf[start:close + 1])
-    number = _ROW_NUMBER.search(tag)
-    if number is None or int(number.group(1)) != 1 or bytes(buf[:start]).strip():
-        raise NeedsExact("first row is not row 1")
-    if tag.endswith(b"/>"):
-        del buf[:close + 1]
-        return buf, eof
-    while (end := buf.find(tags.row_close, close)) < 0:
-        chunk = src.read(_READ)
-        if not chunk:
-            raise NeedsExact("unterminated row 1")
-        buf += chunk
-    del buf[:end + len(tags.row_close)]
-    return buf, eof
-
-
-def _write_window(out: zipfile.ZipFile, index: int, buf: bytearray, cut: int, tags: _Tags) -> _Window:
-    """Write ``buf[:cut]`` (whole rows) as window sheet ``W{index}`` after a sentinel row."""
-    if buf.find(b"<!", 0, cut) >= 0:  # a comment or CDATA section could hide a row end: the cut would be wrong
-        raise NeedsExact("comment or CDATA in sheetData")
-    # The window's first row must carry its number (the sentinel goes just before it); a later row
-    # without one is the previous row + 1 here as in the whole sheet, and a cell without r is placed
-    # by position, as the row reader does.
-    start = buf.find(tags.row_open, 0, cut)
-    tag = bytes(buf[start:buf.find(b">", start) + 1]) if start >= 0 else b""
-    number = _ROW_NUMBER.search(tag)
-    if number is None:
-        raise NeedsExact("window does not start with a numbered row")
-    first = int(number.group(1))
-    name = f"W{index}"
-    with out.open(f"xl/worksheets/w{index}.xml", "w", force_zip64=True) as fh, memoryview(buf) as view, \
-            view[:cut] as rows:
-        fh.write(tags.head)
-        fh.write(tags.sentinel(first - 1))
-        fh.write(rows)
-        fh.write(tags.tail)
-    return _Window(name, first)
-
-
-def workbook_parts_of(workbook) -> dict[str, str]:
-    """The original styles and shared-strings parts."""
-    from supervision.ingest.xlsxparts import workbook_parts
-
-    return workbook_parts(workbook.zip, workbook.package)
-
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-
-
-def _write_package(out: zipfile.ZipFile, zf: zipfile.ZipFile, parts: dict[str, str], windows: list[_Window],
-                   date1904: bool) -> None:
-    sheets = "".join(f'<sheet name="{w.name}" sheetId="{i + 1}" r:id="w{i}"/>' for i, w in enumerate(windows))
-    pr = '<workbookPr date1904="1"/>' if date1904 else ""
-    out.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" '
-                                    f'xmlns:r="{_REL}">{pr}<sheets>{sheets}</sheets></workbook>')
-    rels = [f'<Relationship Id="w{i}" Type="{_REL}/worksheet" Target="worksheets/w{i}.xml"/>'
-            for i in range(len(windows))]
-    overrides = [f'<Override PartName="/xl/worksheets/w{i}.xml" ContentType="{_CT}.worksheet+xml"/>'
-                 for i in range(len(windows))]
-    for kind, target, ctype in (("styles", "styles.xml", "styles"), ("sharedStrings", "sharedStrings.xml",
-                                                                        "sharedStrings")):
-        if kind in parts:
-            with zf.open(parts[kind]) as src, out.open(f"xl/{target}", "w", force_zip64=True) as dst:
-                shutil.copyfileobj(src, dst, _READ)
-            rels.append(f'<Relationship Id="{kind}" Type="{_REL}/{kind}" Target="{target}"/>')
-            overrides.append(f'<Override PartName="/xl/{target}" ContentType="{_CT}.{ctype}+xml"/>')
-    out.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships '
-                                               f'xmlns="{_PKG}">{"".join(rels)}</Relationships>')
-    out.writestr("_rels/.rels", f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_PKG}">'
-                                f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
-                                "</Relationships>")
-    out.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.'
-                 'openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
-                 'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/'
-                 f'xml"/><Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
-                 f'{"".join(overrides)}</Types>')
 
 
 def _load(reader, name: str, row0: int, columns: list[tuple[int, Field]], width: int) -> RawWindow:
