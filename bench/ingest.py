@@ -19,7 +19,9 @@ It prints one JSON object::
 
     {"rows", "backend", "calamine_read_s", "end_to_end_s", "ratio", "child_peak_mib", "stages": {...}}
 
-``ratio`` = end_to_end_s ÷ calamine_read_s (the target is ≤ 2). Usage::
+``ratio`` = end_to_end_s ÷ calamine_read_s (the target is ≤ 2); ``end_to_end_cpu_s`` (CPU seconds of the
+CLI, its child and the guard helper) and ``ratio_cpu`` are printed beside them, steadier on a shared
+machine, with the load average before and after. Usage::
 
     .venv/bin/python bench/ingest.py --rows 200000 --backend sqlite --json
     .venv/bin/python bench/ingest.py --rows 500000 --backend postgresql --json --workbooks /tmp/wb
@@ -32,6 +34,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -325,7 +328,16 @@ class Watch(threading.Thread):
         self.seen: dict[str, float] = {}
         self.stop = threading.Event()
 
+    @staticmethod
+    def _parent(pid: str) -> int | None:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        return int(stat.rsplit(")", 1)[1].split()[1])
+
     def _find_child(self) -> None:
+        """The CLI's own ingest child (not its guard helper, nor anyone else's child)."""
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
@@ -333,7 +345,7 @@ class Watch(threading.Thread):
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"supervision.filings.child" in cmd:
+            if b"supervision.filings.child" in cmd and self._parent(pid) == self.cli_pid:
                 self.child = int(pid)
                 self.seen.setdefault("child_started", time.perf_counter() - self.t0)
                 return
@@ -386,6 +398,7 @@ def end_to_end(path: Path, backend: str, work: Path, code: str, period_code: str
     uri = env["SUPERVISION_DATABASE_URL"]
     cli = [str(ROOT / ".venv" / "bin" / "supervision"), "ingest", str(path), "--institution", code, "--period",
            period_code, "--kind", "CMP", "--format", "json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with log.open("ab") as err:
         proc = subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=err, env=env)
@@ -393,6 +406,8 @@ def end_to_end(path: Path, backend: str, work: Path, code: str, period_code: str
         watch.start()
         out, _ = proc.communicate()
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the CLI, its child and the guard helper
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     watch.stop.set()
     watch.join()
     report = json.loads(out.decode().strip().splitlines()[-1])
@@ -413,7 +428,7 @@ def end_to_end(path: Path, backend: str, work: Path, code: str, period_code: str
              ("checks_after_accept", s.get("checks"), s.get("done")),
              ("exit_and_report", s.get("done"), seconds)]
     stages = {name: round(b - a, 2) for name, a, b in marks if a is not None and b is not None}
-    return {"seconds": seconds, "status": report.get("status"), "stored_rows": stored,
+    return {"seconds": seconds, "cpu": cpu, "status": report.get("status"), "stored_rows": stored,
             "child_peak_mib": round(watch.peak_kb / 1024, 1), "stages": stages,
             "child_seconds_reported": progress.get("seconds"), "checks_seconds": progress.get("checks_seconds")}
 
@@ -455,7 +470,8 @@ def main(argv: list[str] | None = None) -> None:
               "end_to_end_s": round(e2e["seconds"], 2), "ratio": round(e2e["seconds"] / read["seconds"], 2),
               "child_peak_mib": e2e["child_peak_mib"], "stages": e2e["stages"],
               "status": e2e["status"], "stored_rows": e2e["stored_rows"],
-              "calamine_cpu_s": round(read["cpu"], 2), "workbook_mib": round(size / MiB, 1),
+              "calamine_cpu_s": round(read["cpu"], 2), "end_to_end_cpu_s": round(e2e["cpu"], 2),
+              "ratio_cpu": round(e2e["cpu"] / read["cpu"], 2), "workbook_mib": round(size / MiB, 1),
               "load_average": [round(load0, 1), round(os.getloadavg()[0], 1)]}
     if not args.json:
         print(f"# bench/ingest.py {dt.datetime.now():%Y-%m-%d %H:%M} python {sys.version.split()[0]} "
