@@ -38,9 +38,9 @@ EMPTY, TEXT, NUMBER, BOOLEAN, DATETIME, OTHER = 0, 1, 2, 3, 4, 5
 #: A sheet of at most this many cells is read by fastexcel in one piece, straight from the file
 #: (fastexcel holds a sheet's cells densely, ~80 bytes each: ~360 MB here) ...
 WHOLE_SHEET_CELLS = 4_500_000
-#: ... a larger one in windows of about this many bytes of sheet XML (~100,000 rows of 21 columns
+#: ... a larger one in windows of about this many bytes of sheet XML (~55,000 rows of 21 columns
 #: with inline strings, fewer bytes with shared strings).
-WINDOW_BYTES = 64 * 1024 * 1024
+WINDOW_BYTES = 48 * 1024 * 1024
 _MIN_DATE = dt.datetime(1900, 3, 1)
 #: Renderings of a non-text cell in a text column that the row reader would have written otherwise
 #: (booleans ``TRUE``/``FALSE``, dates without time, numbers by ``repr``): seeing one, the reader cannot

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-#: Converted rows kept in memory up to this many bytes (about 700,000 detail rows); beyond, on disk.
-SPOOL_MEMORY_BYTES = 192 * 1024 * 1024
+#: Converted rows kept in memory up to this many bytes (some hundreds of thousands of detail rows); beyond, on disk.
+SPOOL_MEMORY_BYTES = 128 * 1024 * 1024
 
 
 class Spool:
