@@ -1,1 +1,3 @@
-"""The scheduler process (``supervision scheduler``): see :mod:`scheduler.process`."""
+"""The scheduler process (``python -m scheduler`` or ``supervision-scheduler``): see :mod:`scheduler.process`.
+
+It depends on :mod:`supervision`; nothing in :mod:`supervision` imports it."""

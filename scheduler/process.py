@@ -1,4 +1,4 @@
-"""The scheduler process (``supervision scheduler``): an APScheduler ``BlockingScheduler`` that fires
+"""The scheduler process (``python -m scheduler``): an APScheduler ``BlockingScheduler`` that fires
 the jobs of :mod:`supervision.jobs.definitions` at their Asia/Shanghai times. It never runs inside a
 web worker.
 
@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from supervision.domain.calendar import TZ
+from supervision.domain.enums import JobTrigger
 from supervision.jobs import definitions
 from supervision.timeutil import as_utc
 
@@ -67,7 +68,7 @@ class TimedExecutor(ThreadPoolExecutor):
         future.add_done_callback(callback)
 
 
-def fire(app: Flask, job_id: str, scheduled_for: datetime | None = None, trigger: str = "schedule") -> None:
+def fire(app: Flask, job_id: str, scheduled_for: datetime | None = None, trigger: str = JobTrigger.SCHEDULE) -> None:
     """Run one scheduled job for its fire time (passed by :class:`TimedExecutor`), then deliver the
     e-mails it queued."""
     from supervision.extensions import db
@@ -140,7 +141,8 @@ def catch_up(app: Flask, now: datetime | None = None) -> list[tuple[str, datetim
                 missed.append((job.id, last))
     for job_id, last in missed:
         log.info("catching up job %s missed at %s", job_id, last.isoformat())
-        fire(app, job_id, last, trigger="catch_up")
+        fire(app, job_id, last, trigger=JobTrigger.CATCH_UP)
+
     return missed
 
 
@@ -177,7 +179,8 @@ def run(app: Flask) -> None:
 
     def _stop(signum, _frame):
         log.info("scheduler stopping (signal %s)", signum)
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # a second signal (Ctrl-C reaches the whole process group) changes nothing
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)

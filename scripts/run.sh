@@ -20,7 +20,7 @@ PY
 # the scheduler runs beside the server in its own process (never inside a web worker); both stop
 # together: Ctrl-C or SIGTERM stops the server and the scheduler, and the scheduler stops when the
 # server exits
-$BIN/supervision scheduler >> instance/scheduler.log 2>&1 &
+$BIN/python -m scheduler >> instance/scheduler.log 2>&1 &
 SCHEDULER_PID=$!
 echo
 echo "  URL: http://${HOST}:${PORT}/"

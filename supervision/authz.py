@@ -7,6 +7,8 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from supervision.domain.enums import REGULATOR_ROLES, Role
+
 
 def roles_required(*roles: str):
     """Decorator: the logged-in user must hold one of ``roles`` (else 403)."""
@@ -24,6 +26,6 @@ def roles_required(*roles: str):
     return decorator
 
 
-regulator_required = roles_required("analyst", "supervisor")
-supervisor_required = roles_required("supervisor")
-admin_required = roles_required("admin")
+regulator_required = roles_required(*REGULATOR_ROLES)
+supervisor_required = roles_required(Role.SUPERVISOR)
+admin_required = roles_required(Role.ADMIN)

@@ -11,8 +11,6 @@ from supervision.filings.content_models import (  # noqa: F401
     DerivedFigures,
     PartnerRow,
     ProductRow,
-    RegisterEntry,
-    RegisterUpload,
     SummaryRow,
     ValidationIssue,
 )
@@ -24,3 +22,4 @@ from supervision.notifications.models import Notification  # noqa: F401
 from supervision.orgs.models import Agency, Institution, InstitutionAlias, SharingAgreement  # noqa: F401
 from supervision.periods.models import Period  # noqa: F401
 from supervision.reference.models import ReferenceCode  # noqa: F401
+from supervision.register.models import RegisterEntry, RegisterUpload  # noqa: F401

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
+from supervision.domain.enums import REGULATOR_ROLES, Role
 from supervision.extensions import db
 from supervision.orgs.models import Agency, Institution, SharingAgreement
 
@@ -44,9 +45,9 @@ def institution_condition(user, kind: str = "filings") -> ColumnElement[bool]:
         raise ValueError(f"unknown data kind {kind!r}")
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return false()
-    if user.role == "filer":
+    if user.role == Role.FILER:
         return Institution.id == user.institution_id
-    if user.role in ("analyst", "supervisor") and user.agency_id:
+    if user.role in REGULATOR_ROLES and user.agency_id:
         own = agency_subtree_ids(user.agency_id)
         clauses = [Institution.lead_agency_id.in_(own)]
         agreements = db.session.scalars(
@@ -64,7 +65,7 @@ def institution_condition(user, kind: str = "filings") -> ColumnElement[bool]:
 
 def master_data_condition(user) -> ColumnElement[bool]:
     """Which institutions' master data (name, code, sector) a user may list: admins see all."""
-    if user is not None and getattr(user, "is_authenticated", False) and user.role == "admin":
+    if user is not None and getattr(user, "is_authenticated", False) and user.role == Role.ADMIN:
         return true()
     return institution_condition(user, "filings")
 
@@ -90,7 +91,7 @@ def referred_finding_ids(user):
     from supervision.findings.models import Referral
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active \
-            or user.role not in ("analyst", "supervisor") or not user.agency_id:
+            or user.role not in REGULATOR_ROLES or not user.agency_id:
         return select(Referral.finding_id).where(false())
     return select(Referral.finding_id).where(Referral.to_agency_id == user.agency_id)
 
@@ -103,9 +104,9 @@ def finding_condition(user) -> ColumnElement[bool]:
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return false()
-    if user.role == "filer":
+    if user.role == Role.FILER:
         return and_(Finding.institution_id == user.institution_id, Finding.visible_to_institution.is_(True))
-    if user.role in ("analyst", "supervisor"):
+    if user.role in REGULATOR_ROLES:
         return or_(Finding.institution_id.in_(visible_institution_ids(user, "findings")),
                    Finding.id.in_(referred_finding_ids(user)))
     return false()

@@ -7,12 +7,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from supervision.domain.enums import REGULATOR_ROLES, Role
 from supervision.extensions import db
 from supervision.orgs.models import Agency, Institution
 from supervision.timeutil import utcnow
-
-ROLES = ("filer", "analyst", "supervisor", "admin")
-REGULATOR_ROLES = ("analyst", "supervisor")
 
 
 class User(db.Model):
@@ -25,11 +23,11 @@ class User(db.Model):
 
     __tablename__ = "user_account"
     __table_args__ = (
-        CheckConstraint("role IN ('filer','analyst','supervisor','admin')", name="role"),
+        CheckConstraint(Role.check("role"), name="role"),
         CheckConstraint(
-            "(role = 'filer' AND institution_id IS NOT NULL AND agency_id IS NULL) OR "
-            "(role IN ('analyst','supervisor') AND agency_id IS NOT NULL AND institution_id IS NULL) OR "
-            "(role = 'admin' AND institution_id IS NULL)",
+            f"(role = '{Role.FILER}' AND institution_id IS NOT NULL AND agency_id IS NULL) OR "
+            f"({Role.check('role', REGULATOR_ROLES)} AND agency_id IS NOT NULL AND institution_id IS NULL) OR "
+            f"(role = '{Role.ADMIN}' AND institution_id IS NULL)",
             name="membership",
         ),
     )
@@ -80,17 +78,17 @@ class User(db.Model):
     @property
     def is_filer(self) -> bool:
         """Institution staff."""
-        return self.role == "filer"
+        return self.role == Role.FILER
 
     @property
     def is_admin(self) -> bool:
         """Platform administrators."""
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def is_supervisor(self) -> bool:
         """Supervisors (accept/return filings, publish, manage periods and the register)."""
-        return self.role == "supervisor"
+        return self.role == Role.SUPERVISOR
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

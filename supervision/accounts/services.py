@@ -12,8 +12,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 
-from supervision.accounts.models import ROLES, User
+from supervision.accounts.models import User
 from supervision.audit.services import record
+from supervision.domain.enums import REGULATOR_ROLES, Role
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.timeutil import utcnow
 
@@ -36,8 +38,8 @@ MIN_PASSWORD_LENGTH = 10
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AccountError(ValueError):
-    """A user-facing account error (bilingual message)."""
+class AccountError(ServiceError):
+    """A refused account action (bilingual message, HTTP status)."""
 
 
 def hash_password(password: str) -> str:
@@ -141,15 +143,15 @@ def create_user(actor: User | None, *, email: str, role: str, password: str, nam
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
         raise AccountError(f"邮箱格式不正确 / invalid e-mail: {email!r}")
-    if role not in ROLES:
-        raise AccountError(f"角色无效 / invalid role {role!r}; one of {', '.join(ROLES)}")
-    if role == "filer" and not institution_id:
+    if role not in Role.values():
+        raise AccountError(f"角色无效 / invalid role {role!r}; one of {', '.join(Role.values())}")
+    if role == Role.FILER and not institution_id:
         raise AccountError("填报用户必须属于一家机构 / a filer needs an institution")
-    if role in ("analyst", "supervisor") and not agency_id:
+    if role in REGULATOR_ROLES and not agency_id:
         raise AccountError("监管用户必须属于一个监管机构 / a regulator user needs an agency")
-    if role == "filer":
+    if role == Role.FILER:
         agency_id = None
-    if role != "filer":
+    if role != Role.FILER:
         institution_id = None
     if get_by_email(email) is not None:
         raise AccountError(f"该邮箱已存在 / e-mail already registered: {email}")

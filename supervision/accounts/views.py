@@ -9,8 +9,9 @@ from sqlalchemy.exc import OperationalError
 
 from supervision.accounts import services
 from supervision.accounts.forms import LoginForm, PasswordForm
+from supervision.errors import answer_errors_with
 from supervision.extensions import db, limiter
-from supervision.main.views import _safe_next
+from supervision.main.helpers import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -51,7 +52,7 @@ def login():
             session["lang"] = user.locale
         login_user(user, remember=bool(form.remember.data))
         db.session.commit()
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
 
@@ -85,12 +86,9 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            services.change_password(user, form.current.data, form.new.data)
-        except services.AccountError as exc:
-            db.session.commit()
-            flash(str(exc), "danger")
-            return render_template("accounts/account.html", form=form), 400
+        # a refusal keeps the audit record of the failed attempt
+        answer_errors_with(render=lambda: render_template("accounts/account.html", form=form), commit=True)
+        services.change_password(user, form.current.data, form.new.data)
         db.session.commit()
         login_user(user)  # re-issue this session with the new session version
         flash(_("Your password has been changed. Other sessions have been signed out."), "success")

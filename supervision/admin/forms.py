@@ -8,15 +8,18 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-SECTOR_CHOICES = [SelectChoice("PAY", _l("PAY · payment institutions")),
-                  SelectChoice("CF", _l("CF · consumer finance")),
-                  SelectChoice("BANK", _l("BANK · banks")),
-                  SelectChoice("INS", _l("INS · insurers")),
-                  SelectChoice("AUTO", _l("AUTO · auto finance"))]
-ROLE_CHOICES = [SelectChoice("filer", _l("Filer (institution)")),
-                  SelectChoice("analyst", _l("Analyst (regulator)")),
-                SelectChoice("supervisor", _l("Supervisor (regulator)")),
-                  SelectChoice("admin", _l("Administrator"))]
+from supervision.domain.enums import Role, Sector
+
+
+def sector_choices() -> list[SelectChoice]:
+    """``PAY · 非银行支付机构`` … for every sector (labels from :class:`Sector`, translated per request)."""
+    return [SelectChoice(s.value, f"{s.value} · {s.label}") for s in Sector]
+
+
+ROLE_CHOICES = [SelectChoice(Role.FILER, _l("Filer (institution)")),
+                SelectChoice(Role.ANALYST, _l("Analyst (regulator)")),
+                SelectChoice(Role.SUPERVISOR, _l("Supervisor (regulator)")),
+                SelectChoice(Role.ADMIN, _l("Administrator"))]
 KIND_CHOICES = [SelectChoice("filings", _l("Filings")),
                   SelectChoice("findings", _l("Findings")),
                   SelectChoice("league", _l("League tables"))]
@@ -37,7 +40,7 @@ class InstitutionForm(FlaskForm):
     code = StringField(_l("USCC (统一社会信用代码)"), validators=[DataRequired(), Length(min=18, max=18)])
     name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=100)])
-    sector = SelectField(_l("Sector"), choices=SECTOR_CHOICES)
+    sector = SelectField(_l("Sector"), choices=sector_choices)
     agency = SelectField(_l("Lead agency"), choices=[])
     province = StringField(_l("Province code"), validators=[Optional(), Length(min=2, max=2)])
     licence_no = StringField(_l("Licence number"), validators=[Optional(), Length(max=64)])
@@ -72,7 +75,7 @@ class SharingForm(FlaskForm):
 
     from_agency = SelectField(_l("Sharing agency"), choices=[])
     to_agency = SelectField(_l("Receiving agency"), choices=[])
-    sectors = SelectMultipleField(_l("Sectors"), choices=SECTOR_CHOICES, validators=[DataRequired()])
+    sectors = SelectMultipleField(_l("Sectors"), choices=sector_choices, validators=[DataRequired()])
     kinds = SelectMultipleField(_l("Data kinds"), choices=KIND_CHOICES, validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 

@@ -22,6 +22,7 @@ from supervision.admin.forms import (
 )
 from supervision.audit.models import AuditEvent
 from supervision.authz import admin_required
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.orgs import services as orgs
 from supervision.orgs.models import Agency, Institution, SharingAgreement
@@ -33,6 +34,12 @@ def _agency_choices(blank: bool = False):
     rows = db.session.scalars(select(Agency).order_by(Agency.code)).all()
     choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in rows]
     return ([SelectChoice("", "—")] if blank else []) + choices
+
+
+def _refusals_shown_on(page) -> None:
+    """A refused change re-renders the form page with the user's input and the reason (status 200,
+    as for the form's own validation errors)."""
+    answer_errors_with(render=page, status=200)
 
 
 def _flash_form_errors(form) -> None:
@@ -56,17 +63,18 @@ def agencies():
     form = AgencyForm()
     form.parent.choices = _agency_choices(blank=True)
     if form.validate_on_submit():
-        try:
-            orgs.create_agency(current_user, code=form.code.data, name=form.name.data, name_en=form.name_en.data,
-                               parent_code=form.parent.data or None)
-        except orgs.OrgError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Agency saved."), "success")
-            return redirect(url_for("admin.agencies"))
-    elif request.method == "POST":
+        _refusals_shown_on(lambda: _agencies_page(form))
+        orgs.create_agency(current_user, code=form.code.data, name=form.name.data, name_en=form.name_en.data,
+                           parent_code=form.parent.data or None)
+        db.session.commit()
+        flash(_("Agency saved."), "success")
+        return redirect(url_for("admin.agencies"))
+    if request.method == "POST":
         _flash_form_errors(form)
+    return _agencies_page(form)
+
+
+def _agencies_page(form: AgencyForm) -> str:
     roots = db.session.scalars(select(Agency).where(Agency.parent_id.is_(None)).order_by(Agency.code)).all()
     return render_template("admin/agencies.html", roots=roots, form=form)
 
@@ -80,19 +88,19 @@ def agency_edit(agency_id: int):
     form.parent.choices = [c for c in _agency_choices(blank=True) if c.value != agency.code]
     if request.method == "GET":
         form.parent.data = agency.parent.code if agency.parent else ""
+    def page() -> str:
+        return render_template("admin/agency_edit.html", agency=agency, form=form)
+
     if form.validate_on_submit():
-        try:
-            orgs.update_agency(current_user, agency, name=form.name.data, name_en=form.name_en.data,
-                               parent_code=form.parent.data or None)
-        except orgs.OrgError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Agency saved."), "success")
-            return redirect(url_for("admin.agencies"))
-    elif request.method == "POST":
+        _refusals_shown_on(page)
+        orgs.update_agency(current_user, agency, name=form.name.data, name_en=form.name_en.data,
+                           parent_code=form.parent.data or None)
+        db.session.commit()
+        flash(_("Agency saved."), "success")
+        return redirect(url_for("admin.agencies"))
+    if request.method == "POST":
         _flash_form_errors(form)
-    return render_template("admin/agency_edit.html", agency=agency, form=form)
+    return page()
 
 
 @bp.route("/institutions/new", methods=["GET", "POST"])
@@ -101,21 +109,21 @@ def institution_new():
     """Create an institution (USCC check character enforced)."""
     form = InstitutionForm()
     form.agency.choices = _agency_choices(blank=True)
+    def page() -> str:
+        return render_template("admin/institution_form.html", form=form, inst=None)
+
     if form.validate_on_submit():
-        try:
-            inst = orgs.create_institution(current_user, code=form.code.data, name=form.name.data,
-                                           sector=form.sector.data, short_name=form.short_name.data or None,
-                                           agency_code=form.agency.data or None, province=form.province.data or None,
-                                           licence_no=form.licence_no.data or None)
-        except orgs.OrgError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Institution saved."), "success")
-            return redirect(url_for("orgs.detail", institution_id=inst.id))
-    elif request.method == "POST":
+        _refusals_shown_on(page)
+        inst = orgs.create_institution(current_user, code=form.code.data, name=form.name.data,
+                                       sector=form.sector.data, short_name=form.short_name.data or None,
+                                       agency_code=form.agency.data or None, province=form.province.data or None,
+                                       licence_no=form.licence_no.data or None)
+        db.session.commit()
+        flash(_("Institution saved."), "success")
+        return redirect(url_for("orgs.detail", institution_id=inst.id))
+    if request.method == "POST":
         _flash_form_errors(form)
-    return render_template("admin/institution_form.html", form=form, inst=None)
+    return page()
 
 
 @bp.route("/institutions/<int:institution_id>/edit", methods=["GET", "POST"])
@@ -128,21 +136,21 @@ def institution_edit(institution_id: int):
     if request.method == "GET":
         form.agency.data = inst.lead_agency.code
     form.code.data = inst.code
+    def page() -> str:
+        return render_template("admin/institution_form.html", form=form, inst=inst, alias_form=AliasForm())
+
     if form.validate_on_submit():
-        try:
-            orgs.update_institution(current_user, inst, name=form.name.data, short_name=form.short_name.data or None,
-                                    sector=form.sector.data, agency_code=form.agency.data,
-                                    province=form.province.data or None, licence_no=form.licence_no.data or None,
-                                    active=bool(form.active.data))
-        except orgs.OrgError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Institution saved."), "success")
-            return redirect(url_for("orgs.detail", institution_id=inst.id))
-    elif request.method == "POST":
+        _refusals_shown_on(page)
+        orgs.update_institution(current_user, inst, name=form.name.data, short_name=form.short_name.data or None,
+                                sector=form.sector.data, agency_code=form.agency.data,
+                                province=form.province.data or None, licence_no=form.licence_no.data or None,
+                                active=bool(form.active.data))
+        db.session.commit()
+        flash(_("Institution saved."), "success")
+        return redirect(url_for("orgs.detail", institution_id=inst.id))
+    if request.method == "POST":
         _flash_form_errors(form)
-    return render_template("admin/institution_form.html", form=form, inst=inst, alias_form=AliasForm())
+    return page()
 
 
 @bp.post("/institutions/<int:institution_id>/aliases")
@@ -151,17 +159,15 @@ def institution_alias(institution_id: int):
     """Add an alias (unique across institutions)."""
     inst = db.session.get(Institution, institution_id) or abort(404)
     form = AliasForm()
+    back = url_for("admin.institution_edit", institution_id=inst.id)
     if form.validate_on_submit():
-        try:
-            orgs.add_alias(current_user, inst, form.alias.data)
-        except orgs.OrgError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Alias added."), "success")
+        answer_errors_with(redirect_to=back)
+        orgs.add_alias(current_user, inst, form.alias.data)
+        db.session.commit()
+        flash(_("Alias added."), "success")
     else:
         _flash_form_errors(form)
-    return redirect(url_for("admin.institution_edit", institution_id=inst.id))
+    return redirect(back)
 
 
 @bp.get("/users")
@@ -185,17 +191,14 @@ def user_new():
     if form.validate_on_submit():
         inst = orgs.get_institution(form.institution.data) if form.institution.data else None
         agency = orgs.get_agency(form.agency.data) if form.agency.data else None
-        try:
-            accounts.create_user(current_user, email=form.email.data, role=form.role.data, password=form.password.data,
-                                 name=form.name.data or "", institution_id=inst.id if inst else None,
-                                 agency_id=agency.id if agency else None)
-        except accounts.AccountError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("User created."), "success")
-            return redirect(url_for("admin.users"))
-    elif request.method == "POST":
+        _refusals_shown_on(lambda: render_template("admin/user_form.html", form=form))
+        accounts.create_user(current_user, email=form.email.data, role=form.role.data, password=form.password.data,
+                             name=form.name.data or "", institution_id=inst.id if inst else None,
+                             agency_id=agency.id if agency else None)
+        db.session.commit()
+        flash(_("User created."), "success")
+        return redirect(url_for("admin.users"))
+    if request.method == "POST":
         _flash_form_errors(form)
     return render_template("admin/user_form.html", form=form)
 
@@ -208,20 +211,17 @@ def user_detail(user_id: int):
     form = UserStateForm()
     if form.validate_on_submit():
         action = request.form.get("action")
-        try:
-            if action == "deactivate":
-                accounts.set_active(current_user, user, False)
-            elif action == "activate":
-                accounts.set_active(current_user, user, True)
-            elif action == "reset" and form.password.data:
-                accounts.admin_reset_password(current_user, user, form.password.data)
-            else:
-                abort(400)
-        except accounts.AccountError as exc:
-            flash(str(exc), "danger")
+        answer_errors_with(redirect_to=url_for("admin.user_detail", user_id=user.id))
+        if action == "deactivate":
+            accounts.set_active(current_user, user, False)
+        elif action == "activate":
+            accounts.set_active(current_user, user, True)
+        elif action == "reset" and form.password.data:
+            accounts.admin_reset_password(current_user, user, form.password.data)
         else:
-            db.session.commit()
-            flash(_("User updated."), "success")
+            abort(400)
+        db.session.commit()
+        flash(_("User updated."), "success")
         return redirect(url_for("admin.user_detail", user_id=user.id))
     elif request.method == "POST":
         _flash_form_errors(form)
@@ -236,17 +236,18 @@ def sharing():
     form.from_agency.choices = _agency_choices()
     form.to_agency.choices = _agency_choices()
     if form.validate_on_submit():
-        try:
-            orgs.upsert_sharing(current_user, from_code=form.from_agency.data, to_code=form.to_agency.data,
-                                sectors=form.sectors.data, kinds=form.kinds.data, note=form.note.data or None)
-        except orgs.OrgError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Sharing agreement saved."), "success")
-            return redirect(url_for("admin.sharing"))
-    elif request.method == "POST":
+        _refusals_shown_on(lambda: _sharing_page(form))
+        orgs.upsert_sharing(current_user, from_code=form.from_agency.data, to_code=form.to_agency.data,
+                            sectors=form.sectors.data, kinds=form.kinds.data, note=form.note.data or None)
+        db.session.commit()
+        flash(_("Sharing agreement saved."), "success")
+        return redirect(url_for("admin.sharing"))
+    if request.method == "POST":
         _flash_form_errors(form)
+    return _sharing_page(form)
+
+
+def _sharing_page(form: SharingForm) -> str:
     rows = db.session.scalars(select(SharingAgreement).order_by(SharingAgreement.id)).all()
     return render_template("admin/sharing.html", agreements=rows, form=form, delete_form=EmptyForm())
 

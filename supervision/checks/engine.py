@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from supervision.checks import facts as F
 from supervision.checks import rules as R
+from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import (
     ChannelRow,
@@ -27,20 +28,19 @@ from supervision.filings.content_models import (
     DerivedFigures,
     PartnerRow,
     ProductRow,
-    RegisterEntry,
 )
-from supervision.filings.models import Filing, FilingVersion
-from supervision.filings.services import latest_accepted
+from supervision.filings.counting import counting_version, first_without_blocking_times
+from supervision.filings.models import FilingVersion
 from supervision.findings import services as findings
 from supervision.findings.models import CheckRun, Finding
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
+from supervision.register.models import RegisterEntry
 from supervision.timeutil import as_utc, utcnow
 
 FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),
             "S": ("S01", "S02", "S03"), "T": ("T01",)}
 ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
-GOOD = ("VALIDATED", "ACCEPTED", "SUPERSEDED", "RETURNED")
 
 
 # ---------------------------------------------------------------------------------------- facts
@@ -96,10 +96,10 @@ def _wanted(rules: Iterable[str] | None, family: str) -> tuple[str, ...]:
 
 def run_institution(inst: Institution, period: Period, rules: Iterable[str] | None = None,
                     counts: dict[str, int] | None = None) -> dict[str, int]:
-    """Run P*, X* and D* for one institution and period on its latest accepted versions."""
+    """Run P*, X* and D* for one institution and period on its versions that count."""
     counts = counts if counts is not None else {}
-    cmp_v = latest_accepted(inst.id, period.id, "CMP")
-    dsc_v = latest_accepted(inst.id, period.id, "DSC")
+    cmp_v = counting_version(inst.id, period.id, FilingKind.CMP)
+    dsc_v = counting_version(inst.id, period.id, FilingKind.DSC)
     cmp = cmp_facts(cmp_v) if cmp_v else None
     versions = [v.id for v in (cmp_v, dsc_v) if v is not None]
     reason = f"re-evaluated on {', '.join(f'#{v}' for v in versions) or 'no accepted version'}"
@@ -107,7 +107,7 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
         p_rules = _wanted(rules, "P")
         if p_rules:
             prev_period = _period_by_code(period.quarter_period.previous().code)
-            prev_v = latest_accepted(inst.id, prev_period.id, "CMP") if prev_period else None
+            prev_v = counting_version(inst.id, prev_period.id, FilingKind.CMP) if prev_period else None
             current, prev, earlier = F.history_facts(cmp, prev_v, inst.id, period.code)
             drafts = [d for d in R.check_previous(current, prev, earlier) if d.rule in p_rules]
             cite = [cmp_v.id] + ([prev_v.id] if prev_v else [])
@@ -145,7 +145,7 @@ def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
     minimum = int(current_app.config["MIN_ACTIVE_CUSTOMERS"])
     out: dict[str, list[R.PeerFacts]] = {}
     for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        v = latest_accepted(inst.id, period.id, "CMP")
+        v = counting_version(inst.id, period.id, FilingKind.CMP)
         if v is None:
             continue
         cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == v.id))
@@ -161,18 +161,10 @@ def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
 
 def timeliness_facts(period: Period) -> list[R.TimelinessFacts]:
     """Per active institution and kind: when the first version without blocking errors arrived."""
-    first: dict[tuple[int, str], datetime] = {}
-    for inst_id, kind, uploaded in db.session.execute(
-            select(Filing.institution_id, Filing.kind, FilingVersion.uploaded_at)
-            .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-            .where(Filing.period_id == period.id, FilingVersion.status.in_(GOOD))):
-        t = as_utc(uploaded)
-        key = (inst_id, kind)
-        if key not in first or t < first[key]:
-            first[key] = t
+    first = first_without_blocking_times(period.id)
     facts = []
     for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        for kind in ("CMP", "DSC"):
+        for kind in FilingKind:
             facts.append(R.TimelinessFacts(inst.code, kind, first.get((inst.id, kind)), period.due_at, period.code))
     return facts
 
@@ -202,7 +194,7 @@ def run_period(period: Period, rules: Iterable[str] | None = None, institution: 
                 if code not in by_code:
                     continue
                 inst = by_code[code]
-                v = latest_accepted(inst.id, period.id, "CMP")
+                v = counting_version(inst.id, period.id, FilingKind.CMP)
                 apply([d for d in drafts if d.rule in s_rules], s_rules, inst.id, period.id, [v.id] if v else [],
                       counts, "peer comparison re-run")
     if progress:

@@ -24,6 +24,7 @@ from supervision.checks import rules as R
 from supervision.checks.rules_base import EVIDENCE_CAP, CitedProduct, key, present
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures
+from supervision.filings.counting import counts_condition
 from supervision.filings.models import FilingVersion
 from supervision.periods.models import Period
 
@@ -143,9 +144,9 @@ def _rows_by_id(version_id: int, ids: list[str]) -> list[R.ComplaintFacts]:
 
 
 def _changed_received(version_id: int, institution_id: int, period_code: str) -> dict[str, date]:
-    """complaint_id → received_date in the institution's earliest earlier accepted CMP, for the ids of
+    """complaint_id → received_date in the institution's earliest earlier CMP that counts, for the ids of
     ``version_id`` whose ``received_date`` differs there (P02)."""
-    accepted_earlier = (C.institution_id == institution_id, FilingVersion.status == "ACCEPTED",
+    accepted_earlier = (C.institution_id == institution_id, counts_condition(FilingVersion),
                         Period.code < period_code)
     exists = db.session.scalar(select(C.id).join(FilingVersion, FilingVersion.id == C.version_id)
                                .join(Period, Period.id == C.period_id).where(*accepted_earlier).limit(1))

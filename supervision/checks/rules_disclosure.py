@@ -21,6 +21,7 @@ from supervision.checks.rules_base import (
     plain,
     present,
 )
+from supervision.domain.enums import FindingLevel
 
 __all__ = ["check_disclosure"]
 
@@ -87,7 +88,7 @@ def _d02(products: dict[str, ProductFacts], cap: Decimal) -> list[Draft]:
         if p.apr_max is not None and p.apr_max > cap:
             evidence = {**_product_evidence(p), "column": "apr_max", "apr_max": plain(p.apr_max), "cap": plain(cap)}
             params = {"product_code": p.product_code, "apr_max": plain(p.apr_max), "cap": plain(cap)}
-            drafts.append(Draft("D02", "high", p.product_code, p.product_name, evidence, params))
+            drafts.append(Draft("D02", FindingLevel.HIGH, p.product_code, p.product_name, evidence, params))
     return drafts
 
 
@@ -96,7 +97,7 @@ def _d03(products: dict[str, ProductFacts]) -> list[Draft]:
     for p in products.values():
         if p.auto_deduction is True and p.deduction_notice is not True:
             evidence = {**_product_evidence(p), "auto_deduction": True, "deduction_notice": p.deduction_notice}
-            drafts.append(Draft("D03", "medium", p.product_code, p.product_name, evidence,
+            drafts.append(Draft("D03", FindingLevel.MEDIUM, p.product_code, p.product_name, evidence,
                                 {"product_code": p.product_code}))
     return drafts
 
@@ -114,7 +115,7 @@ def _d04(dsc: DscFacts) -> list[Draft]:
                     "partner_type": "COLLECTION",
                     "rows": [{"row": r.row_no, "published": r.published} for r in rows]}
         params = {"partner_name": first.partner_name, "partner_code": code or "—"}
-        drafts.append(Draft("D04", "medium", first.partner_name, None, evidence, params))
+        drafts.append(Draft("D04", FindingLevel.MEDIUM, first.partner_name, None, evidence, params))
     return drafts
 
 
@@ -133,7 +134,7 @@ def _d05(dsc: DscFacts) -> list[Draft]:
     evidence = {"sheet": CHANNEL_SHEET, "reasons": reasons, "channel_count": len(channels),
                 "channels": capped([{"row": c.row_no, "channel_type": c.channel_type, "accessible": c.accessible}
                                     for c in channels])}
-    return [Draft("D05", "low", "", None, evidence, {}, tuple(variants))]
+    return [Draft("D05", FindingLevel.LOW, "", None, evidence, {}, tuple(variants))]
 
 
 def _cited(rows: Sequence[ComplaintFacts]) -> dict[str, CitedProduct]:
@@ -159,7 +160,7 @@ def _d06(dsc: DscFacts | None, cmp: CmpFacts) -> list[Draft]:
         evidence = {"sheet": DETAIL_SHEET, "column": "product_code", "product_code": code,
                     "dsc_missing": dsc is None, "dsc_version_id": dsc.version_id if dsc is not None else None,
                     **_complaints(c)}
-        drafts.append(Draft("D06", "medium", code, None, evidence, {"count": c.count, "product_code": code}))
+        drafts.append(Draft("D06", FindingLevel.MEDIUM, code, None, evidence, {"count": c.count, "product_code": code}))
     return drafts
 
 
@@ -173,6 +174,6 @@ def _d07(products: dict[str, ProductFacts], cmp: CmpFacts) -> list[Draft]:
             continue
         evidence = {**_product_evidence(p), "auto_deduction": False, "cause": AUTO_DEDUCTION_CAUSE,
                     "detail_sheet": DETAIL_SHEET, **_complaints(c)}
-        drafts.append(Draft("D07", "high", p.product_code, p.product_name, evidence,
+        drafts.append(Draft("D07", FindingLevel.HIGH, p.product_code, p.product_name, evidence,
                             {"count": c.count, "product_code": p.product_code}))
     return sorted(drafts, key=lambda d: d.subject)

@@ -9,6 +9,7 @@ from fractions import Fraction
 from reports.numbers import Exact, to_fraction
 from supervision.checks.rules_base import Draft, PeerFacts, TimelinessFacts, dec, shown
 from supervision.domain.calendar import TZ
+from supervision.domain.enums import FilingKind, FindingLevel
 from supervision.rules.defs_cross import T01_LEVELS
 
 __all__ = ["MIN_PEERS", "Z_FACTOR", "Z_THRESHOLD", "check_peers", "check_timeliness", "modified_z_scores"]
@@ -20,7 +21,7 @@ Z_THRESHOLD = Fraction("3.5")
 #: Fewest institutions with a value for the metric before S rules apply.
 MIN_PEERS = 5
 
-_KIND_LABELS = {"CMP": "投诉数据报表", "DSC": "信息披露报表"}
+_KIND_LABELS = {FilingKind.CMP: "投诉数据报表", FilingKind.DSC: "信息披露报表"}
 
 
 def _median(ordered: list[Fraction]) -> Fraction:
@@ -64,8 +65,8 @@ def check_peers(peers: Sequence[PeerFacts]) -> dict[str, list[Draft]]:
         if p.institution_code in result:
             raise ValueError(f"institution {p.institution_code} listed twice")
         result[p.institution_code] = []
-    metrics = (("per_10k_customers", (("S01", "high", 1), ("S02", "medium", -1))),
-               ("on_time_rate", (("S03", "medium", -1),)))
+    metrics = (("per_10k_customers", (("S01", FindingLevel.HIGH, 1), ("S02", FindingLevel.MEDIUM, -1))),
+               ("on_time_rate", (("S03", FindingLevel.MEDIUM, -1),)))
     for metric, rules in metrics:
         values = {p.institution_code: getattr(p, metric) for p in peers if getattr(p, metric) is not None}
         if len(values) < MIN_PEERS:

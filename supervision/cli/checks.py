@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from supervision.domain.enums import FindingStatus
 from supervision.extensions import db
 
 
@@ -105,7 +106,8 @@ def rules_list(fmt):
     from supervision.findings.models import Finding
     from supervision.rules import catalog
 
-    open_counts = dict(db.session.execute(select(Finding.rule, func.count()).where(Finding.status != "CLOSED")
+    open_counts = dict(db.session.execute(select(Finding.rule, func.count())
+                                          .where(Finding.status != FindingStatus.CLOSED)
                                           .group_by(Finding.rule)).all())
     data = [{"id": r.id, "severity": r.severity, "level": r.level, "levels": list(r.levels or []),
              "title": f"{r.title_zh} / {r.title_en}", "description": f"{r.description_zh} / {r.description_en}",

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from supervision.domain.enums import Role, Sector
 from supervision.extensions import db
 
 
@@ -23,12 +24,12 @@ def register(app: Flask) -> None:
     from supervision.cli.checks import check, findings_group, rules_group
     from supervision.cli.exports import export
     from supervision.cli.filings import filings, ingest, worker
-    from supervision.cli.jobs import jobs, scheduler_cmd
+    from supervision.cli.jobs import jobs
     from supervision.cli.league import league
     from supervision.cli.register import register as register_group
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
-                register_group, check, findings_group, rules_group, league, jobs, scheduler_cmd, export):
+                register_group, check, findings_group, rules_group, league, jobs, export):
         app.cli.add_command(cmd)
 
 
@@ -42,7 +43,7 @@ def create_admin(email: str, password: str):
     from supervision.accounts.services import AccountError, create_user
 
     try:
-        user = create_user(None, email=email, role="admin", password=password, name="admin")
+        user = create_user(None, email=email, role=Role.ADMIN, password=password, name="admin")
     except AccountError as exc:
         _fail(str(exc))
     db.session.commit()
@@ -68,7 +69,7 @@ def institutions():
 @institutions.command("add")
 @click.option("--code", required=True, help="USCC (18 characters, check character verified).")
 @click.option("--name", required=True)
-@click.option("--sector", required=True, type=click.Choice(["PAY", "CF", "BANK", "INS", "AUTO"], case_sensitive=False))
+@click.option("--sector", required=True, type=click.Choice(Sector.values(), case_sensitive=False))
 @click.option("--agency", default=None, help="Lead agency code (default by sector: PAY→PBOC, else NFRA).")
 @click.option("--short-name", default=None)
 @click.option("--province", default=None, help="2-digit GB/T 2260 code.")
@@ -157,7 +158,8 @@ def users():
 
 @users.command("add")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["filer", "analyst", "supervisor", "admin"]))
+@click.option("--role", required=True, type=click.Choice(Role.values()))
+
 @click.option("--institution", default=None, help="USCC of the filer's institution.")
 @click.option("--agency", default=None, help="Agency code of a regulator user.")
 @click.option("--name", default="")

@@ -10,7 +10,12 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from supervision.domain.enums import FilingKind, VersionStatus
 from supervision.extensions import db
+
+#: exit status 0: the version was validated (or accepted)
+EXIT_OK = (VersionStatus.VALIDATED, VersionStatus.ACCEPTED)
+
 
 
 def _usage(message: str):
@@ -45,7 +50,7 @@ def _report(version) -> dict:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--institution", "institution_code", required=True, help="USCC of the filing institution.")
 @click.option("--period", "period_code", required=True, help="Period code, e.g. 2024Q1.")
-@click.option("--kind", type=click.Choice(["CMP", "DSC"]), required=True)
+@click.option("--kind", type=click.Choice(FilingKind.values()), required=True)
 @click.option("--dry-run", is_flag=True, help="Validate and report; store nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def ingest(file, institution_code, period_code, kind, dry_run, fmt):
@@ -73,7 +78,7 @@ def ingest(file, institution_code, period_code, kind, dry_run, fmt):
         report = dry_run_in_child(str(path), inst.code, period.code, kind)
         report = {"filing_id": None, "version": None, "sha256": None, **report}
         _emit(report, fmt)
-        sys.exit(0 if report["status"] == "VALIDATED" else 1)
+        sys.exit(0 if report["status"] == VersionStatus.VALIDATED else 1)
     try:
         with path.open("rb") as fh:
             stored = services.store_original(fh)
@@ -81,11 +86,9 @@ def ingest(file, institution_code, period_code, kind, dry_run, fmt):
     except services.FilingError as exc:
         db.session.rollback()
         _usage(str(exc))
-    except ValueError as exc:
-        _usage(f"文件超过上传上限 (F05) / file over the upload limit (F05): {exc}")
     db.session.commit()
     version_id = sub.version.id
-    if sub.created or sub.version.status in ("RECEIVED", "FAILED"):
+    if sub.created or sub.version.status in (VersionStatus.RECEIVED, VersionStatus.FAILED):
         run_version(version_id)
     from supervision.filings.models import FilingVersion
 
@@ -95,7 +98,7 @@ def ingest(file, institution_code, period_code, kind, dry_run, fmt):
     if not sub.created:
         report["duplicate"] = True
     _emit(report, fmt)
-    sys.exit(0 if version.status in ("VALIDATED", "ACCEPTED") else 1)
+    sys.exit(0 if version.status in EXIT_OK else 1)
 
 
 def _emit(report: dict, fmt: str) -> None:
@@ -170,7 +173,7 @@ def filings_accept(version_id):
     except services.FilingError as exc:
         _usage(str(exc))
     db.session.commit()
-    if v.status == "ACCEPTED":
+    if v.status == VersionStatus.ACCEPTED:
         from supervision.checks.engine import run_after_accept
 
         run_after_accept(v.id)
@@ -200,11 +203,12 @@ def filings_rerun(version_id):
     from supervision.filings.runner import run_version
 
     v = _version(version_id)
-    if v.status != "FAILED":
+    if v.status != VersionStatus.FAILED:
         _usage(f"只有处理失败的版本可以重跑 / only FAILED versions can be re-run (is {v.status})")
     status = run_version(v.id)
     click.echo(f"version {v.id}: {status}")
-    sys.exit(0 if status in ("VALIDATED", "ACCEPTED") else 1)
+    sys.exit(0 if status in EXIT_OK else 1)
+
 
 
 @click.command("worker")

@@ -3,9 +3,9 @@
     supervision jobs list [--format table|json]
     supervision jobs run JOB_ID [--period 2024Q1]     # now, recorded like a scheduled run (scheduled_for = now)
     supervision jobs pause JOB_ID | resume JOB_ID
-    supervision scheduler                             # the scheduler process (blocking)
 
 ``jobs run`` exits 0 when the run succeeded, 1 when it failed (after its retries), 2 on a usage error.
+The scheduler process itself is ``python -m scheduler`` (or ``supervision-scheduler``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from datetime import datetime
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from supervision.domain.calendar import TZ
+from supervision.domain.enums import JobRunStatus, JobTrigger
 from supervision.extensions import db
 
 
@@ -84,14 +85,15 @@ def jobs_run(job_id, period_code):
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     try:
-        result = execute(job_id, utcnow(), trigger="cli", period_code=period_code)
+        result = execute(job_id, utcnow(), trigger=JobTrigger.CLI, period_code=period_code)
     except JobError as exc:
         _fail(str(exc))
     if result is None:
         _fail("该次运行已存在 / this run already exists", 1)
     deliver_pending()
     click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
-    sys.exit(0 if result.status == "success" else 1)
+    sys.exit(0 if result.status == JobRunStatus.SUCCESS else 1)
+
 
 
 def _pause(job_id: str, paused: bool) -> None:
@@ -118,15 +120,3 @@ def jobs_resume(job_id):
     """Resume the scheduled runs of a job (audited)."""
     _pause(job_id, False)
 
-
-@click.command("scheduler")
-@with_appcontext
-def scheduler_cmd():
-    """Run the scheduler process (APScheduler; one per deployment, never inside web workers)."""
-    from scheduler.process import run
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s",
-                        stream=sys.stdout, force=True)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    app = current_app._get_current_object()
-    run(app)

@@ -18,9 +18,9 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from supervision.domain.enums import Sector
 from supervision.extensions import db
 
-SECTORS = ("PAY", "CF", "BANK", "INS", "AUTO")
 SHOWN = ("per_10k_customers", "on_time_rate", "favourable_rate", "escalation_rate", "disclosure_score")
 
 
@@ -77,7 +77,8 @@ def _text(table: dict) -> str:
 
 @click.group("league", cls=AppGroup, invoke_without_command=True)
 @click.option("--period", "period_code", default=None, help="Period code, e.g. 2024Q1.")
-@click.option("--sector", default=None, type=click.Choice(SECTORS, case_sensitive=False), help="One sector only.")
+@click.option("--sector", default=None, type=click.Choice(Sector.values(), case_sensitive=False)
+, help="One sector only.")
 @click.option("--published", is_flag=True, help="The latest published snapshot instead of the draft.")
 @click.option("--snapshot", "number", type=int, default=None, help="A given published snapshot number.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)

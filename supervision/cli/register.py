@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from supervision.domain.enums import RegisterUploadStatus
 from supervision.extensions import db
 
 
@@ -36,7 +37,7 @@ def register_import(file, fmt):
         click.echo(str(exc), err=True)
         sys.exit(2)
     db.session.commit()
-    if upload.status == "IMPORTED" and upload.touched:
+    if upload.status == RegisterUploadStatus.IMPORTED and upload.touched:
         from supervision.checks.engine import run_register_job
 
         run_register_job([list(p) for p in upload.touched])
@@ -48,7 +49,7 @@ def register_import(file, fmt):
         click.echo(f"{upload.status}: {upload.rows} rows {body['counts']}")
         for e in upload.issues[:100]:
             click.echo(f"  [{e['rule']}] row {e['row']} {e['column'] or ''}: {e['message']}")
-    sys.exit(0 if upload.status == "IMPORTED" else 1)
+    sys.exit(0 if upload.status == RegisterUploadStatus.IMPORTED else 1)
 
 
 @register.command("list")
@@ -56,7 +57,7 @@ def register_import(file, fmt):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def register_list(period, fmt):
     """List register entries."""
-    from supervision.filings.content_models import RegisterEntry
+    from supervision.register.models import RegisterEntry
 
     q = select(RegisterEntry).order_by(RegisterEntry.transferred_date)
     if period:

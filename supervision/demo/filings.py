@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from supervision.demo import workbooks as gen
 from supervision.domain.calendar import TZ
+from supervision.domain.enums import FilingKind, Sector, VersionStatus
 from supervision.extensions import db
 from supervision.filings import services
 from supervision.filings.models import Filing, FilingVersion
@@ -77,7 +78,7 @@ def load_demo_filings(shared_dir: Path | None, limit: int | None = None) -> dict
 def _load(institutions, periods, texts) -> dict:
     done = {(f.institution_id, f.period_id, f.kind) for f in db.session.scalars(select(Filing))}
     latest = periods[-1]
-    counts = {"ACCEPTED": 0, "REJECTED": 0, "other": 0}
+    counts = {VersionStatus.ACCEPTED: 0, VersionStatus.REJECTED: 0, "other": 0}
     register_rows: list[tuple[Institution, dict]] = []
     with tempfile.TemporaryDirectory(prefix="demo-filings-") as tmp:
         tmpdir = Path(tmp)
@@ -97,16 +98,16 @@ def _load(institutions, periods, texts) -> dict:
                 if period.id == latest.id and pos in DROP_CARRIED:
                     cmp = _drop_one_carried(cmp, period)
                 late = rng.random() < 0.08
-                for kind in ("DSC", "CMP"):  # disclosures first, so D06 sees the period's products
+                for kind in (FilingKind.DSC, FilingKind.CMP):  # disclosures first, so D06 sees the period's products
                     if (inst.id, period.id, kind) in done:
                         continue
                     mistakes, resubmit = set(), False
-                    if period.id == latest.id and kind == "CMP":
+                    if period.id == latest.id and kind == FilingKind.CMP:
                         for p, m, r in MISTAKES:
                             if p == pos:
                                 mistakes, resubmit = m, r
                     path = tmpdir / f"{inst.code}_{period.code}_{kind}.xlsx"
-                    if kind == "CMP":
+                    if kind == FilingKind.CMP:
                         gen.write_cmp(path, cmp, mistakes=mistakes)
                     else:
                         gen.write_dsc(path, gen.generate_dsc(profile, period.code))
@@ -156,9 +157,9 @@ def _demo_register(tmpdir: Path, rows: list[tuple[Institution, dict]], periods: 
     for k, inst in enumerate(institutions[::7]):
         period = periods[k % len(periods)]
         day = period.start_date + timedelta(days=rng.randint(5, 80))
-        hotline = "12363" if inst.sector == "PAY" else "12378"
+        hotline = "12363" if inst.sector == Sector.PAY else "12378"
         lines.append([f"{hotline}-{period.code}-UNREPORTED-{k:03d}", inst.code, day.isoformat(), hotline,
-                      "B11" if inst.sector == "PAY" else "B14", "C04", "转办后未见机构登记"])
+                      "B11" if inst.sector == Sector.PAY else "B14", "C04", "转办后未见机构登记"])
     path = tmpdir / "register.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)

@@ -14,6 +14,7 @@ from pathlib import Path
 from supervision.accounts.models import User
 from supervision.accounts.services import create_user, get_by_email
 from supervision.domain.calendar import last_completed_quarters, today_local
+from supervision.domain.enums import Role, Sector
 from supervision.extensions import db
 from supervision.orgs import services as orgs
 from supervision.orgs.models import Institution
@@ -30,18 +31,18 @@ LOCAL_OFFICES = [
 
 #: (email, role, institution legal name or agency code)
 DEMO_USERS = [
-    ("admin@demo.cn", "admin", None),
-    ("supervisor@nfra.demo.cn", "supervisor", "NFRA"),
-    ("analyst@nfra.demo.cn", "analyst", "NFRA"),
-    ("analyst@nfra-bj.demo.cn", "analyst", "NFRA-BJ"),
-    ("supervisor@pboc.demo.cn", "supervisor", "PBOC"),
-    ("analyst@pboc.demo.cn", "analyst", "PBOC"),
-    ("filer@zhaolian.demo.cn", "filer", "招联消费金融股份有限公司"),
-    ("filer@alipay.demo.cn", "filer", "支付宝（中国）网络技术有限公司"),
+    ("admin@demo.cn", Role.ADMIN, None),
+    ("supervisor@nfra.demo.cn", Role.SUPERVISOR, "NFRA"),
+    ("analyst@nfra.demo.cn", Role.ANALYST, "NFRA"),
+    ("analyst@nfra-bj.demo.cn", Role.ANALYST, "NFRA-BJ"),
+    ("supervisor@pboc.demo.cn", Role.SUPERVISOR, "PBOC"),
+    ("analyst@pboc.demo.cn", Role.ANALYST, "PBOC"),
+    ("filer@zhaolian.demo.cn", Role.FILER, "招联消费金融股份有限公司"),
+    ("filer@alipay.demo.cn", Role.FILER, "支付宝（中国）网络技术有限公司"),
 ]
 
 #: The lead agency of each demo sector (spec §1.1); local offices by province below them.
-LEAD_AGENCY = {"CF": "NFRA", "PAY": "PBOC"}
+LEAD_AGENCY = {Sector.CF: "NFRA", Sector.PAY: "PBOC"}
 
 
 def _office_for(province: str | None, parent: str) -> str:
@@ -98,7 +99,7 @@ def load_demo(password: str, shared_dir: str | Path | None = None, today=None, f
     for email, role, member in DEMO_USERS:
         if get_by_email(email) is None:
             inst_id = agency_id = None
-            if role == "filer":
+            if role == Role.FILER:
                 inst_id = orgs.find_institution_by_name(member).id
             elif member:
                 agency_id = orgs.get_agency(member).id

@@ -12,22 +12,21 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
+from supervision.domain.enums import REGULATOR_ROLES, Role
 from supervision.exports.models import Export, ExportInstitution
 from supervision.extensions import db
 from supervision.periods.models import Period
 from supervision.scope import visible_institution_ids
-
-REGULATORS = ("analyst", "supervisor")
 
 
 def export_condition(user) -> ColumnElement[bool]:
     """SQL condition on :class:`Export` true for the exports ``user`` may list and download."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return false()
-    if user.role == "filer":
+    if user.role == Role.FILER:
         return and_(Export.kind == "feedback", Export.institution_id == user.institution_id,
                     Export.snapshot_id.is_not(None))
-    if user.role in REGULATORS:
+    if user.role in REGULATOR_ROLES:
         outside = select(ExportInstitution.export_id).where(
             ExportInstitution.export_id == Export.id,
             or_(*[and_(ExportInstitution.data_kind == kind,

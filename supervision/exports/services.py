@@ -27,9 +27,11 @@ from sqlalchemy import insert, select
 from reports.workbook import write_feedback, write_league_csv, write_league_json, write_summary
 from supervision.audit.services import record
 from supervision.domain.calendar import TZ
+from supervision.domain.enums import REGULATOR_ROLES, FilingKind, FindingStatus, Role
+from supervision.errors import ServiceError
 from supervision.exports.models import Export, ExportInstitution
 from supervision.extensions import db
-from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.counting import first_without_blocking_times
 from supervision.findings.models import Finding
 from supervision.league import services as league
 from supervision.orgs.models import Agency, Institution
@@ -39,17 +41,11 @@ from supervision.scope import institution_condition
 from supervision.timeutil import as_utc, utcnow
 from supervision.version import platform_version
 
-GOOD = ("VALIDATED", "ACCEPTED", "SUPERSEDED", "RETURNED")  # no blocking error (as the dashboard and T01)
-KINDS = ("CMP", "DSC")
 ALL_LABEL = "ALL"
 
 
-class ExportError(ValueError):
-    """A user-facing export error (bilingual); ``status`` is the HTTP status a view should use."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class ExportError(ServiceError):
+    """A refused export (bilingual message, HTTP status)."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class AgencyView:
     """What an agency's regulator users see, as a user-like object for :mod:`supervision.scope`."""
 
     agency_id: int
-    role: str = "analyst"
+    role: str = Role.ANALYST
     is_authenticated: bool = True
     is_active: bool = True
     id: None = None
@@ -77,7 +73,7 @@ def view_of(user) -> AgencyView | None:
     """The scope an export made by ``user`` is built for (None for the console: everything)."""
     if user is None:
         return None
-    if user.role not in ("analyst", "supervisor") or not user.agency_id:
+    if user.role not in REGULATOR_ROLES or not user.agency_id:
         raise ExportError("只有监管人员可以生成该导出 / only regulator staff make this export", 403)
     return AgencyView(user.agency_id)
 
@@ -121,18 +117,11 @@ def reporting_entries(period: Period, institution_ids: set[int] | None) -> list[
     insts = db.session.scalars(select(Institution).where(Institution.active.is_(True))
                                .order_by(Institution.sector, Institution.code)).all()
     insts = [i for i in insts if institution_ids is None or i.id in institution_ids]
-    first: dict[tuple[int, str], datetime] = {}
-    for inst_id, kind, uploaded in db.session.execute(
-            select(Filing.institution_id, Filing.kind, FilingVersion.uploaded_at)
-            .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-            .where(Filing.period_id == period.id, FilingVersion.status.in_(GOOD))):
-        t = as_utc(uploaded)
-        if (inst_id, kind) not in first or t < first[(inst_id, kind)]:
-            first[(inst_id, kind)] = t
+    first = first_without_blocking_times(period.id)
     due = period.due_at
     out = []
     for inst in insts:
-        for kind in KINDS:
+        for kind in FilingKind:
             t = first.get((inst.id, kind))
             status = "missing" if t is None else ("on_time" if t < due else "late")
             out.append({"institution_code": inst.code, "name": inst.name, "sector": inst.sector, "kind": kind,
@@ -261,7 +250,7 @@ def institution_open_findings(institution: Institution) -> list[Finding]:
     """The institution's findings a regulator opened to it and that are not closed (every period)."""
     return list(db.session.scalars(select(Finding).where(
         Finding.institution_id == institution.id, Finding.visible_to_institution.is_(True),
-        Finding.status != "CLOSED").order_by(Finding.period_id, Finding.rule, Finding.id)))
+        Finding.status != FindingStatus.CLOSED).order_by(Finding.period_id, Finding.rule, Finding.id)))
 
 
 def build_feedback(period: Period, institution: Institution, *, producer: str, actor=None,
@@ -317,7 +306,7 @@ def agency_scopes() -> list[tuple[str, AgencyView | None]]:
 
     agencies = db.session.execute(
         select(Agency.id, Agency.code).join(User, User.agency_id == Agency.id)
-        .where(User.active.is_(True), User.role.in_(("analyst", "supervisor"))).distinct().order_by(Agency.code)).all()
+        .where(User.active.is_(True), User.role.in_(REGULATOR_ROLES)).distinct().order_by(Agency.code)).all()
     every = tuple(frozenset(scope_ids(None, k)) for k in ("filings", "findings", "league"))
     groups: dict[tuple, list[tuple[int, str]]] = {}
     for agency_id, code in agencies:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from supervision.audit.services import record
 from supervision.authz import roles_required
+from supervision.domain.enums import DATA_ROLES, Role
+from supervision.errors import answer_errors_with
 from supervision.exports import queries, services
 from supervision.exports.forms import GenerateForm
 from supervision.extensions import db
@@ -21,7 +23,6 @@ from supervision.periods.models import Period
 from supervision.scope import can_see_institution
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-READERS = ("filer", "analyst", "supervisor")
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "csv": "text/csv; charset=utf-8", "json": "application/json"}
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 def _periods() -> list[Period]:
     """Periods a user may generate for: all (regulators), those with a published table (filers)."""
     q = select(Period).order_by(Period.code.desc())
-    if current_user.role == "filer":
+    if current_user.role == Role.FILER:
         q = q.where(Period.id.in_(select(LeagueSnapshot.period_id)))
     return list(db.session.scalars(q))
 
@@ -38,13 +39,13 @@ def _periods() -> list[Period]:
 def _form() -> GenerateForm:
     form = GenerateForm()
     form.period.choices = [(p.code, p.code) for p in _periods()]
-    if current_user.role == "filer":
+    if current_user.role == Role.FILER:
         form.kind.choices = [c for c in form.kind.choices if c.value == "feedback"]
     return form
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def index():
     """The archive within the user's scope, newest first, filterable by period and kind."""
     period = request.args.get("period") or None
@@ -57,7 +58,7 @@ def index():
 def _generate(form: GenerateForm, period: Period):
     producer = current_user.email
     if form.kind.data == "feedback":
-        if current_user.role == "filer":
+        if current_user.role == Role.FILER:
             inst = current_user.institution
         else:
             code = (form.institution.data or "").strip().upper()
@@ -65,8 +66,8 @@ def _generate(form: GenerateForm, period: Period):
             if inst is None or not can_see_institution(current_user, inst.id, "findings"):
                 raise services.ExportError(_("Give the USCC of an institution in your scope."), 404)
         return services.build_feedback(period, inst, producer=producer, actor=current_user,
-                                       require_published=current_user.role == "filer")
-    if current_user.role == "filer":
+                                       require_published=current_user.role == Role.FILER)
+    if current_user.role == Role.FILER:
         abort(403)
     view = services.view_of(current_user)
     if form.kind.data == "summary":
@@ -75,7 +76,7 @@ def _generate(form: GenerateForm, period: Period):
 
 
 @bp.post("/")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def generate():
     """Generate an export now (regulators: summary, feedback, CSV, JSON for their scope; filers:
     their institution's feedback sheet from a published table) and store it in the archive."""
@@ -84,19 +85,15 @@ def generate():
         flash(_("Choose an export and a period."), "danger")
         return redirect(url_for("exports.index"))
     period = db.session.scalar(select(Period).where(Period.code == form.period.data)) or abort(404)
-    try:
-        exp = _generate(form, period)
-    except services.ExportError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("exports.index"))
+    answer_errors_with(redirect_to=url_for("exports.index"))
+    exp = _generate(form, period)
     db.session.commit()
     flash(_("Export %(name)s generated (SHA-256 %(sha)s).", name=exp.filename, sha=exp.sha256[:16]), "success")
     return redirect(url_for("exports.index", period=period.code))
 
 
 @bp.get("/download")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def download():
     """Download an archived file (``?id=``) the user may open; 404 otherwise."""
     raw = request.args.get("id", "")

@@ -9,7 +9,9 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-KIND_CHOICES = [SelectChoice("CMP", _l("CMP complaint data")), SelectChoice("DSC", _l("DSC disclosure"))]
+from supervision.domain.enums import FilingKind
+
+KIND_CHOICES = [SelectChoice(kind, kind.label) for kind in FilingKind]
 
 
 class UploadForm(FlaskForm):

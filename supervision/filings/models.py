@@ -22,29 +22,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from supervision.domain.enums import FilingKind, VersionStatus
 from supervision.extensions import db
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.timeutil import utcnow
-
-KINDS = ("CMP", "DSC")
-#: §7a lifecycle states; FAILED = processing crashed (re-runnable), nothing of it stored.
-STATES = ("RECEIVED", "VALIDATING", "REJECTED", "VALIDATED", "ACCEPTED", "RETURNED", "SUPERSEDED", "FAILED")
-#: allowed transitions of §7a (SUPERSEDED when a newer version is accepted; WITHDRAWN by the filer).
-TRANSITIONS = {
-    "RECEIVED": {"VALIDATING", "FAILED"},
-    "VALIDATING": {"REJECTED", "VALIDATED", "FAILED"},
-    "FAILED": {"VALIDATING"},
-    "VALIDATED": {"ACCEPTED", "RETURNED", "SUPERSEDED"},
-    "ACCEPTED": {"SUPERSEDED", "RETURNED"},
-    "REJECTED": set(),
-    "RETURNED": set(),
-    "SUPERSEDED": set(),
-}
-
-
-def _states_check() -> str:
-    return "status IN (" + ",".join(f"'{s}'" for s in STATES) + ")"
 
 
 class Filing(db.Model):
@@ -53,7 +35,7 @@ class Filing(db.Model):
     __tablename__ = "filing"
     __table_args__ = (
         UniqueConstraint("institution_id", "period_id", "kind"),
-        CheckConstraint("kind IN ('CMP','DSC')", name="kind"),
+        CheckConstraint(FilingKind.check("kind"), name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +50,20 @@ class Filing(db.Model):
         back_populates="filing", order_by="FilingVersion.number", cascade="all, delete-orphan"
     )
 
+    @property
+    def version_that_counts(self) -> FilingVersion | None:
+        """The version that counts (:func:`supervision.filings.counting.version_that_counts`)."""
+        from supervision.filings.counting import version_that_counts
+
+        return version_that_counts(self.versions)
+
+    @property
+    def first_without_blocking_errors(self) -> FilingVersion | None:
+        """The first version without blocking errors (:mod:`supervision.filings.counting`)."""
+        from supervision.filings.counting import first_without_blocking_errors
+
+        return first_without_blocking_errors(self.versions)
+
 
 class FilingVersion(db.Model):
     """One upload: immutable original (path + SHA-256 + size) and its lifecycle state."""
@@ -76,14 +72,14 @@ class FilingVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("filing_id", "number"),
         UniqueConstraint("filing_id", "sha256"),
-        CheckConstraint(_states_check(), name="status"),
+        CheckConstraint(VersionStatus.check("status"), name="status"),
         CheckConstraint("length(sha256) = 64", name="sha256_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filing_id: Mapped[int] = mapped_column(ForeignKey("filing.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="RECEIVED", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.RECEIVED.value, index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     original_filename: Mapped[str] = mapped_column(String(255))

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import and_, case, func, insert, literal, select, update
 
 from supervision.audit.services import record
+from supervision.domain.enums import PROCESSABLE_STATES, FilingKind, Severity, VersionStatus
 from supervision.extensions import db
 from supervision.filings import services
 from supervision.filings.bulkload import (  # noqa: F401 (DETAIL_COLUMNS re-exported)
@@ -198,7 +199,7 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
     """Write the whole content of a valid version (call inside the version's one transaction)."""
     counts: dict[str, int] = {}
     db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
-    if result.kind == "CMP":
+    if result.kind == FilingKind.CMP:
         filing = version.filing
         counts["detail"] = load_complaints(result.spool, version_id=version.id, institution_id=filing.institution_id,
                                            period_id=filing.period_id)
@@ -232,14 +233,14 @@ def process_version(version_id: int, early_guard=None) -> str:
     version = db.session.get(FilingVersion, version_id)
     if version is None:
         raise LookupError(f"version {version_id} not found")
-    if version.status not in ("RECEIVED", "FAILED", "VALIDATING"):
+    if version.status not in PROCESSABLE_STATES:
         return version.status
     filing, inst, period = version.filing, version.filing.institution, version.filing.period
     job = {"kind": filing.kind, "code": inst.code, "sector": inst.sector, "names": registered_names(inst),
            "period": period.code, "start": period.start_date, "end": period.end_date,
            "path": services.version_path(version)}
     started = time.monotonic()
-    version.status = "VALIDATING"
+    version.status = VersionStatus.VALIDATING
     version.processing_started_at = utcnow()
     version.failure = None
     version.progress = {"stage": "guards", "at": time.time()}
@@ -283,9 +284,9 @@ def process_version(version_id: int, early_guard=None) -> str:
     version.row_counts = dict(result.row_counts)
     version.rule_totals = dict(result.issues.totals)
     version.blocking_count = 0
-    version.warning_count = result.issues.count("warning")
+    version.warning_count = result.issues.count(Severity.WARNING)
     version.on_time = services.is_on_time(version, version.filing.period)
-    services.set_status(None, version, "VALIDATED", audit=False)
+    services.set_status(None, version, VersionStatus.VALIDATED, audit=False)
     record("filing_validated", actor_label="ingest", object_type="filing_version", object_id=version.id,
            detail={"rows": counts, "warnings": version.warning_count})
     if current_app.config["AUTO_ACCEPT"]:
@@ -293,7 +294,7 @@ def process_version(version_id: int, early_guard=None) -> str:
     seconds = round(time.monotonic() - started, 3)
     rows_read = sum(result.row_counts.values())
     status = version.status
-    checks = status == "ACCEPTED" and current_app.config.get("CHECKS_AFTER_ACCEPT", True)
+    checks = status == VersionStatus.ACCEPTED and current_app.config.get("CHECKS_AFTER_ACCEPT", True)
     version.progress = {"stage": "checks" if checks else "done", "rows_read": rows_read, "seconds": seconds,
                         "at": time.time()}
     if not checks:
@@ -335,10 +336,10 @@ def _finish_rejected(version_id: int, issues: list[Issue], totals: dict[str, int
         db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, issues))
     version.rule_totals = dict(totals)
     version.row_counts = dict(rows)
-    version.blocking_count = sum(n for r, n in totals.items() if _severity(r) == "blocking")
-    version.warning_count = sum(n for r, n in totals.items() if _severity(r) == "warning")
+    version.blocking_count = sum(n for r, n in totals.items() if _severity(r) == Severity.BLOCKING)
+    version.warning_count = sum(n for r, n in totals.items() if _severity(r) == Severity.WARNING)
     version.on_time = False
-    services.set_status(None, version, "REJECTED", audit=False)
+    services.set_status(None, version, VersionStatus.REJECTED, audit=False)
     record("filing_rejected", actor_label="ingest", object_type="filing_version", object_id=version.id,
            detail={"rules": totals})
     version.processing_finished_at = utcnow()
@@ -371,12 +372,14 @@ def dry_run(path: str, institution_code: str, period_code: str, kind: str) -> di
         totals: dict[str, int] = {}
         for i in guard.issues:
             totals[i.rule] = totals.get(i.rule, 0) + 1
-        return {"status": "REJECTED", "rows": {}, "errors": [issue_json(i) for i in guard.issues], "totals": totals}
+        return {"status": VersionStatus.REJECTED, "rows": {}, "errors": [issue_json(i) for i in guard.issues],
+                "totals": totals}
     with open_workbook(path, guard=guard) as wb:
         result = validate(wb, kind=kind, institution_code=inst.code, period=period.code,
                           period_start=period.start_date, period_end=period.end_date, sector=inst.sector,
                           registered_names=registered_names(inst),
                           cap_per_rule=int(current_app.config["ERROR_CAP_PER_RULE"]))
         result.close()
-    return {"status": "VALIDATED" if result.ok else "REJECTED", "rows": dict(result.row_counts),
+    return {"status": VersionStatus.VALIDATED if result.ok else VersionStatus.REJECTED,
+            "rows": dict(result.row_counts),
             "errors": [issue_json(i) for i in result.issues.issues], "totals": dict(result.issues.totals)}

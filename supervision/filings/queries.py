@@ -2,13 +2,60 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
+from supervision.domain.enums import Severity
 from supervision.extensions import db
-from supervision.filings.content_models import ValidationIssue
+from supervision.filings.content_models import ComplaintRow, ValidationIssue
 from supervision.filings.models import Filing, FilingVersion
 from supervision.ingest.issues import Issue
 from supervision.scope import visible_filings
+
+#: code-valued columns of 投诉明细 the complaint-row list filters on by equality (``?cause=C13``)
+ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code", "complaint_type", "channel",
+               "outcome", "extension", "province", "customer_group")
+#: yes/no columns it filters on (``?on_time=1``)
+ROW_FLAGS = ("carried_over", "on_time", "escalated")
+ROW_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class ComplaintRows:
+    """One page of a version's complaint rows: the rows (row order), the exact total, the page
+    limit and the filters applied (for the page's summary line)."""
+
+    rows: list[ComplaintRow]
+    total: int
+    limit: int
+    applied: dict[str, str]
+
+
+def complaint_rows(version: FilingVersion, args: Mapping[str, str], limit: int = ROW_LIMIT) -> ComplaintRows:
+    """The complaint rows of a stored version filtered by ``args`` (:data:`ROW_FILTERS`,
+    :data:`ROW_FLAGS` as ``0``/``1``, ``ids`` as a comma list of complaint ids, at most 1,000) — the
+    drill-down target of figures and findings."""
+    q = select(ComplaintRow).where(ComplaintRow.version_id == version.id)
+    applied = {}
+    for key in ROW_FILTERS:
+        val = args.get(key)
+        if val:
+            q = q.where(getattr(ComplaintRow, key) == val)
+            applied[key] = val
+    for key in ROW_FLAGS:
+        val = args.get(key)
+        if val in ("0", "1"):
+            q = q.where(getattr(ComplaintRow, key).is_(val == "1"))
+            applied[key] = val
+    if args.get("ids"):
+        ids = [i for i in args["ids"].split(",") if i][:1000]
+        q = q.where(ComplaintRow.complaint_id.in_(ids))
+        applied["ids"] = ",".join(ids[:5]) + ("…" if len(ids) > 5 else "")
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = list(db.session.scalars(q.order_by(ComplaintRow.row_no).limit(limit)))
+    return ComplaintRows(rows, total, limit, applied)
 
 
 def visible_version(user, version_id: int) -> FilingVersion | None:
@@ -40,7 +87,7 @@ def issue_groups(version: FilingVersion) -> list[dict]:
         ValidationIssue.version_id == version.id).group_by(ValidationIssue.rule)).all())
     groups = []
     for rule, total in sorted((version.rule_totals or {}).items(),
-                              key=lambda kv: (catalog.get(kv[0]).severity != "blocking", kv[0])):
+                              key=lambda kv: (catalog.get(kv[0]).severity != Severity.BLOCKING, kv[0])):
         r = catalog.get(rule)
         first = db.session.scalars(select(ValidationIssue).where(ValidationIssue.version_id == version.id,
                                                                  ValidationIssue.rule == rule)

@@ -16,6 +16,7 @@ import sys
 
 from flask import current_app
 
+from supervision.domain.enums import VersionStatus
 from supervision.extensions import db
 from supervision.filings.models import FilingVersion
 from supervision.timeutil import utcnow
@@ -66,8 +67,8 @@ def mark_failed(version_id: int, reason: str) -> None:
     db.session.rollback()
     v = db.session.get(FilingVersion, version_id)
     db.session.refresh(v)
-    if v.status in ("RECEIVED", "VALIDATING"):
-        v.status = "FAILED"
+    if v.status in (VersionStatus.RECEIVED, VersionStatus.VALIDATING):
+        v.status = VersionStatus.FAILED
         v.failure = reason[:2000]
         v.status_changed_at = utcnow()
         v.processing_finished_at = utcnow()
@@ -133,7 +134,8 @@ def dry_run_in_child(path: str, institution_code: str, period_code: str, kind: s
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return {"status": "FAILED", "rows": {}, "errors": [], "failure": "处理超时 / processing timed out"}
+        return {"status": VersionStatus.FAILED, "rows": {}, "errors": [], "failure": "处理超时 / processing timed out"}
     if proc.returncode != 0:
-        return {"status": "FAILED", "rows": {}, "errors": [], "failure": describe_exit(proc.returncode, err)}
+        return {"status": VersionStatus.FAILED, "rows": {}, "errors": [], "failure": describe_exit(
+proc.returncode, err)}
     return json.loads(out.decode("utf-8"))

@@ -18,20 +18,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from supervision.audit.services import record
 from supervision.domain.calendar import today_local
+from supervision.domain.enums import DECISION_STATES, VERSION_TRANSITIONS, FilingKind, Role, VersionStatus
+from supervision.errors import ServiceError
 from supervision.extensions import db
-from supervision.filings.models import KINDS, TRANSITIONS, Filing, FilingVersion
+from supervision.filings.counting import counting_version
+from supervision.filings.models import Filing, FilingVersion
 from supervision.filings.storage import StoredFile, store_stream
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.timeutil import as_utc, utcnow
 
 
-class FilingError(ValueError):
-    """A user-facing filing error (bilingual); ``status`` is the HTTP status a view should use."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class FilingError(ServiceError):
+    """A refused filing action (bilingual message, HTTP status)."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +53,9 @@ def version_path(version: FilingVersion) -> Path:
 
 def check_can_file(actor, institution: Institution) -> None:
     """Filers file for their own institution; supervisors and console operators may file for any."""
-    if actor is None or actor.role == "supervisor":
+    if actor is None or actor.role == Role.SUPERVISOR:
         return
-    if actor.role == "filer" and actor.institution_id == institution.id:
+    if actor.role == Role.FILER and actor.institution_id == institution.id:
         return
     raise FilingError("无权为该机构报送 / you may not file for this institution", 403)
 
@@ -72,7 +71,11 @@ def check_period_open(period: Period) -> None:
 def store_original(stream: BinaryIO) -> StoredFile:
     """Keep the uploaded bytes exactly (SHA-256 named), whatever happens next."""
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    return store_stream(upload_root(), stream, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    try:
+        return store_stream(upload_root(), stream, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    except ValueError as exc:
+        raise FilingError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
+                          413) from exc
 
 
 def _get_or_create_filing(institution: Institution, period: Period, kind: str) -> Filing:
@@ -105,8 +108,8 @@ def submit(actor, institution: Institution, period: Period, kind: str, stored: S
     Concurrent uploads of one filing are serialised: each gets the next version number (documented
     in docs/decisions.md), never two versions with one number.
     """
-    if kind not in KINDS:
-        raise FilingError(f"报表类型无效 / unknown filing kind {kind!r}; one of {', '.join(KINDS)}")
+    if kind not in FilingKind.values():
+        raise FilingError(f"报表类型无效 / unknown filing kind {kind!r}; one of {', '.join(FilingKind.values())}")
     check_can_file(actor, institution)
     if not (historic and actor is None):  # only the demo loader replays history into locked periods
         check_period_open(period)
@@ -123,7 +126,7 @@ def submit(actor, institution: Institution, period: Period, kind: str, stored: S
                     return Submission(same, False)
                 number = (db.session.scalar(select(func.max(FilingVersion.number))
                                             .where(FilingVersion.filing_id == filing.id)) or 0) + 1
-                version = FilingVersion(filing_id=filing.id, number=number, status="RECEIVED",
+                version = FilingVersion(filing_id=filing.id, number=number, status=VersionStatus.RECEIVED,
                                         sha256=stored.sha256, size=stored.size,
                                         original_filename=(filename or "upload.xlsx")[:255],
                                         storage_path=stored.relative,
@@ -147,9 +150,10 @@ def submit(actor, institution: Institution, period: Period, kind: str, stored: S
     raise FilingError("并发上传冲突，请重试 / concurrent uploads collided, please retry", 409)
 
 
-def set_status(actor, version: FilingVersion, status: str, note: str | None = None, audit: bool = True) -> None:
+def set_status(actor, version: FilingVersion, status: VersionStatus, note: str | None = None,
+               audit: bool = True) -> None:
     """Move a version along the §7a lifecycle (refusing transitions the lifecycle does not allow)."""
-    if status not in TRANSITIONS.get(version.status, set()):
+    if status not in VERSION_TRANSITIONS.get(version.status, frozenset()):
         raise FilingError(f"状态不能从 {version.status} 变为 {status} / cannot move from {version.status} to {status}",
                           409)
     before = version.status
@@ -157,7 +161,7 @@ def set_status(actor, version: FilingVersion, status: str, note: str | None = No
     version.status_changed_at = utcnow()
     if note is not None:
         version.note = note
-    if status in ("ACCEPTED", "RETURNED"):
+    if status in DECISION_STATES:
         version.decided_by_id = getattr(actor, "id", None)
     if audit:
         record("filing_status", actor=actor, object_type="filing_version", object_id=version.id,
@@ -171,46 +175,38 @@ def is_on_time(version: FilingVersion, period: Period) -> bool:
 
 def accept(actor, version: FilingVersion) -> None:
     """Accept a validated version; older accepted/validated versions become SUPERSEDED. When a newer
-    version is already accepted, this one is superseded instead (the latest accepted counts)."""
+    version already counts, this one is superseded instead (the latest accepted counts:
+    :mod:`supervision.filings.counting`)."""
     filing = version.filing
     _lock_filing(filing)
-    newer = db.session.scalar(select(FilingVersion).where(FilingVersion.filing_id == filing.id,
-                                                          FilingVersion.number > version.number,
-                                                          FilingVersion.status == "ACCEPTED"))
-    if newer is not None:
-        set_status(actor, version, "SUPERSEDED", note=f"v{newer.number} already accepted")
+    current = counting_version(filing.institution_id, filing.period_id, filing.kind)
+    if current is not None and current.number > version.number:
+        set_status(actor, version, VersionStatus.SUPERSEDED, note=f"v{current.number} already accepted")
         return
-    set_status(actor, version, "ACCEPTED")
+    set_status(actor, version, VersionStatus.ACCEPTED)
     older = db.session.scalars(select(FilingVersion).where(
         FilingVersion.filing_id == filing.id, FilingVersion.id != version.id,
-        FilingVersion.number < version.number, FilingVersion.status.in_(("ACCEPTED", "VALIDATED")))).all()
+        FilingVersion.number < version.number,
+        FilingVersion.status.in_((VersionStatus.ACCEPTED, VersionStatus.VALIDATED)))).all()
     for old in older:
-        set_status(actor, old, "SUPERSEDED", note=f"superseded by v{version.number}")
+        set_status(actor, old, VersionStatus.SUPERSEDED, note=f"superseded by v{version.number}")
 
 
 def return_version(actor, version: FilingVersion, note: str) -> None:
     """A supervisor sends a validated or accepted version back with a note (§7a)."""
-    if actor is not None and actor.role != "supervisor":
+    if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以退回报送 / only supervisors return filings", 403)
     if not (note or "").strip():
         raise FilingError("退回须填写说明 / a note is required to return a filing")
-    set_status(actor, version, "RETURNED", note=note.strip())
+    set_status(actor, version, VersionStatus.RETURNED, note=note.strip())
 
 
 def accept_by(actor, version: FilingVersion) -> None:
     """A supervisor (or console operator) accepts a VALIDATED version."""
-    if actor is not None and actor.role != "supervisor":
+    if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以采纳报送 / only supervisors accept filings", 403)
-    if version.status != "VALIDATED":
+    if version.status != VersionStatus.VALIDATED:
         raise FilingError(f"只有校验通过的版本可以采纳 / only VALIDATED versions can be accepted (is {version.status})",
                           409)
     accept(actor, version)
 
-
-def latest_accepted(institution_id: int, period_id: int, kind: str) -> FilingVersion | None:
-    """The version that counts (§7a): the latest accepted one."""
-    return db.session.scalar(
-        select(FilingVersion).join(Filing).where(Filing.institution_id == institution_id,
-                                                 Filing.period_id == period_id, Filing.kind == kind,
-                                                 FilingVersion.status == "ACCEPTED")
-        .order_by(FilingVersion.number.desc()).limit(1))

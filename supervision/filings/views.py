@@ -13,11 +13,13 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from supervision.authz import roles_required
 from supervision.domain.calendar import today_local
+from supervision.domain.enums import DATA_ROLES, FilingKind, Role, VersionStatus
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.filings import queries, services
 from supervision.filings.forms import NoteForm, UploadForm
@@ -27,7 +29,6 @@ from supervision.scope import visible_filings
 from supervision.tasks import enqueue
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
-READERS = ("filer", "analyst", "supervisor")
 
 
 def _version_or_404(version_id: int):
@@ -38,7 +39,7 @@ def _version_or_404(version_id: int):
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def index():
     """Filings visible to the acting user, optionally for one period."""
     q = visible_filings(current_user).options(selectinload(Filing.versions), selectinload(Filing.institution),
@@ -52,7 +53,7 @@ def index():
 
 
 @bp.get("/<int:filing_id>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def detail(filing_id: int):
     """One filing with its versions (404 outside the user's scope)."""
     filing = db.session.scalar(visible_filings(current_user).where(Filing.id == filing_id))
@@ -70,7 +71,7 @@ def _upload_form() -> UploadForm:
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@roles_required("filer")
+@roles_required(Role.FILER)
 def upload():
     """Upload a workbook for the filer's institution; processing continues in the background."""
     form = _upload_form()
@@ -85,16 +86,9 @@ def upload():
     fh = form.file.data
     if form.dry_run.data:
         return _dry_run(form, inst, period, fh)
-    try:
-        stored = services.store_original(fh.stream)
-        sub = services.submit(current_user, inst, period, form.kind.data, stored, fh.filename or "upload.xlsx")
-    except services.FilingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return render_template("filings/upload.html", form=form), exc.status
-    except ValueError as exc:
-        flash(_("The file is larger than the platform accepts (F05): %(e)s", e=exc), "danger")
-        return render_template("filings/upload.html", form=form), 413
+    answer_errors_with(render=lambda: render_template("filings/upload.html", form=form))
+    stored = services.store_original(fh.stream)
+    sub = services.submit(current_user, inst, period, form.kind.data, stored, fh.filename or "upload.xlsx")
     db.session.commit()
     if sub.created:
         enqueue("supervision.filings.runner.run_version", sub.version.id)
@@ -119,15 +113,15 @@ def _dry_run(form, inst, period, fh):
 
 
 @bp.get("/template/<kind>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def template(kind: str):
     """Download the official template, the cover prefilled for the filer's institution and period."""
     from supervision.ingest.template_writer import write_template
 
-    if kind not in ("CMP", "DSC"):
+    if kind not in FilingKind.values():
         abort(404)
     period = request.args.get("period", "")
-    inst = current_user.institution if current_user.role == "filer" else None
+    inst = current_user.institution if current_user.role == Role.FILER else None
     buf = io.BytesIO()
     write_template(buf, kind, institution_code=inst.code if inst else "", institution_name=inst.name if inst else "",
                    period=period)
@@ -138,7 +132,7 @@ def template(kind: str):
 
 
 @bp.get("/versions/<int:version_id>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def version(version_id: int):
     """The version report: state, live progress, issues grouped by rule, downloads, decisions."""
     v = _version_or_404(version_id)
@@ -149,43 +143,19 @@ def version(version_id: int):
                            issues=issues, rule=rule, severity=severity, note_form=NoteForm())
 
 
-ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code", "complaint_type", "channel",
-               "outcome", "extension", "province", "customer_group")
-
-
 @bp.get("/versions/<int:version_id>/rows")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def rows(version_id: int):
     """The complaint rows of a stored version, filterable (the drill-down target of figures and
     findings): ``?business_category=B14&cause=C13&status=CLOSED&carried_over=1&on_time=0&ids=A,B``."""
-    from supervision.filings.content_models import ComplaintRow
-
     v = _version_or_404(version_id)
-    q = select(ComplaintRow).where(ComplaintRow.version_id == v.id)
-    applied = {}
-    for key in ROW_FILTERS:
-        val = request.args.get(key)
-        if val:
-            q = q.where(getattr(ComplaintRow, key) == val)
-            applied[key] = val
-    for key in ("carried_over", "on_time", "escalated"):
-        val = request.args.get(key)
-        if val in ("0", "1"):
-            q = q.where(getattr(ComplaintRow, key).is_(val == "1"))
-            applied[key] = val
-    if request.args.get("ids"):
-        ids = [i for i in request.args["ids"].split(",") if i][:1000]
-        q = q.where(ComplaintRow.complaint_id.in_(ids))
-        applied["ids"] = ",".join(ids[:5]) + ("…" if len(ids) > 5 else "")
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    limit = 2000
-    found = db.session.scalars(q.order_by(ComplaintRow.row_no).limit(limit)).all()
-    return render_template("filings/rows.html", v=v, filing=v.filing, rows=found, total=total, limit=limit,
-                           applied=applied)
+    found = queries.complaint_rows(v, request.args)
+    return render_template("filings/rows.html", v=v, filing=v.filing, rows=found.rows, total=found.total,
+                           limit=found.limit, applied=found.applied)
 
 
 @bp.get("/versions/<int:version_id>/progress")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def progress(version_id: int):
     """JSON progress for the live bar: status, stage, rows read, and counts when done."""
     v = _version_or_404(version_id)
@@ -198,7 +168,7 @@ def _issue_rows(v):
 
 
 @bp.get("/versions/<int:version_id>/issues.json")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def issues_json(version_id: int):
     """Every listed issue as JSON with the exact totals per rule."""
     v = _version_or_404(version_id)
@@ -209,7 +179,7 @@ def issues_json(version_id: int):
 
 
 @bp.get("/versions/<int:version_id>/issues.csv")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def issues_csv(version_id: int):
     """Every listed issue as CSV (UTF-8 with BOM for Excel; formula-like text neutralised)."""
     v = _version_or_404(version_id)
@@ -232,7 +202,7 @@ def _csv_safe(value):
 
 
 @bp.get("/versions/<int:version_id>/annotated.xlsx")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def annotated(version_id: int):
     """The institution's own workbook with every offending cell marked, plus a 校验结果 sheet."""
     from supervision.ingest.annotate import annotate
@@ -255,7 +225,7 @@ def annotated(version_id: int):
 
 
 @bp.get("/versions/<int:version_id>/original")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def original(version_id: int):
     """The original bytes exactly as uploaded."""
     v = _version_or_404(version_id)
@@ -264,25 +234,21 @@ def original(version_id: int):
 
 
 @bp.post("/versions/<int:version_id>/accept")
-@roles_required("supervisor")
+@roles_required(Role.SUPERVISOR)
 def accept(version_id: int):
     """A supervisor accepts a VALIDATED version (§7a)."""
     v = _version_or_404(version_id)
-    try:
-        services.accept_by(current_user, v)
-    except services.FilingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        if v.status == "ACCEPTED":
-            enqueue("supervision.checks.engine.run_after_accept", v.id)
-        flash(_("Version accepted."), "success")
+    answer_errors_with(redirect_to=url_for("filings.version", version_id=v.id))
+    services.accept_by(current_user, v)
+    db.session.commit()
+    if v.status == VersionStatus.ACCEPTED:
+        enqueue("supervision.checks.engine.run_after_accept", v.id)
+    flash(_("Version accepted."), "success")
     return redirect(url_for("filings.version", version_id=v.id))
 
 
 @bp.post("/versions/<int:version_id>/return")
-@roles_required("supervisor")
+@roles_required(Role.SUPERVISOR)
 def return_(version_id: int):
     """A supervisor returns a version to the institution with a note (§7a)."""
     v = _version_or_404(version_id)
@@ -290,23 +256,19 @@ def return_(version_id: int):
     if not form.validate_on_submit():
         flash(_("A note is required to return a filing."), "danger")
         return redirect(url_for("filings.version", version_id=v.id))
-    try:
-        services.return_version(current_user, v, form.note.data)
-    except services.FilingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Version returned to the institution."), "success")
+    answer_errors_with(redirect_to=url_for("filings.version", version_id=v.id))
+    services.return_version(current_user, v, form.note.data)
+    db.session.commit()
+    flash(_("Version returned to the institution."), "success")
     return redirect(url_for("filings.version", version_id=v.id))
 
 
 @bp.post("/versions/<int:version_id>/rerun")
-@roles_required("filer", "supervisor")
+@roles_required(Role.FILER, Role.SUPERVISOR)
 def rerun(version_id: int):
     """Re-run a FAILED version (the original is still stored)."""
     v = _version_or_404(version_id)
-    if v.status != "FAILED":
+    if v.status != VersionStatus.FAILED:
         flash(_("Only a failed version can be re-run."), "warning")
     else:
         from supervision.audit.services import record

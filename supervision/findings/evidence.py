@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 from sqlalchemy import select
 
+from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.models import Filing, FilingVersion
 
@@ -50,7 +51,7 @@ def row_links(finding) -> list[dict]:
     links = []
     ids = _complaint_ids(finding.evidence)
     for vid, n, kind, period_code in versions:
-        if kind != "CMP":
+        if kind != FilingKind.CMP:
             continue
         number = f"{period_code} v{n}"
         if finding.rule == "D07" and finding.subject:

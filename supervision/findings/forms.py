@@ -9,8 +9,12 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-MOVES = [SelectChoice("CLOSED", _l("Close")), SelectChoice("REMEDIATION", _l("Require remediation")),
-         SelectChoice("OPEN", _l("Reopen"))]
+from supervision.domain.enums import FindingStatus
+
+MOVES = [SelectChoice(FindingStatus.CLOSED, _l("Close")),
+         SelectChoice(FindingStatus.REMEDIATION, _l("Require remediation")),
+         SelectChoice(FindingStatus.OPEN, _l("Reopen"))]
+
 
 
 class StatusForm(FlaskForm):

@@ -7,14 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from supervision.domain.enums import FindingLevel, FindingStatus, ReferralStatus
 from supervision.extensions import db
 from supervision.orgs.models import Agency, Institution
 from supervision.periods.models import Period
 from supervision.timeutil import utcnow
-
-LEVELS = ("high", "medium", "low")
-STATUSES = ("OPEN", "EXPLAINED", "CLOSED", "REMEDIATION", "REFERRED")
-REFERRAL_STATUSES = ("SENT", "ACCEPTED", "ANSWERED", "DECLINED")
 
 
 class Finding(db.Model):
@@ -23,15 +20,15 @@ class Finding(db.Model):
     __tablename__ = "finding"
     __table_args__ = (
         UniqueConstraint("rule", "institution_id", "period_id", "subject"),
-        CheckConstraint("level IN ('high','medium','low')", name="level"),
-        CheckConstraint("status IN ('OPEN','EXPLAINED','CLOSED','REMEDIATION','REFERRED')", name="status"),
+        CheckConstraint(FindingLevel.check("level"), name="level"),
+        CheckConstraint(FindingStatus.check("status"), name="status"),
         Index("ix_finding_period_status", "period_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule: Mapped[str] = mapped_column(String(8), index=True)
     level: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(12), default="OPEN")
+    status: Mapped[str] = mapped_column(String(12), default=FindingStatus.OPEN.value)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="RESTRICT"), index=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="RESTRICT"))
     subject: Mapped[str] = mapped_column(String(200), default="")
@@ -84,13 +81,13 @@ class Referral(db.Model):
     """A finding referred (转办) to another agency: SENT → ACCEPTED → ANSWERED, or DECLINED (§1.4)."""
 
     __tablename__ = "referral"
-    __table_args__ = (CheckConstraint("status IN ('SENT','ACCEPTED','ANSWERED','DECLINED')", name="status"),)
+    __table_args__ = (CheckConstraint(ReferralStatus.check("status"), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)
     from_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"))
     to_agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="RESTRICT"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="SENT")
+    status: Mapped[str] = mapped_column(String(10), default=ReferralStatus.SENT.value)
     note: Mapped[str] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -7,8 +7,9 @@ from fractions import Fraction
 from sqlalchemy import func, select
 
 from reports.numbers import display
+from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus
 from supervision.extensions import db
-from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.counting import counting_version_ids, first_without_blocking_times
 from supervision.findings.models import Finding, Referral
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
@@ -55,7 +56,7 @@ def visible_referral(user, referral_id: int) -> Referral | None:
 
 def open_counts_by_rule(user, period: Period | None = None) -> dict[str, int]:
     """Number of open (not CLOSED) findings per rule in the user's scope."""
-    q = select(Finding.rule, func.count()).where(finding_condition(user), Finding.status != "CLOSED")
+    q = select(Finding.rule, func.count()).where(finding_condition(user), Finding.status != FindingStatus.CLOSED)
     if period is not None:
         q = q.where(Finding.period_id == period.id)
     return dict(db.session.execute(q.group_by(Finding.rule)).all())
@@ -67,28 +68,12 @@ def dashboard(user, period: Period) -> dict:
                                                          Institution.active.is_(True))
                                .order_by(Institution.sector, Institution.name)).all()
     ids = [i.id for i in insts]
-    good = ("VALIDATED", "ACCEPTED", "SUPERSEDED", "RETURNED")
-    first_ok: dict[tuple[int, str], object] = {}
-    accepted: set[tuple[int, str]] = set()
-    rows = db.session.execute(
-        select(Filing.institution_id, Filing.kind, FilingVersion.uploaded_at, FilingVersion.status)
-        .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-        .where(Filing.period_id == period.id, Filing.institution_id.in_(ids))).all()
-    from supervision.timeutil import as_utc
-
-    for inst_id, kind, uploaded, status in rows:
-        key = (inst_id, kind)
-        if status in good:
-            t = as_utc(uploaded)
-            if key not in first_ok or t < first_ok[key]:
-                first_ok[key] = t
-        if status == "ACCEPTED":
-            accepted.add(key)
+    first_ok = first_without_blocking_times(period.id, ids)
+    accepted = set(counting_version_ids(period.id))
     due = period.due_at
-    kinds = ("CMP", "DSC")
     per_kind = {}
     late, missing = [], []
-    for kind in kinds:
+    for kind in FilingKind:
         expected = len(insts)
         on_time = sum(1 for i in insts if (i.id, kind) in first_ok and first_ok[(i.id, kind)] < due)
         rep = sum(1 for i in insts if (i.id, kind) in accepted)
@@ -102,12 +87,12 @@ def dashboard(user, period: Period) -> dict:
             elif t >= due:
                 late.append((i, kind, t))
     by_rule_level = db.session.execute(
-        select(Finding.rule, Finding.level, func.count()).where(finding_condition(user), Finding.status != "CLOSED",
-                                                                Finding.period_id == period.id)
+        select(Finding.rule, Finding.level, func.count())
+        .where(finding_condition(user), Finding.status != FindingStatus.CLOSED, Finding.period_id == period.id)
         .group_by(Finding.rule, Finding.level).order_by(Finding.rule)).all()
     top = db.session.execute(
         select(Institution, func.count(Finding.id).label("n")).join(Finding, Finding.institution_id == Institution.id)
-        .where(finding_condition(user), Finding.status != "CLOSED", Finding.level == "high",
+        .where(finding_condition(user), Finding.status != FindingStatus.CLOSED, Finding.level == FindingLevel.HIGH,
                Finding.period_id == period.id)
         .group_by(Institution.id).order_by(func.count(Finding.id).desc(), Institution.code).limit(10)).all()
     return {"institutions": insts, "per_kind": per_kind, "late": late, "missing": missing,

@@ -14,6 +14,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from supervision.audit.services import record
+from supervision.domain.enums import (
+    ANSWERABLE_STATES,
+    FINDING_REGULATOR_MOVES,
+    PENDING_REFERRAL_STATES,
+    REGULATOR_ROLES,
+    FindingStatus,
+    ReferralStatus,
+    Role,
+)
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.filings.storage import store_stream
 from supervision.findings.models import Finding, FindingCitation, FindingEvent, Referral
@@ -23,22 +33,8 @@ from supervision.rules.catalog import RULESET_VERSION
 from supervision.timeutil import utcnow
 
 
-class FindingError(ValueError):
-    """A user-facing finding error (bilingual); ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
-
-
-#: workflow transitions a regulator may make (REFERRED is entered through a referral)
-REGULATOR_MOVES = {
-    "OPEN": {"CLOSED", "REMEDIATION"},
-    "EXPLAINED": {"CLOSED", "REMEDIATION", "OPEN"},
-    "REMEDIATION": {"CLOSED", "OPEN"},
-    "REFERRED": {"CLOSED", "OPEN", "REMEDIATION"},
-    "CLOSED": {"OPEN"},
-}
+class FindingError(ServiceError):
+    """A refused finding or referral action (bilingual message, HTTP status)."""
 
 
 def _label(actor) -> str:
@@ -76,7 +72,7 @@ def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int]
                                                       Finding.subject == draft.subject))
     now = utcnow()
     if finding is None:
-        finding = Finding(rule=draft.rule, level=draft.level, status="OPEN", institution_id=institution_id,
+        finding = Finding(rule=draft.rule, level=draft.level, status=FindingStatus.OPEN, institution_id=institution_id,
                           period_id=period_id, subject=draft.subject, subject_label=draft.subject_label,
                           evidence=draft.evidence, versions=sorted(version_ids), message_zh=zh, message_en=en,
                           ruleset_version=RULESET_VERSION, holds=True, created_at=now, updated_at=now,
@@ -84,7 +80,7 @@ def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int]
         db.session.add(finding)
         db.session.flush()
         _cite(finding, version_ids)
-        _event(finding, actor, "created", note=en, to_status="OPEN")
+        _event(finding, actor, "created", note=en, to_status=FindingStatus.OPEN)
         return finding, "created"
     finding.last_checked_at = now
     changed = (finding.evidence != draft.evidence or finding.level != draft.level or finding.message_zh != zh
@@ -92,8 +88,8 @@ def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int]
     outcome = "unchanged"
     if not finding.holds:
         finding.holds = True
-        if finding.status == "CLOSED" and (finding.closed_reason or "").startswith("auto:"):
-            _move(finding, actor, "OPEN", "reopened", note="the check holds again")
+        if finding.status == FindingStatus.CLOSED and (finding.closed_reason or "").startswith("auto:"):
+            _move(finding, actor, FindingStatus.OPEN, "reopened", note="the check holds again")
             finding.closed_reason = None
         outcome = "reopened"
     if changed:
@@ -120,9 +116,9 @@ def close_stale(finding: Finding, reason: str, actor=None) -> bool:
         return False
     finding.holds = False
     finding.last_checked_at = utcnow()
-    if finding.status != "CLOSED":
+    if finding.status != FindingStatus.CLOSED:
         finding.closed_reason = f"auto: {reason}"
-        _move(finding, actor, "CLOSED", "auto_closed", note=reason, visible=finding.visible_to_institution)
+        _move(finding, actor, FindingStatus.CLOSED, "auto_closed", note=reason, visible=finding.visible_to_institution)
     return True
 
 
@@ -130,7 +126,7 @@ def check_regulator(actor, finding: Finding) -> None:
     """Only regulator staff act on findings (scope was checked by the view's query)."""
     if actor is None:
         return
-    if actor.role not in ("analyst", "supervisor"):
+    if actor.role not in REGULATOR_ROLES:
         raise FindingError("只有监管人员可以处理监管发现 / only regulator staff handle findings", 403)
 
 
@@ -138,14 +134,14 @@ def transition(actor, finding: Finding, to_status: str, note: str | None = None,
                remediation_due: date | None = None) -> None:
     """A regulator moves a finding along the workflow (CLOSED needs a note; REMEDIATION a due date)."""
     check_regulator(actor, finding)
-    if to_status not in REGULATOR_MOVES.get(finding.status, set()):
+    if to_status not in FINDING_REGULATOR_MOVES.get(finding.status, frozenset()):
         raise FindingError(f"不能从 {finding.status} 变为 {to_status} / "
                            f"cannot move from {finding.status} to {to_status}", 409)
-    if to_status == "REMEDIATION":
+    if to_status == FindingStatus.REMEDIATION:
         if remediation_due is None:
             raise FindingError("整改须设定期限 / remediation needs a due date")
         finding.remediation_due = remediation_due
-    if to_status == "CLOSED":
+    if to_status == FindingStatus.CLOSED:
         if not (note or "").strip():
             raise FindingError("关闭须填写说明 / closing needs a note")
         finding.closed_reason = note.strip()
@@ -167,8 +163,12 @@ def _attachment(stream: BinaryIO | None, filename: str | None) -> dict:
     if stream is None or not filename:
         return {}
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    stored = store_stream(Path(current_app.config["UPLOAD_FOLDER"]) / "attachments", stream,
-                          suffix=Path(filename).suffix[:10], limit=limit, hard_limit=limit)
+    try:
+        stored = store_stream(Path(current_app.config["UPLOAD_FOLDER"]) / "attachments", stream,
+                              suffix=Path(filename).suffix[:10], limit=limit, hard_limit=limit)
+    except ValueError as exc:
+        raise FindingError(f"附件超过平台上传上限 / the attachment is larger than the platform accepts: {exc}",
+                           413) from exc
     return {"attachment_name": filename[:255], "attachment_path": "attachments/" + stored.relative,
             "attachment_sha256": stored.sha256}
 
@@ -176,17 +176,17 @@ def _attachment(stream: BinaryIO | None, filename: str | None) -> dict:
 def answer_by_institution(actor, finding: Finding, text: str, stream: BinaryIO | None = None,
                           filename: str | None = None) -> FindingEvent:
     """The institution explains (OPEN/REMEDIATION → EXPLAINED), with text and an optional attachment."""
-    if actor is None or actor.role != "filer" or actor.institution_id != finding.institution_id \
+    if actor is None or actor.role != Role.FILER or actor.institution_id != finding.institution_id \
             or not finding.visible_to_institution:
         raise FindingError("无权答复该监管发现 / you may not answer this finding", 403)
     if not (text or "").strip():
         raise FindingError("请填写答复内容 / an answer needs text")
-    if finding.status not in ("OPEN", "REMEDIATION", "EXPLAINED"):
+    if finding.status not in ANSWERABLE_STATES:
         raise FindingError(f"该监管发现当前状态为 {finding.status}，不能答复 / "
                            f"cannot answer a {finding.status} finding", 409)
-    ev = _event(finding, actor, "answered", note=text.strip(), to_status="EXPLAINED", visible=True,
+    ev = _event(finding, actor, "answered", note=text.strip(), to_status=FindingStatus.EXPLAINED, visible=True,
                 **_attachment(stream, filename))
-    finding.status = "EXPLAINED"
+    finding.status = FindingStatus.EXPLAINED
     finding.updated_at = utcnow()
     return ev
 
@@ -198,30 +198,36 @@ def refer(actor, finding: Finding, to_agency: Agency, note: str) -> Referral:
         raise FindingError("转办须填写说明 / a referral needs a note")
     if actor is not None and to_agency.id == actor.agency_id:
         raise FindingError("不能转办给本机构 / cannot refer to your own agency")
-    if any(r.to_agency_id == to_agency.id and r.status in ("SENT", "ACCEPTED") for r in finding.referrals):
+    if any(r.to_agency_id == to_agency.id and r.status in PENDING_REFERRAL_STATES for r in finding.referrals):
         raise FindingError("已转办给该机构且尚未答复 / already referred to that agency and not yet answered", 409)
     ref = Referral(finding=finding, from_agency_id=getattr(actor, "agency_id", None) or to_agency.id,
-                   to_agency_id=to_agency.id, status="SENT", note=note.strip(),
+                   to_agency_id=to_agency.id, status=ReferralStatus.SENT, note=note.strip(),
                    created_by_id=getattr(actor, "id", None), previous_status=finding.status)
     db.session.add(ref)
     db.session.flush()
-    _move(finding, actor, "REFERRED", "referred", note=f"→ {to_agency.code}: {note.strip()}")
+    _move(finding, actor, FindingStatus.REFERRED, "referred", note=f"→ {to_agency.code}: {note.strip()}")
     record("referral_sent", actor=actor, object_type="referral", object_id=ref.id,
            detail={"finding": finding.id, "to": to_agency.code})
     return ref
 
 
+def _status_before_referral(ref: Referral) -> FindingStatus:
+    """The state a finding returns to when its referral is answered or declined."""
+    before = ref.previous_status
+    return FindingStatus(before) if before not in (None, FindingStatus.REFERRED) else FindingStatus.OPEN
+
+
 def _check_recipient(actor, ref: Referral) -> None:
-    if actor is not None and (actor.role not in ("analyst", "supervisor") or actor.agency_id != ref.to_agency_id):
+    if actor is not None and (actor.role not in REGULATOR_ROLES or actor.agency_id != ref.to_agency_id):
         raise FindingError("只有接收机构可以处理该转办 / only the receiving agency handles this referral", 403)
 
 
 def referral_accept(actor, ref: Referral) -> None:
     """The receiving agency accepts the referral."""
     _check_recipient(actor, ref)
-    if ref.status != "SENT":
+    if ref.status != ReferralStatus.SENT:
         raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
-    ref.status, ref.updated_at = "ACCEPTED", utcnow()
+    ref.status, ref.updated_at = ReferralStatus.ACCEPTED, utcnow()
     _event(ref.finding, actor, "referral_accepted", note=ref.to_agency.code)
     record("referral_accepted", actor=actor, object_type="referral", object_id=ref.id)
 
@@ -229,12 +235,12 @@ def referral_accept(actor, ref: Referral) -> None:
 def referral_answer(actor, ref: Referral, answer: str) -> None:
     """The receiving agency answers; the finding returns to the referring agency's workflow."""
     _check_recipient(actor, ref)
-    if ref.status not in ("SENT", "ACCEPTED"):
+    if ref.status not in PENDING_REFERRAL_STATES:
         raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
     if not (answer or "").strip():
         raise FindingError("请填写答复 / an answer is required")
-    ref.status, ref.answer, ref.updated_at = "ANSWERED", answer.strip(), utcnow()
-    back = ref.previous_status if ref.previous_status not in (None, "REFERRED") else "OPEN"
+    ref.status, ref.answer, ref.updated_at = ReferralStatus.ANSWERED, answer.strip(), utcnow()
+    back = _status_before_referral(ref)
     _move(ref.finding, actor, back, "referral_answered", note=answer.strip())
     record("referral_answered", actor=actor, object_type="referral", object_id=ref.id)
 
@@ -242,11 +248,11 @@ def referral_answer(actor, ref: Referral, answer: str) -> None:
 def referral_decline(actor, ref: Referral, note: str) -> None:
     """The receiving agency declines the referral (with a reason)."""
     _check_recipient(actor, ref)
-    if ref.status not in ("SENT", "ACCEPTED"):
+    if ref.status not in PENDING_REFERRAL_STATES:
         raise FindingError(f"转办状态为 {ref.status} / referral is {ref.status}", 409)
     if not (note or "").strip():
         raise FindingError("拒绝须填写理由 / declining needs a reason")
-    ref.status, ref.answer, ref.updated_at = "DECLINED", note.strip(), utcnow()
-    back = ref.previous_status if ref.previous_status not in (None, "REFERRED") else "OPEN"
+    ref.status, ref.answer, ref.updated_at = ReferralStatus.DECLINED, note.strip(), utcnow()
+    back = _status_before_referral(ref)
     _move(ref.finding, actor, back, "referral_declined", note=note.strip())
     record("referral_declined", actor=actor, object_type="referral", object_id=ref.id)

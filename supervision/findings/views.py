@@ -12,6 +12,8 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from supervision.authz import regulator_required, roles_required
+from supervision.domain.enums import DATA_ROLES, FindingStatus, Role, Severity
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.findings import queries, services
 from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
@@ -22,7 +24,6 @@ from supervision.rules import catalog
 from supervision.tasks import enqueue
 
 bp = Blueprint("findings", __name__, url_prefix="/findings")
-READERS = ("filer", "analyst", "supervisor")
 
 
 def _finding_or_404(finding_id: int) -> Finding:
@@ -32,22 +33,20 @@ def _finding_or_404(finding_id: int) -> Finding:
     return f
 
 
-def _fail(exc: services.FindingError, finding_id: int):
-    db.session.rollback()
-    if exc.status == 403:
-        abort(403)
-    flash(str(exc), "danger")
-    return redirect(url_for("findings.detail", finding_id=finding_id))
+def _refusals_back_to(finding_id: int) -> None:
+    """A refused action flashes its reason on the finding's page."""
+    answer_errors_with(redirect_to=url_for("findings.detail", finding_id=finding_id))
 
 
 @bp.get("/")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def index():
     """Findings in scope, filterable by period, rule, level, status, sector, institution, agency."""
     args = {k: request.args.get(k) or None for k in queries.FILTERS}
     findings = db.session.scalars(queries.filtered(current_user, args).limit(2000)).all()
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
-    rules = [r for r in catalog.all_rules() if r.severity == catalog.FINDING]
+    rules = [r for r in catalog.all_rules() if r.severity == Severity.FINDING]
+
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
     return render_template("findings/list.html", findings=findings, args=args, periods=periods, rules=rules,
                            agencies=agencies, bulk_form=EmptyForm())
@@ -64,36 +63,32 @@ def bulk():
     action = request.form.get("action")
     note = (request.form.get("note") or "").strip()
     done = 0
-    try:
-        for fid in ids:
-            f = queries.visible_finding(current_user, fid)
-            if f is None:
-                continue
-            if action == "open":
-                services.open_to_institution(current_user, f)
-            elif action == "close" and f.status != "CLOSED":
-                services.transition(current_user, f, "CLOSED", note=note)
-            else:
-                continue
-            done += 1
-    except services.FindingError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(request.referrer or url_for("findings.index"))
+    answer_errors_with(redirect_to=request.referrer or url_for("findings.index"))
+    for fid in ids:
+        f = queries.visible_finding(current_user, fid)
+        if f is None:
+            continue
+        if action == "open":
+            services.open_to_institution(current_user, f)
+        elif action == "close" and f.status != FindingStatus.CLOSED:
+            services.transition(current_user, f, FindingStatus.CLOSED, note=note)
+        else:
+            continue
+        done += 1
     db.session.commit()
     flash(_("%(n)s findings updated.", n=done), "success")
     return redirect(request.referrer or url_for("findings.index"))
 
 
 @bp.get("/<int:finding_id>")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def detail(finding_id: int):
     """Evidence, cited versions, links to the rows behind it, history, referrals and actions."""
     f = _finding_or_404(finding_id)
     refer = ReferForm()
     refer.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in db.session.scalars(
         select(Agency).where(Agency.id != (current_user.agency_id or 0)).order_by(Agency.code))]
-    events = [e for e in f.events if current_user.role != "filer" or e.visible_to_institution]
+    events = [e for e in f.events if current_user.role != Role.FILER or e.visible_to_institution]
     from supervision.findings.evidence import row_links
 
     return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule), events=events,
@@ -110,11 +105,9 @@ def status(finding_id: int):
     if not form.validate_on_submit():
         flash(_("Give a valid decision."), "danger")
         return redirect(url_for("findings.detail", finding_id=f.id))
-    try:
-        services.transition(current_user, f, form.to_status.data, note=form.note.data,
-                            remediation_due=form.remediation_due.data)
-    except services.FindingError as exc:
-        return _fail(exc, f.id)
+    _refusals_back_to(f.id)
+    services.transition(current_user, f, form.to_status.data, note=form.note.data,
+                        remediation_due=form.remediation_due.data)
     db.session.commit()
     flash(_("Finding updated."), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
@@ -133,7 +126,7 @@ def open_(finding_id: int):
 
 
 @bp.post("/<int:finding_id>/answer")
-@roles_required("filer")
+@roles_required(Role.FILER)
 def answer(finding_id: int):
     """The institution answers with text and an optional attachment."""
     f = _finding_or_404(finding_id)
@@ -142,11 +135,9 @@ def answer(finding_id: int):
         flash(_("An answer needs text."), "danger")
         return redirect(url_for("findings.detail", finding_id=f.id))
     fh = form.attachment.data
-    try:
-        services.answer_by_institution(current_user, f, form.text.data, stream=fh.stream if fh else None,
-                                       filename=fh.filename if fh else None)
-    except services.FindingError as exc:
-        return _fail(exc, f.id)
+    _refusals_back_to(f.id)
+    services.answer_by_institution(current_user, f, form.text.data, stream=fh.stream if fh else None,
+                                   filename=fh.filename if fh else None)
     db.session.commit()
     flash(_("Your answer has been sent to the regulator."), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
@@ -163,10 +154,8 @@ def refer(finding_id: int):
         flash(_("A referral needs an agency and a note."), "danger")
         return redirect(url_for("findings.detail", finding_id=f.id))
     agency = db.session.scalar(select(Agency).where(Agency.code == form.agency.data))
-    try:
-        services.refer(current_user, f, agency, form.note.data)
-    except services.FindingError as exc:
-        return _fail(exc, f.id)
+    _refusals_back_to(f.id)
+    services.refer(current_user, f, agency, form.note.data)
     db.session.commit()
     flash(_("Finding referred to %(a)s.", a=agency.code), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
@@ -182,30 +171,28 @@ def referral(referral_id: int, action: str):
     form = ReferralReplyForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        if action == "accept":
-            services.referral_accept(current_user, ref)
-        elif action == "answer":
-            services.referral_answer(current_user, ref, form.text.data)
-        elif action == "decline":
-            services.referral_decline(current_user, ref, form.text.data)
-        else:
-            abort(404)
-    except services.FindingError as exc:
-        return _fail(exc, ref.finding_id)
+    _refusals_back_to(ref.finding_id)
+    if action == "accept":
+        services.referral_accept(current_user, ref)
+    elif action == "answer":
+        services.referral_answer(current_user, ref, form.text.data)
+    elif action == "decline":
+        services.referral_decline(current_user, ref, form.text.data)
+    else:
+        abort(404)
     db.session.commit()
     flash(_("Referral updated."), "success")
     return redirect(url_for("findings.detail", finding_id=ref.finding_id))
 
 
 @bp.get("/events/<int:event_id>/attachment")
-@roles_required(*READERS)
+@roles_required(*DATA_ROLES)
 def attachment(event_id: int):
     """Download an answer's attachment (the finding must be visible, and the event to filers)."""
     ev = db.session.get(FindingEvent, event_id)
     if ev is None or not ev.attachment_path or queries.visible_finding(current_user, ev.finding_id) is None:
         abort(404)
-    if current_user.role == "filer" and not ev.visible_to_institution:
+    if current_user.role == Role.FILER and not ev.visible_to_institution:
         abort(404)
     return send_file(Path(current_app.config["UPLOAD_FOLDER"]) / ev.attachment_path, as_attachment=True,
                      download_name=ev.attachment_name)
@@ -249,6 +236,6 @@ rules_bp = Blueprint("rules", __name__, url_prefix="/rules")
 @login_required
 def catalogue():
     """Every rule with its description, severity, version and open findings in the user's scope."""
-    counts = queries.open_counts_by_rule(current_user) if current_user.role != "admin" else {}
+    counts = queries.open_counts_by_rule(current_user) if current_user.role != Role.ADMIN else {}
     return render_template("findings/rules.html", rules=catalog.all_rules(), counts=counts,
                            version=catalog.RULESET_VERSION)

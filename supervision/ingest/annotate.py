@@ -22,14 +22,16 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.hyperlink import Hyperlink
 
+from supervision.domain.enums import Severity
 from supervision.ingest.issues import Issue
 from supervision.ingest.template_writer import needs_quote
 
 RESULT_SHEET = "校验结果"
 FULL_LOAD_MAX_XML_BYTES = 16 * 1024 * 1024
-FILLS = {"blocking": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C"),
-         "finding": PatternFill("solid", fgColor="DDEBF7")}
-SEVERITY_ZH = {"blocking": "阻断 blocking", "warning": "警告 warning", "finding": "发现 finding"}
+FILLS = {Severity.BLOCKING: PatternFill("solid", fgColor="FFC7CE"),
+         Severity.WARNING: PatternFill("solid", fgColor="FFEB9C"),
+         Severity.FINDING: PatternFill("solid", fgColor="DDEBF7")}
+SEVERITY_ZH = {Severity.BLOCKING: "阻断 blocking", Severity.WARNING: "警告 warning", Severity.FINDING: "发现 finding"}
 HEADERS = ("序号 No.", "规则 Rule", "严重程度 Severity", "工作表 Sheet", "单元格 Cell", "字段 Field",
            "所见值 Value seen", "说明", "Message", "定位 Go to")
 COMMENT_MAX = 30_000
@@ -61,7 +63,7 @@ def _comment_text(items: list[Issue]) -> str:
 
 
 def _severity(items: list[Issue]) -> str:
-    order = ("blocking", "warning", "finding")
+    order = (Severity.BLOCKING, Severity.WARNING, Severity.FINDING)
     return min((i.severity for i in items), key=order.index)
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from supervision.domain.enums import Sector
 from supervision.ingest.issues import IssueCollector
 from supervision.ingest.pii import mask_pii
 from supervision.ingest.rowconv import Record
@@ -73,7 +74,7 @@ class DetailChecks:
                 self._report("C04", rec, "closed_date", value=closed, **params)
         if v["source"] == "REGULATOR" and v["transfer_ref"] is None and rec.ok("transfer_ref"):
             self._report("C03", rec, "transfer_ref")
-        if ctx.sector == "PAY" and v["complaint_type"] is None and rec.ok("complaint_type") \
+        if ctx.sector == Sector.PAY and v["complaint_type"] is None and rec.ok("complaint_type") \
                 and "complaint_type" in rec.letters:
             self._report("C08", rec, "complaint_type")
         if v["repeat_of"] is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from supervision.domain.enums import Sector
 from supervision.ingest import colread as cr
 from supervision.ingest.cmpchecks import DEADLINES, FAVOURABLE, MAX_DAYS, Context, Figures
 from supervision.ingest.colconv import RULES
@@ -184,7 +185,7 @@ class DetailColumns:
         self._collect("C04", SEQ["C01:closed"], df.filter(c04), dates)
         self._collect("C03", SEQ["C03"], df.filter((pl.col("source") == "REGULATOR") & pl.col("transfer_ref").is_null()
                                                    & pl.Series(ok["transfer_ref"])), lambda r: w("transfer_ref"))
-        if ctx.sector == "PAY" and "complaint_type" in self.letters:
+        if ctx.sector == Sector.PAY and "complaint_type" in self.letters:
             self._collect("C08", SEQ["C08"], df.filter(pl.col("complaint_type").is_null()
                                                        & pl.Series(ok["complaint_type"])),
                           lambda r: w("complaint_type"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from supervision.domain.enums import FilingKind
 from supervision.ingest.values import CodeList, fold
 from supervision.rules.codes import CODE_LISTS, PROVINCE_ALIASES
 
@@ -121,7 +122,7 @@ def F(code: str, zh: str, en: str, type: str = TEXT, **kw) -> Field:
 
 
 def _cover(kind: str) -> Sheet:
-    cmp_ = kind == "CMP"
+    cmp_ = kind == FilingKind.CMP
     return Sheet("cover", "封面", "Cover", "cover", (
         F("template_version", "模板版本", "Template version", required=True, help_zh=f"固定为 {kind}-1",
           help_en=f"always {kind}-1"),
@@ -230,14 +231,14 @@ _REG_SHEET = Sheet("register", "监管转办登记", "Regulator register", "tabl
 ))
 
 TEMPLATES: dict[str, Template] = {
-    "CMP-1": Template("CMP-1", "CMP", "投诉数据报表", "Complaint filing",
-                      (_cover("CMP"), _CMP_DETAIL, _CMP_SUMMARY)),
-    "DSC-1": Template("DSC-1", "DSC", "信息披露报表", "Disclosure filing",
-                      (_cover("DSC"), _DSC_PRODUCTS, _DSC_CHANNELS, _DSC_PARTNERS, _DSC_ACTIVITIES)),
+    "CMP-1": Template("CMP-1", FilingKind.CMP, "投诉数据报表", "Complaint filing",
+                      (_cover(FilingKind.CMP), _CMP_DETAIL, _CMP_SUMMARY)),
+    "DSC-1": Template("DSC-1", FilingKind.DSC, "信息披露报表", "Disclosure filing",
+                      (_cover(FilingKind.DSC), _DSC_PRODUCTS, _DSC_CHANNELS, _DSC_PARTNERS, _DSC_ACTIVITIES)),
     "REG-1": Template("REG-1", "REG", "监管转办登记", "Regulator register", (_REG_SHEET,)),
 }
 #: Template versions accepted for each filing kind (first = the one generated for download).
-SUPPORTED: dict[str, tuple[str, ...]] = {"CMP": ("CMP-1",), "DSC": ("DSC-1",), "REG": ("REG-1",)}
+SUPPORTED: dict[str, tuple[str, ...]] = {FilingKind.CMP: ("CMP-1",), FilingKind.DSC: ("DSC-1",), "REG": ("REG-1",)}
 SUMMARY_COLUMNS = _SUMMARY_COLUMNS
 
 

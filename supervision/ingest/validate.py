@@ -17,6 +17,8 @@ import logging
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
+from supervision.domain.enums import FilingKind, Sector, Severity
+from supervision.domain.names import matches_any
 from supervision.ingest.cmpchecks import Context, DetailChecks, Figures, SummaryChecks
 from supervision.ingest.issues import DEFAULT_CAP_PER_RULE, IssueCollector
 from supervision.ingest.rowconv import Record, convert_field, map_header, open_table
@@ -109,7 +111,7 @@ def validate(workbook, *, kind: str, institution_code: str, period: str, period_
             result._sheets[sheet.code] = actual
     if "cover" in result._sheets and not _cover(result, template.sheet("cover"), workbook, ctx, registered_names):
         return result  # F09: the rest of the file follows an unknown template
-    if kind == "CMP":
+    if kind == FilingKind.CMP:
         _validate_cmp(result, template, workbook, ctx)
     else:
         for sheet in template.sheets:
@@ -164,10 +166,10 @@ def _cover(result: ValidationResult, sheet: Sheet, workbook, ctx: Context, names
         if expected_value is not None and fold(str(value)) != fold(expected_value):
             issues.report("V06", sheet=sheet.name, row=row, column="B", field=f.code, value=value,
                           label=f.label_zh, label_en=f.label_en, expected=expected_value)
-        if f.code == "institution_name" and names and fold(str(value)) not in {fold(n) for n in names}:
+        if f.code == "institution_name" and names and not matches_any(str(value), names):
             issues.report("W-NAME", sheet=sheet.name, row=row, column="B", field=f.code, value=value,
                           registered=next(iter(names)))
-    if result.kind == "CMP" and ctx.sector == "PAY" and result.cover.get("transactions") is None \
+    if result.kind == FilingKind.CMP and ctx.sector == Sector.PAY and result.cover.get("transactions") is None \
             and "transactions" not in _failed_cover(issues):
         row = raw_rows.get("transactions", (None,))[0]
         issues.report("C08", variant="transactions", sheet=sheet.name, row=row, column="B" if row else None,
@@ -206,11 +208,11 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
     detail_name = result._sheets.get("detail")
     if detail_name is not None:
         sheet = template.sheet("detail")
-        before = issues.count("blocking")
+        before = issues.count(Severity.BLOCKING)
         checks = _detail(result, sheet, workbook, detail_name, ctx)
         result.derived = dict(checks.totals)
         result.derived_by_category = {k: dict(v) for k, v in checks.per_category.items() if k}
-        if issues.count("blocking") == before:
+        if issues.count(Severity.BLOCKING) == before:
             figures = checks
         else:
             result.skipped.append("C06: 投诉明细有阻断性错误，未与汇总核对 / the detail sheet has blocking errors, "
@@ -239,7 +241,7 @@ def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Co
     first = workbook.first_row(name)
     header = first[1] if first is not None and first[0] == 1 else None
     cmap = map_header(sheet, header, issues)
-    if ctx.sector == "PAY" and not cmap.has("complaint_type"):
+    if ctx.sector == Sector.PAY and not cmap.has("complaint_type"):
         issues.report("C08", variant="column", sheet=sheet.name, row=1, field="complaint_type")
     fast = getattr(workbook, "engine", "auto") == "auto" and bool(cmap.columns)
     while True:

@@ -15,17 +15,17 @@ from sqlalchemy import or_, select
 from supervision.audit.services import record
 from supervision.checks.engine import run_period
 from supervision.domain.calendar import today_local
+from supervision.domain.enums import FilingKind
 from supervision.exports import services as exports
 from supervision.extensions import db
-from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.counting import counting_version_ids
 from supervision.league.services import compute_draft
 from supervision.notifications.services import filers_of, notify
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 
-KINDS = ("CMP", "DSC")
-KIND_ZH = {"CMP": "投诉数据报表（CMP）", "DSC": "信息披露报表（DSC）"}
-KIND_EN = {"CMP": "complaint data (CMP)", "DSC": "disclosure (DSC)"}
+KIND_ZH = {FilingKind.CMP: "投诉数据报表（CMP）", FilingKind.DSC: "信息披露报表（DSC）"}
+KIND_EN = {FilingKind.CMP: "complaint data (CMP)", FilingKind.DSC: "disclosure (DSC)"}
 
 
 def _periods(q) -> list[Period]:
@@ -111,10 +111,8 @@ def reminder_days() -> tuple[int, ...]:
 
 
 def accepted_pairs(period: Period) -> set[tuple[int, str]]:
-    """(institution id, kind) with an ACCEPTED version in the period."""
-    return set(db.session.execute(
-        select(Filing.institution_id, Filing.kind).join(FilingVersion, FilingVersion.filing_id == Filing.id)
-        .where(Filing.period_id == period.id, FilingVersion.status == "ACCEPTED").distinct()).all())
+    """(institution id, kind) of the period's filings that have a version that counts."""
+    return set(counting_version_ids(period.id))
 
 
 def _reminder_text(period: Period, kinds: list[str], left: int) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -141,7 +139,7 @@ def remind(period: Period, today: date) -> dict:
     have = accepted_pairs(period)
     institutions = notified = 0
     for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        kinds = [k for k in KINDS if (inst.id, k) not in have]
+        kinds = [k for k in FilingKind if (inst.id, k) not in have]
         if not kinds:
             continue
         subject, body = _reminder_text(period, kinds, left)

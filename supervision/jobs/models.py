@@ -23,11 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from supervision.domain.enums import JobRunStatus, JobTrigger
 from supervision.extensions import db
 from supervision.timeutil import utcnow
-
-RUN_STATUSES = ("running", "retrying", "success", "failed", "skipped")
-TRIGGERS = ("schedule", "catch_up", "manual", "cli")
 
 
 class JobRun(db.Model):
@@ -36,8 +34,8 @@ class JobRun(db.Model):
     __tablename__ = "job_run"
     __table_args__ = (
         UniqueConstraint("job_id", "scheduled_for"),
-        CheckConstraint("status IN ('running','retrying','success','failed','skipped')", name="status"),
-        CheckConstraint("trigger IN ('schedule','catch_up','manual','cli')", name="trigger"),
+        CheckConstraint(JobRunStatus.check("status"), name="status"),
+        CheckConstraint(JobTrigger.check("trigger"), name="trigger"),
         Index("ix_job_run_job_id_started_at", "job_id", "started_at"),
     )
 
@@ -49,7 +47,7 @@ class JobRun(db.Model):
     period_code: Mapped[str | None] = mapped_column(String(6))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     requested_by_label: Mapped[str | None] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(10), default="running")
+    status: Mapped[str] = mapped_column(String(10), default=JobRunStatus.RUNNING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: ``host:pid`` of the process that claimed the run
     runner: Mapped[str] = mapped_column(String(200))

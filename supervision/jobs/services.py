@@ -29,6 +29,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from supervision.audit.services import record
+from supervision.domain.enums import UNFINISHED_RUN_STATES, JobRunStatus, JobTrigger
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.jobs import definitions
 from supervision.jobs.models import JobRun, ScheduledJobState, SchedulerProcess
@@ -38,12 +40,8 @@ from supervision.timeutil import as_utc, utcnow
 log = logging.getLogger(__name__)
 
 
-class JobError(ValueError):
-    """A user-facing job error (unknown job or period); ``status`` is the HTTP status to answer with."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class JobError(ServiceError):
+    """A refused job request, e.g. an unknown job or period (bilingual message, HTTP status)."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +108,9 @@ def claim(job_id: str, scheduled_for: datetime, trigger: str, period_code: str |
     """Insert and commit the run row for (job, instant); None when it already exists."""
     run = JobRun(job_id=job_id, scheduled_for=scheduled_for, trigger=trigger, period_code=period_code,
                  requested_by_id=getattr(actor, "id", None),
-                 requested_by_label=getattr(actor, "email", None) or (None if trigger == "schedule" else trigger),
-                 status="running", attempts=0, runner=runner_id(), started_at=utcnow(), output={})
+                 requested_by_label=getattr(actor, "email", None)
+                 or (None if trigger == JobTrigger.SCHEDULE else trigger),
+                 status=JobRunStatus.RUNNING, attempts=0, runner=runner_id(), started_at=utcnow(), output={})
     db.session.add(run)
     try:
         db.session.commit()
@@ -130,7 +129,7 @@ def _finish(run: JobRun, status: str, started: float, output: dict | None = None
     if output is not None:
         run.output = output
     record("job_run", actor_label=f"job:{run.job_id}", object_type="job_run", object_id=run.id,
-           result="ok" if status in ("success", "skipped") else "failed",
+           result="ok" if status in (JobRunStatus.SUCCESS, JobRunStatus.SKIPPED) else "failed",
            detail={"job_id": run.job_id, "scheduled_for": as_utc(run.scheduled_for).isoformat(),
                    "trigger": run.trigger, "status": status, "attempts": run.attempts,
                    "duration_ms": run.duration_ms, "period": run.period_code})
@@ -144,7 +143,7 @@ def _result(run_id: int) -> RunResult:
     return result
 
 
-def execute(job_id: str, scheduled_for: datetime, *, trigger: str = "schedule", now: datetime | None = None,
+def execute(job_id: str, scheduled_for: datetime, *, trigger: str = JobTrigger.SCHEDULE, now: datetime | None = None,
             period_code: str | None = None, actor=None, retries: int | None = None,
             sleep: Callable[[float], None] = time.sleep) -> RunResult | None:
     """Run a job once for ``scheduled_for`` (see the module docstring); None when another process
@@ -154,7 +153,7 @@ def execute(job_id: str, scheduled_for: datetime, *, trigger: str = "schedule", 
     now = as_utc(now) if now else scheduled_for
     try:
         period = period_or_error(period_code)
-        paused = trigger in ("schedule", "catch_up") and is_paused(job_id)
+        paused = trigger in (JobTrigger.SCHEDULE, JobTrigger.CATCH_UP) and is_paused(job_id)
         db.session.rollback()
         run_id = claim(job_id, scheduled_for, trigger, period.code if period else None, actor)
         if run_id is None:
@@ -162,7 +161,7 @@ def execute(job_id: str, scheduled_for: datetime, *, trigger: str = "schedule", 
         started = time.monotonic()
         if paused:
             run = db.session.get(JobRun, run_id)
-            _finish(run, "skipped", started, {"skipped": "paused"})
+            _finish(run, JobRunStatus.SKIPPED, started, {"skipped": "paused"})
             db.session.commit()
             return _result(run_id)
         retries = int(current_app.config["JOB_RETRIES"]) if retries is None else retries
@@ -174,7 +173,7 @@ def execute(job_id: str, scheduled_for: datetime, *, trigger: str = "schedule", 
                 run.attempts = attempt
                 period = db.session.get(Period, period.id) if period is not None else None
                 output = _jsonable(job.function()(now, period, run))
-                _finish(run, "success", started, output)
+                _finish(run, JobRunStatus.SUCCESS, started, output)
                 run.error = None
                 db.session.commit()
                 return _result(run_id)
@@ -186,11 +185,11 @@ def execute(job_id: str, scheduled_for: datetime, *, trigger: str = "schedule", 
                 run = db.session.get(JobRun, run_id)
                 run.attempts, run.error = attempt, text[-16000:]
                 if attempt <= retries:
-                    run.status, run.output = "retrying", {"errors": errors}
+                    run.status, run.output = JobRunStatus.RETRYING, {"errors": errors}
                     db.session.commit()
                     sleep(delay)
                     continue
-                _finish(run, "failed", started, {"errors": errors})
+                _finish(run, JobRunStatus.FAILED, started, {"errors": errors})
                 from supervision.notifications.services import notify_job_failed
 
                 notify_job_failed(run)
@@ -266,7 +265,7 @@ def run_requests() -> list[RunResult]:
     for job_id, at, period, by in take_requests():
         actor = db.session.get(User, by) if by else None
         try:
-            result = execute(job_id, at, trigger="manual", period_code=period, actor=actor)
+            result = execute(job_id, at, trigger=JobTrigger.MANUAL, period_code=period, actor=actor)
         except JobError as exc:
             log.warning("requested run of %s refused: %s", job_id, exc)
             continue
@@ -308,13 +307,14 @@ def fail_abandoned_runs() -> list[int]:
     ``failed`` (a crash or kill during the run); commits. Returns their ids."""
     host = socket.gethostname()
     ids = []
-    for run in db.session.scalars(select(JobRun).where(JobRun.status.in_(("running", "retrying")))):
+    for run in db.session.scalars(select(JobRun).where(JobRun.status.in_(UNFINISHED_RUN_STATES))):
         rhost, _, pid = run.runner.rpartition(":")
         if rhost == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            run.status, run.finished_at = "failed", utcnow()
+            run.status, run.finished_at = JobRunStatus.FAILED, utcnow()
             run.error = (run.error or "") + f"\nscheduler process {run.runner} ended during the run"
             record("job_run", actor_label=f"job:{run.job_id}", object_type="job_run", object_id=run.id,
-                   result="failed", detail={"job_id": run.job_id, "status": "failed", "reason": "abandoned"})
+                   result="failed", detail={"job_id": run.job_id, "status": JobRunStatus.FAILED, "reason": "abandoned"})
+
             ids.append(run.id)
     db.session.commit()
     return ids

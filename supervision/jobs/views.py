@@ -12,6 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from supervision.authz import admin_required
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.jobs import definitions, queries, services
 from supervision.jobs.forms import JobForm
@@ -66,12 +67,8 @@ def runs():
 def run_now():
     """Ask the scheduler process to run a job now (optionally for one period)."""
     form, job = _job_from_form()
-    try:
-        services.request_run(current_user, job.id, form.period.data or None)
-    except services.JobError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("jobs.index"))
+    answer_errors_with(redirect_to=url_for("jobs.index"))
+    services.request_run(current_user, job.id, form.period.data or None)
     db.session.commit()
     flash(_("Run of %(job)s requested; the scheduler starts it within a few seconds.", job=job.id), "success")
     return redirect(url_for("jobs.index"))

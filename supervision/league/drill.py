@@ -11,9 +11,11 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from supervision.domain.enums import FilingKind, FindingStatus
 from supervision.extensions import db
 from supervision.filings.content_models import CoverFigures, DerivedFigures
 from supervision.filings.models import FilingVersion
+from supervision.filings.queries import ROW_FILTERS
 from supervision.findings.models import Finding
 from supervision.league.inputs import COUNTS
 from supervision.scope import visible_findings
@@ -65,9 +67,7 @@ FORMULAS: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {
 
 def _outcome_filter_supported() -> bool:
     """Whether ``filings.rows`` filters by ``outcome`` (then favourable rows are listed exactly)."""
-    from supervision.filings import views
-
-    return "outcome" in getattr(views, "ROW_FILTERS", ())
+    return "outcome" in ROW_FILTERS
 
 
 def row_links(version_id: int, figure: str, category: str | None) -> list[tuple[str, str]]:
@@ -112,7 +112,7 @@ def figures_of(version_id: int) -> tuple[dict | None, list[dict]]:
 def drill(user, period_id: int, institution_id: int, versions: dict[str, int]) -> Drill:
     """Counts, cover and open ``D`` findings behind an institution's row (``versions`` = the filing
     versions the table used, by kind). Findings are those the user may see (scope)."""
-    cmp_id, dsc_id = versions.get("CMP"), versions.get("DSC")
+    cmp_id, dsc_id = versions.get(FilingKind.CMP), versions.get(FilingKind.DSC)
     version = db.session.get(FilingVersion, cmp_id) if cmp_id else None
     dsc = db.session.get(FilingVersion, dsc_id) if dsc_id else None
     total, categories = figures_of(cmp_id) if cmp_id else (None, [])
@@ -124,7 +124,7 @@ def drill(user, period_id: int, institution_id: int, versions: dict[str, int]) -
                      "transactions": c.transactions}
     findings = db.session.scalars(visible_findings(user).where(
         Finding.institution_id == institution_id, Finding.period_id == period_id, Finding.rule.like("D%"),
-        Finding.status != "CLOSED", Finding.holds.is_(True)).order_by(Finding.rule, Finding.id)).all()
+        Finding.status != FindingStatus.CLOSED, Finding.holds.is_(True)).order_by(Finding.rule, Finding.id)).all()
     return Drill(version, dsc, total, categories, cover, list(findings))
 
 

@@ -1,11 +1,12 @@
 """League inputs from stored figures (spec §8): never a GROUP BY over complaint rows.
 
-For every *active* institution (the expected filers of §2) of a period: the latest ACCEPTED ``CMP``
-version's whole-filing :class:`DerivedFigures` row (``business_category IS NULL``, derived once at
-ingest) and its :class:`CoverFigures`; whether a ``CMP`` was filed at all; whether an accepted
-``DSC`` exists; and the open ``D`` findings by level (rule ``D…``, status not ``CLOSED``, still
-holding). Six small set-based queries whatever the number of institutions, the same on SQLite and
-PostgreSQL (counts are integers, ``business_volume`` a ``Decimal``), with plans that do not depend
+For every *active* institution (the expected filers of §2) of a period: the whole-filing
+:class:`DerivedFigures` row (``business_category IS NULL``, derived once at ingest) and the
+:class:`CoverFigures` of the ``CMP`` version that counts (:mod:`supervision.filings.counting`);
+whether a ``CMP`` was filed at all; whether a ``DSC`` counts; and the open ``D`` findings by level
+(rule ``D…``, status not ``CLOSED``, still holding). Six small set-based queries whatever the
+number of institutions, the same on SQLite and PostgreSQL (counts are integers,
+``business_volume`` a ``Decimal``), with plans that do not depend
 on fresh planner statistics.
 """
 
@@ -19,8 +20,10 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from reports.league import InstitutionFigures, LeagueConfig
+from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus
 from supervision.extensions import db
 from supervision.filings.content_models import CoverFigures, DerivedFigures
+from supervision.filings.counting import counting_version_ids
 from supervision.filings.models import Filing, FilingVersion
 from supervision.findings.models import Finding
 from supervision.orgs.models import Institution
@@ -85,24 +88,10 @@ def config_json(config: LeagueConfig) -> dict:
             "fallback_grade": config.fallback_grade}
 
 
-def _accepted_versions(period_id: int) -> dict[tuple[int, str], int]:
-    """(institution id, kind) → id of the latest ACCEPTED version (§7a: the latest accepted counts)."""
-    rows = db.session.execute(
-        select(Filing.institution_id, Filing.kind, FilingVersion.id, FilingVersion.number)
-        .join(FilingVersion, FilingVersion.filing_id == Filing.id)
-        .where(Filing.period_id == period_id, FilingVersion.status == "ACCEPTED")).all()
-    best: dict[tuple[int, str], tuple[int, int]] = {}
-    for inst_id, kind, version_id, number in rows:
-        key = (inst_id, kind)
-        if key not in best or number > best[key][0]:
-            best[key] = (number, version_id)
-    return {key: version_id for key, (_, version_id) in best.items()}
-
-
 def _filed_cmp(period_id: int) -> set[int]:
     """Institutions with at least one uploaded ``CMP`` version for the period (any state)."""
     q = (select(Filing.institution_id).join(FilingVersion, FilingVersion.filing_id == Filing.id)
-         .where(Filing.period_id == period_id, Filing.kind == "CMP").distinct())
+         .where(Filing.period_id == period_id, Filing.kind == FilingKind.CMP).distinct())
     return set(db.session.scalars(q))
 
 
@@ -131,7 +120,7 @@ def _covers(version_ids: set[int]) -> dict[int, tuple]:
 def _open_d_findings(period_id: int) -> dict[int, dict[str, int]]:
     """institution id → level → number of open, holding ``D`` findings of the period."""
     q = (select(Finding.institution_id, Finding.level, func.count())
-         .where(Finding.period_id == period_id, Finding.rule.like("D%"), Finding.status != "CLOSED",
+         .where(Finding.period_id == period_id, Finding.rule.like("D%"), Finding.status != FindingStatus.CLOSED,
                 Finding.holds.is_(True))
          .group_by(Finding.institution_id, Finding.level))
     out: dict[int, dict[str, int]] = {}
@@ -151,8 +140,8 @@ def gather_inputs(period: Period) -> LeagueInputs:
     institutions = db.session.execute(
         select(Institution.id, Institution.code, Institution.name, Institution.sector)
         .where(Institution.active.is_(True)).order_by(Institution.code)).all()
-    accepted = _accepted_versions(period.id)
-    cmp_ids = {vid for (_, kind), vid in accepted.items() if kind == "CMP"}
+    accepted = counting_version_ids(period.id)
+    cmp_ids = {vid for (_, kind), vid in accepted.items() if kind == FilingKind.CMP}
     filed = _filed_cmp(period.id)
     derived = _derived(period.id, cmp_ids)
     covers = _covers(cmp_ids)
@@ -160,8 +149,8 @@ def gather_inputs(period: Period) -> LeagueInputs:
     figures, ids, versions = [], {}, {}
     for inst_id, code, name, sector in institutions:
         ids[code] = inst_id
-        cmp_id, dsc_id = accepted.get((inst_id, "CMP")), accepted.get((inst_id, "DSC"))
-        versions[code] = {k: v for k, v in (("CMP", cmp_id), ("DSC", dsc_id)) if v is not None}
+        cmp_id, dsc_id = accepted.get((inst_id, FilingKind.CMP)), accepted.get((inst_id, FilingKind.DSC))
+        versions[code] = {k: v for k, v in ((FilingKind.CMP, cmp_id), (FilingKind.DSC, dsc_id)) if v is not None}
         counts = derived.get(cmp_id, {}) if cmp_id else {}
         customers, volume, transactions = covers.get(cmp_id, (None, None, None)) if cmp_id else (None, None, None)
         levels = findings.get(inst_id, {})
@@ -173,8 +162,8 @@ def gather_inputs(period: Period) -> LeagueInputs:
             business_volume=_volume(volume),
             transactions=None if transactions is None else int(transactions),
             has_accepted_dsc=dsc_id is not None,
-            open_d_high=levels.get("high", 0), open_d_medium=levels.get("medium", 0),
-            open_d_low=levels.get("low", 0)))
+            open_d_high=levels.get(FindingLevel.HIGH, 0), open_d_medium=levels.get(FindingLevel.MEDIUM, 0),
+            open_d_low=levels.get(FindingLevel.LOW, 0)))
     return LeagueInputs(period.code, figures, ids, versions)
 
 

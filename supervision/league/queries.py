@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from reports.league import METRICS
+from supervision.domain.enums import REGULATOR_ROLES
 from supervision.extensions import db
 from supervision.league import services
 from supervision.league.models import LeagueSnapshot, LeagueSnapshotRow
@@ -25,7 +26,6 @@ from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import institution_condition
 
-REGULATORS = ("analyst", "supervisor")
 BETTER_LOWER = {m.code: m.better.value == "lower" for m in METRICS}
 PAGE_SIZE = 250
 
@@ -40,7 +40,7 @@ class LeagueAccess(Exception):
 
 def is_regulator(user) -> bool:
     """Whether the user reads drafts (analysts and supervisors)."""
-    return getattr(user, "role", None) in REGULATORS
+    return getattr(user, "role", None) in REGULATOR_ROLES
 
 
 def league_codes(user) -> set[str]:

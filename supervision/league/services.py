@@ -20,6 +20,8 @@ from sqlalchemy import func, insert, select
 from reports.league import LeagueConfig, compute_league, serialize_league
 from supervision.audit.services import record
 from supervision.domain.calendar import PeriodCodeError, parse_period
+from supervision.domain.enums import Role
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.filings.models import Filing, FilingVersion
 from supervision.findings.models import Finding
@@ -39,12 +41,8 @@ ROW_FIELDS = ("name", "sector", "status", "reason", "composite", "grade", "rank_
 METRIC_FIELDS = ("value", "rank_sector", "rank_all")
 
 
-class LeagueError(ValueError):
-    """A user-facing league error (bilingual); ``status`` is the HTTP status a view should use."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class LeagueError(ServiceError):
+    """A refused league action, e.g. publishing (bilingual message, HTTP status)."""
 
 
 @dataclass
@@ -207,7 +205,7 @@ def check_can_publish(actor) -> None:
     to see every row of the draft they publish."""
     if actor is None:
         return
-    if actor.role != "supervisor":
+    if actor.role != Role.SUPERVISOR:
         raise LeagueError("只有审核员可以发布排行榜 / only supervisors publish league tables", 403)
     outside = db.session.scalar(select(func.count()).select_from(Institution).where(
         Institution.active.is_(True), ~institution_condition(actor, "league")))

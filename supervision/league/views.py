@@ -19,6 +19,8 @@ from reports.league import METRIC_CODES
 from reports.workbook import league_json, write_league_csv
 from supervision.audit.services import record
 from supervision.authz import roles_required
+from supervision.domain.enums import DATA_ROLES, Role, Sector
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.league import drill as drill_mod
 from supervision.league import history as history_mod
@@ -32,7 +34,6 @@ from supervision.timeutil import utcnow
 from supervision.version import platform_version
 
 bp = Blueprint("league", __name__, url_prefix="/league")
-SECTORS = ("PAY", "CF", "BANK", "INS", "AUTO")
 
 
 def _period(period_id: int) -> Period:
@@ -51,7 +52,7 @@ def _metric_arg(default: str = "per_10k_customers") -> str:
 
 def _sector_arg() -> str | None:
     sector = request.args.get("sector", "").upper()
-    return sector if sector in SECTORS else None
+    return sector if sector in Sector.values() else None
 
 
 def _source(period: Period) -> queries.Source:
@@ -62,12 +63,12 @@ def _source(period: Period) -> queries.Source:
 
 
 def _own_code() -> str | None:
-    return current_user.institution.code if current_user.role == "filer" and current_user.institution else None
+    return current_user.institution.code if current_user.role == Role.FILER and current_user.institution else None
 
 
 def _linkable() -> set[str] | None:
     """Codes whose institution page the user may open (None = every code: admins, published data)."""
-    if current_user.role == "filer":
+    if current_user.role == Role.FILER:
         return {_own_code()}
     if queries.is_regulator(current_user):
         return queries.league_codes(current_user)
@@ -111,18 +112,18 @@ def table(period_id: int):
         latest = services.latest_snapshot(period.id)
         if latest is not None:
             pending = queries.visible_changes(source, source.draft.changes_since(latest))
-        can_publish = current_user.role == "supervisor" and services.can_publish(current_user)
+        can_publish = current_user.role == Role.SUPERVISOR and services.can_publish(current_user)
     history = history_mod.institution_history(current_user, current_user.institution) \
-        if current_user.role == "filer" else None
+        if current_user.role == Role.FILER else None
     return render_template("league/table.html", period=period, source=source, page=page, sector=sector,
                            rows=present.table_rows(page.rows, metric),
-                           linkable=_linkable(), drillable=current_user.role != "admin", history=history,
+                           linkable=_linkable(), drillable=current_user.role != Role.ADMIN, history=history,
                            ids=queries.institution_ids([r["institution_code"] for r in page.rows]),
                            own_sector=current_user.institution.sector if _own_code() else None,
                            metric=metric, q=q or "", sort=sort, medians=source.medians(), own=_own_code(),
                            snapshots=queries.snapshots_of(period.id), pending=pending, can_publish=can_publish,
                            args=_source_args(source), form=PublishForm(period_code=period.code),
-                           regulator=queries.is_regulator(current_user), sectors=SECTORS)
+                           regulator=queries.is_regulator(current_user), sectors=Sector.values())
 
 
 @bp.get("/<int:period_id>/notice")
@@ -200,19 +201,15 @@ def snapshots(period_id: int):
 
 
 @bp.post("/<int:period_id>/publish")
-@roles_required("supervisor")
+@roles_required(Role.SUPERVISOR)
 def publish(period_id: int):
     """A supervisor publishes the period's current table as the next numbered snapshot."""
     period = _period(period_id)
     form = PublishForm()
     if not form.validate_on_submit() or form.period_code.data != period.code:
         abort(400)
-    try:
-        snap = services.publish(current_user, period)
-    except services.LeagueError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for("league.table", period_id=period.id, draft=1))
+    answer_errors_with(redirect_to=url_for("league.table", period_id=period.id, draft=1))
+    snap = services.publish(current_user, period)
     db.session.commit()
     flash(_("Published snapshot %(n)s of %(period)s.", n=snap.number, period=period.code), "success")
     return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))
@@ -220,7 +217,7 @@ def publish(period_id: int):
 
 def _institution_or_404(institution_id: int) -> Institution:
     inst = db.session.get(Institution, institution_id) or abort(404)
-    if current_user.role == "filer" and inst.id != current_user.institution_id:
+    if current_user.role == Role.FILER and inst.id != current_user.institution_id:
         abort(404)
     if queries.is_regulator(current_user) and not can_see_institution(current_user, inst.id, "league"):
         abort(404)
@@ -228,7 +225,7 @@ def _institution_or_404(institution_id: int) -> Institution:
 
 
 @bp.get("/<int:period_id>/institutions/<int:institution_id>")
-@roles_required("filer", "analyst", "supervisor")
+@roles_required(*DATA_ROLES)
 def drill(period_id: int, institution_id: int):
     """Drill-down: each metric → its formula and counts → counts per business category → the
     complaint rows behind each count (the scoped rows page of the version the table used)."""
@@ -250,7 +247,7 @@ def institution(institution_id: int):
     metric = _metric_arg()
     points = history_mod.institution_history(current_user, inst)
     return render_template("league/institution.html", inst=inst, points=points, metric=metric,
-                           chart=present.trend(points, metric), drillable=current_user.role != "admin")
+                           chart=present.trend(points, metric), drillable=current_user.role != Role.ADMIN)
 
 
 @bp.get("/compare")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
+from supervision.domain import enums
 from supervision.domain.codes import CODE_LISTS
+from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus, Role, Sector, Severity, VersionStatus
 from supervision.timeutil import local
 
 
@@ -23,6 +25,16 @@ def fmt_date(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
+def safe_next(target: str | None) -> str:
+    """A local path to go back to after login or a language switch (anything else: the home page)."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target
+
+
 def code_name(list_name: str, code: str | None) -> str:
     """Chinese name of a code (falls back to the code)."""
     if code is None:
@@ -32,52 +44,46 @@ def code_name(list_name: str, code: str | None) -> str:
 
 def role_label(role: str) -> str:
     """Translated role name."""
-    labels = {"filer": _l("Filer"), "analyst": _l("Analyst"), "supervisor": _l("Supervisor"),
-              "admin": _l("Administrator")}
-    return str(labels.get(role, role))
+    return Role.label_of(role)
 
 
 def sector_label(sector: str) -> str:
-    """Sector code with its Chinese name (spec §1.2)."""
-    return f"{sector} {CODE_LISTS['sector'].get(sector, '')}".strip()
+    """Sector code with its name (spec §1.2), e.g. ``PAY 非银行支付机构``."""
+    return f"{sector} {Sector.label_of(sector)}" if sector in Sector.values() else sector
 
 
 def kind_label(kind: str) -> str:
     """Filing kind with its name (spec §2)."""
-    labels = {"CMP": _l("CMP complaint data"), "DSC": _l("DSC disclosure")}
-    return str(labels.get(kind, kind))
+    return FilingKind.label_of(kind)
 
 
 def state_label(state: str) -> str:
-    """Translated lifecycle state (§7a)."""
-    labels = {"RECEIVED": _l("Received"), "VALIDATING": _l("Validating"), "REJECTED": _l("Rejected"),
-              "VALIDATED": _l("Validated"), "ACCEPTED": _l("Accepted"), "RETURNED": _l("Returned"),
-              "SUPERSEDED": _l("Superseded"), "FAILED": _l("Failed")}
-    return f"{labels[state]} ({state})" if state in labels else state
+    """Translated lifecycle state of a filing version (§7a), with its code."""
+    return f"{VersionStatus.label_of(state)} ({state})" if state in VersionStatus.values() else state
 
 
 def severity_label(severity: str) -> str:
     """Translated severity of a rule (§6)."""
-    labels = {"blocking": _l("Blocking"), "warning": _l("Warning"), "finding": _l("Finding")}
-    return str(labels.get(severity, severity))
+    return Severity.label_of(severity)
 
 
 def level_label(level: str | None) -> str:
     """Translated finding level (§6)."""
-    labels = {"high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
-    return str(labels.get(level, level or "—"))
+    return FindingLevel.label_of(level)
+
+
+LEVEL_BADGES = {FindingLevel.HIGH: "text-bg-danger", FindingLevel.MEDIUM: "text-bg-warning",
+                FindingLevel.LOW: "text-bg-info"}
 
 
 def level_badge(level: str | None) -> str:
     """Bootstrap badge class of a level."""
-    return {"high": "text-bg-danger", "medium": "text-bg-warning", "low": "text-bg-info"}.get(level, "text-bg-light")
+    return LEVEL_BADGES.get(level, "text-bg-light")
 
 
 def finding_state_label(state: str) -> str:
     """Translated finding state (§6 workflow)."""
-    labels = {"OPEN": _l("Open"), "EXPLAINED": _l("Explained"), "CLOSED": _l("Closed"),
-              "REMEDIATION": _l("Remediation"), "REFERRED": _l("Referred")}
-    return f"{labels[state]}" if state in labels else state
+    return FindingStatus.label_of(state)
 
 
 def register(app: Flask) -> None:
@@ -93,6 +99,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["level_label"] = level_label
     app.jinja_env.globals["level_badge"] = level_badge
     app.jinja_env.globals["finding_state_label"] = finding_state_label
+    app.jinja_env.globals["enums"] = enums
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh")
     from supervision.version import platform_version
 

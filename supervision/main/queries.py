@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from supervision.domain.enums import Role
 from supervision.extensions import db
 from supervision.filings.models import Filing
 from supervision.orgs.models import Institution
@@ -15,7 +16,7 @@ def home_summary(user) -> dict:
     """Counts and the latest periods for the acting user's home page."""
     periods = db.session.scalars(select(Period).order_by(Period.code.desc()).limit(4)).all()
     out = {"periods": periods}
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         out["institutions"] = db.session.scalar(select(func.count(Institution.id)))
         return out
     out["institutions"] = db.session.scalar(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session
 from flask_login import current_user, login_required
 
 from supervision.extensions import db
 from supervision.main import queries
+from supervision.main.helpers import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -20,15 +21,6 @@ def index():
     return render_template("main/index.html", summary=queries.home_summary(current_user))
 
 
-def _safe_next(target: str | None) -> str:
-    if not target:
-        return url_for("main.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("main.index")
-    return target
-
-
 @bp.get("/lang/<code>")
 def set_language(code: str):
     """Switch the interface language (中文 ``zh`` default, English ``en``); remembered per user."""
@@ -37,7 +29,7 @@ def set_language(code: str):
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code
             db.session.commit()
-    return redirect(_safe_next(request.args.get("next") or (request.referrer and urlsplit(request.referrer).path)))
+    return redirect(safe_next(request.args.get("next") or (request.referrer and urlsplit(request.referrer).path)))
 
 
 @bp.get("/healthz")

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from supervision.accounts.models import User
+from supervision.domain.enums import Role
 from supervision.extensions import db
 from supervision.notifications.models import Notification
 from supervision.timeutil import utcnow
@@ -61,13 +62,14 @@ def notify(users: Iterable[User], kind: str, *, subject: tuple[str, str], body: 
 
 def filers_of(institution_id: int) -> list[User]:
     """Active filer accounts of an institution."""
-    return list(db.session.scalars(select(User).where(User.role == "filer", User.institution_id == institution_id,
+    return list(db.session.scalars(select(User).where(User.role == Role.FILER, User.institution_id == institution_id,
                                                       User.active.is_(True)).order_by(User.id)))
 
 
 def admins() -> list[User]:
     """Active platform administrators."""
-    return list(db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id)))
+    return list(db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))
+                                   .order_by(User.id)))
 
 
 def notify_finding_opened(finding) -> list[Notification]:

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from supervision.domain.enums import Sector
 from supervision.extensions import db
 from supervision.timeutil import utcnow
 
-SECTORS = ("PAY", "CF", "BANK", "INS", "AUTO")
 SHARE_KINDS = ("filings", "findings", "league")
 
 
@@ -60,7 +60,7 @@ class Institution(db.Model):
 
     __tablename__ = "institution"
     __table_args__ = (
-        CheckConstraint("sector IN ('PAY','CF','BANK','INS','AUTO')", name="sector"),
+        CheckConstraint(Sector.check("sector"), name="sector"),
         CheckConstraint("length(code) = 18", name="code_length"),
     )
 

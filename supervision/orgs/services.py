@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from sqlalchemy import func, select
 
 from supervision.audit.services import record
 from supervision.domain.codes import CODE_LISTS
+from supervision.domain.enums import Sector
+from supervision.domain.names import name_key
 from supervision.domain.uscc import is_valid_uscc
+from supervision.errors import ServiceError
 from supervision.extensions import db
-from supervision.orgs.models import SECTORS, SHARE_KINDS, Agency, Institution, InstitutionAlias, SharingAgreement
+from supervision.orgs.models import SHARE_KINDS, Agency, Institution, InstitutionAlias, SharingAgreement
 
 #: §1.1 default lead agency by sector.
-DEFAULT_AGENCY_BY_SECTOR = {"PAY": "PBOC", "CF": "NFRA", "BANK": "NFRA", "INS": "NFRA", "AUTO": "NFRA"}
+DEFAULT_AGENCY_BY_SECTOR = {Sector.PAY: "PBOC", Sector.CF: "NFRA", Sector.BANK: "NFRA", Sector.INS: "NFRA",
+                            Sector.AUTO: "NFRA"}
 
 
-class OrgError(ValueError):
-    """A user-facing error about master data (bilingual message)."""
+class OrgError(ServiceError):
+    """A refused change of master data (bilingual message, HTTP status)."""
 
 
 def _norm_name(name: str) -> str:
     """Stored form of a name: trimmed, inner whitespace collapsed; full-width punctuation kept
     (official Chinese legal names use （）)."""
     return " ".join((name or "").split())
-
-
-def name_key(name: str) -> str:
-    """Matching key of a name: NFKC (full-width → half-width), case-folded, no whitespace (§3)."""
-    return "".join(unicodedata.normalize("NFKC", name or "").casefold().split())
 
 
 def get_agency(code: str) -> Agency | None:
@@ -49,7 +46,7 @@ def create_agency(actor, *, code: str, name: str, name_en: str | None = None, pa
         parent = get_agency(parent_code)
         if parent is None:
             raise OrgError(f"上级监管机构不存在 / parent agency not found: {parent_code}")
-    bad = [s for s in default_sectors or [] if s not in SECTORS]
+    bad = [s for s in default_sectors or [] if s not in Sector.values()]
     if bad:
         raise OrgError(f"行业代码无效 / invalid sector(s): {', '.join(bad)}")
     agency = Agency(code=code, name=_norm_name(name), name_en=name_en, parent=parent,
@@ -99,8 +96,8 @@ def create_institution(actor, *, code: str, name: str, sector: str, short_name: 
     if get_institution(code):
         raise OrgError(f"机构代码已存在 / institution code already exists: {code}")
     sector = (sector or "").strip().upper()
-    if sector not in SECTORS:
-        raise OrgError(f"行业无效 / invalid sector {sector!r}; one of {', '.join(SECTORS)}")
+    if sector not in Sector.values():
+        raise OrgError(f"行业无效 / invalid sector {sector!r}; one of {', '.join(Sector.values())}")
     name = _norm_name(name)
     if not name:
         raise OrgError("机构名称必填 / institution name is required")
@@ -130,12 +127,12 @@ def update_institution(actor, inst: Institution, *, name: str, short_name: str |
     agency = get_agency(agency_code)
     if agency is None:
         raise OrgError(f"监管机构不存在 / agency not found: {agency_code}")
-    if sector not in SECTORS:
+    if sector not in Sector.values():
         raise OrgError(f"行业无效 / invalid sector {sector!r}")
     name = _norm_name(name)
-    other = db.session.scalar(select(Institution).where(Institution.name == name, Institution.id != inst.id))
-    if other:
-        raise OrgError(f"机构名称已存在 / institution name already exists: {name}")
+    other = find_institution_by_name(name)
+    if other is not None and other.id != inst.id:
+        raise OrgError(f"机构名称已存在（或为其他机构别名）/ name already used by an institution: {name}")
     inst.name, inst.short_name, inst.sector, inst.lead_agency = name, short_name, sector, agency
     inst.province, inst.licence_no, inst.active = province or None, licence_no or None, active
     after = {"name": inst.name, "sector": inst.sector, "agency": agency.code, "active": inst.active}
@@ -162,7 +159,7 @@ def add_alias(actor, inst: Institution, alias: str, audit: bool = True) -> Insti
 
 
 def find_institution_by_name(name: str) -> Institution | None:
-    """Match a name against legal names, aliases and short names by :func:`name_key`."""
+    """Match a name against legal names, aliases and short names by :func:`supervision.domain.names.name_key`."""
     key = name_key(name)
     if not key:
         return None
@@ -186,7 +183,7 @@ def upsert_sharing(actor, *, from_code: str, to_code: str, sectors: list[str], k
         raise OrgError(f"监管机构不存在 / agency not found: {from_code if src is None else to_code}")
     if src.id == dst.id:
         raise OrgError("不能与自身签订共享协议 / an agency cannot share with itself")
-    bad = [s for s in sectors if s not in SECTORS] + [k for k in kinds if k not in SHARE_KINDS]
+    bad = [s for s in sectors if s not in Sector.values()] + [k for k in kinds if k not in SHARE_KINDS]
     if bad or not sectors or not kinds:
         raise OrgError(f"行业或数据类别无效 / invalid or empty sectors/kinds: {', '.join(bad) or '—'}")
     ag = db.session.scalar(select(SharingAgreement).where(SharingAgreement.from_agency_id == src.id,

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from supervision.audit.services import record
 from supervision.domain.calendar import PeriodCodeError, parse_period
+from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.periods.models import Period
 
 
-class PeriodError(ValueError):
-    """A user-facing period error (bilingual)."""
+class PeriodError(ServiceError):
+    """A refused period action (bilingual message, HTTP status)."""
 
 
 def get_period(code: str) -> Period | None:

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from supervision.authz import supervisor_required
 from supervision.domain.calendar import today_local
+from supervision.domain.enums import Role
+from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.periods import services
 from supervision.periods.forms import PeriodForm, UnlockForm
@@ -24,7 +26,7 @@ def index():
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
     return render_template("periods/list.html", periods=periods, today=today_local(),
                            form=PeriodForm(), unlock_form=UnlockForm(),
-                           can_manage=current_user.role == "supervisor")
+                           can_manage=current_user.role == Role.SUPERVISOR)
 
 
 @bp.post("/")
@@ -33,13 +35,10 @@ def create():
     """Add a period (supervisor)."""
     form = PeriodForm()
     if form.validate_on_submit():
-        try:
-            p = services.add_period(current_user, form.code.data.strip().upper())
-        except services.PeriodError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Period %(code)s added.", code=p.code), "success")
+        answer_errors_with(redirect_to=url_for("periods.index"))
+        p = services.add_period(current_user, form.code.data.strip().upper())
+        db.session.commit()
+        flash(_("Period %(code)s added.", code=p.code), "success")
     else:
         for errs in form.errors.values():
             for e in errs:
@@ -54,13 +53,10 @@ def unlock(period_id: int):
     period = db.session.get(Period, period_id) or abort(404)
     form = UnlockForm()
     if form.validate_on_submit():
-        try:
-            services.unlock_period(current_user, period, form.until.data)
-        except services.PeriodError as exc:
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("Period %(code)s unlocked.", code=period.code), "success")
+        answer_errors_with(redirect_to=url_for("periods.index"))
+        services.unlock_period(current_user, period, form.until.data)
+        db.session.commit()
+        flash(_("Period %(code)s unlocked.", code=period.code), "success")
     else:
         flash(_("Give a valid date."), "danger")
     return redirect(url_for("periods.index"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from supervision.domain.codes import CODE_LISTS
+from supervision.domain.enums import Sector
 from supervision.extensions import db
 from supervision.orgs import services as orgs
 from supervision.orgs.models import Agency
@@ -13,8 +14,8 @@ from supervision.reference.models import ReferenceCode
 #: §1.1 agencies with the sectors they supervise by default.
 AGENCIES = [
     ("NFRA", "国家金融监督管理总局 (金融消费者权益保护局)", "National Financial Regulatory Administration", None,
-     ["CF", "BANK", "INS", "AUTO"]),
-    ("PBOC", "中国人民银行", "People's Bank of China", None, ["PAY"]),
+     [Sector.CF, Sector.BANK, Sector.INS, Sector.AUTO]),
+    ("PBOC", "中国人民银行", "People's Bank of China", None, [Sector.PAY]),
 ]
 
 
@@ -33,7 +34,7 @@ def load_reference(actor) -> dict:
     exists = db.session.scalar(select(SharingAgreement).where(SharingAgreement.from_agency_id == pboc.id,
                                                               SharingAgreement.to_agency_id == nfra.id))
     if exists is None:
-        orgs.upsert_sharing(actor, from_code="PBOC", to_code="NFRA", sectors=["PAY"],
+        orgs.upsert_sharing(actor, from_code="PBOC", to_code="NFRA", sectors=[Sector.PAY],
                             kinds=["filings", "findings", "league"], note="§1.4 default: NFRA 统筹")
     have = {(r.list_name, r.code): r for r in db.session.scalars(select(ReferenceCode))}
     codes = 0

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from supervision.audit.services import record
 from supervision.domain.calendar import period_of
+from supervision.domain.enums import RegisterUploadStatus, Role, Severity
+from supervision.errors import ServiceError
 from supervision.extensions import db
-from supervision.filings.content_models import RegisterEntry, RegisterUpload
 from supervision.filings.storage import store_stream
 from supervision.ingest.guards import check_file
 from supervision.ingest.issues import Issue
@@ -24,17 +25,18 @@ from supervision.ingest.reader import open_workbook
 from supervision.ingest.validate import validate
 from supervision.orgs.models import Institution
 from supervision.register.csvbook import CsvDecodeError, CsvWorkbook
+from supervision.register.models import RegisterEntry, RegisterUpload
 
 FIELDS = ("institution_id", "period_code", "transferred_date", "hotline", "business_category", "cause", "summary")
 
 
-class RegisterError(ValueError):
-    """A user-facing register error (bilingual)."""
+class RegisterError(ServiceError):
+    """A refused register import (bilingual message, HTTP status)."""
 
 
 def check_can_import(actor) -> None:
     """Supervisors (and console operators) manage the register (§1.3)."""
-    if actor is not None and actor.role != "supervisor":
+    if actor is not None and actor.role != Role.SUPERVISOR:
         raise RegisterError("只有审核员可以导入监管转办登记 / only supervisors import the register")
 
 
@@ -49,7 +51,11 @@ def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
     suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     root = Path(current_app.config["UPLOAD_FOLDER"]) / "register"
-    stored = store_stream(root, stream, suffix=suffix, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    try:
+        stored = store_stream(root, stream, suffix=suffix, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+    except ValueError as exc:
+        raise RegisterError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
+                            413) from exc
     upload = RegisterUpload(sha256=stored.sha256, size=stored.size, original_filename=filename[:255],
                             storage_path="register/" + stored.relative, uploaded_by_id=getattr(actor, "id", None))
     db.session.add(upload)
@@ -67,17 +73,17 @@ def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
         try:
             book = CsvWorkbook(stored.path, "监管转办登记")
         except CsvDecodeError as exc:
-            issues.append(Issue("F01", "blocking", None, None, None, None, None, str(exc).split(" / ")[0],
+            issues.append(Issue("F01", Severity.BLOCKING, None, None, None, None, None, str(exc).split(" / ")[0],
                                 str(exc).split(" / ")[-1]))
         else:
             rows, more = _validated_rows(book)
             issues.extend(more)
     issues.extend(_resolve_institutions(rows))
-    blocking = [i for i in issues if i.severity == "blocking"]
+    blocking = [i for i in issues if i.severity == Severity.BLOCKING]
     upload.issues = [_issue_dict(i) for i in issues[:1000]]
     upload.touched = []
     if blocking:
-        upload.status = "REJECTED"
+        upload.status = RegisterUploadStatus.REJECTED
         record("register_import", actor=actor, object_type="register_upload", object_id=upload.id, result="rejected",
                detail={"sha256": stored.sha256, "errors": len(blocking)})
         return upload
@@ -97,7 +103,7 @@ def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
             updated += 1
         else:
             unchanged += 1
-    upload.status = "IMPORTED"
+    upload.status = RegisterUploadStatus.IMPORTED
     upload.rows = len(rows)
     db.session.flush()
     record("register_import", actor=actor, object_type="register_upload", object_id=upload.id,
@@ -125,7 +131,7 @@ def _resolve_institutions(rows: list[dict]) -> list[Issue]:
     for r in rows:
         inst_id = known.get(r["institution_code"])
         if inst_id is None:
-            issues.append(Issue("V03", "blocking", "监管转办登记", r.get("_row"), None, "institution_code",
+            issues.append(Issue("V03", Severity.BLOCKING, "监管转办登记", r.get("_row"), None, "institution_code",
                                 r["institution_code"],
                                 f"机构代码 {r['institution_code']} 不在平台登记的机构名录中 (V03)",
                                 f"institution code {r['institution_code']} is not in the platform's register of "

@@ -16,13 +16,14 @@ import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from supervision.domain.enums import FindingLevel, Severity
+
 RULESET_VERSION = "1"
 
-BLOCKING = "blocking"
-WARNING = "warning"
-FINDING = "finding"
-SEVERITIES = (BLOCKING, WARNING, FINDING)
-LEVELS = ("high", "medium", "low")
+#: short names of the severities for the rule data (the enum is the definition)
+BLOCKING, WARNING, FINDING = Severity.BLOCKING, Severity.WARNING, Severity.FINDING
+SEVERITIES = tuple(Severity)
+LEVELS = tuple(FindingLevel)
 
 
 @dataclass(frozen=True)

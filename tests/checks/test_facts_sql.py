@@ -14,9 +14,11 @@ from supervision.checks import rules as R
 from supervision.checks.engine import all_register_refs, dsc_facts, register_facts
 from supervision.demo import workbooks as gen
 from supervision.extensions import db
-from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures, RegisterEntry, RegisterUpload
+from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures
+from supervision.filings.counting import counts_condition
 from supervision.filings.models import FilingVersion
 from supervision.periods.models import Period
+from supervision.register.models import RegisterEntry, RegisterUpload
 from tests.checks.helpers import ingest, profile, resummarise
 from tests.checks.test_checks import periods  # noqa: F401 (fixture)
 from tests.checks.test_checks_more import _new_inst
@@ -44,7 +46,7 @@ def _all_earlier(inst_id: int, period_code: str) -> dict:
             select(ComplaintRow.complaint_id, ComplaintRow.received_date)
             .join(FilingVersion, FilingVersion.id == ComplaintRow.version_id)
             .join(Period, Period.id == ComplaintRow.period_id)
-            .where(ComplaintRow.institution_id == inst_id, FilingVersion.status == "ACCEPTED",
+            .where(ComplaintRow.institution_id == inst_id, counts_condition(FilingVersion),
                    Period.code < period_code).order_by(Period.code)).all():
         out.setdefault(cid, received)
     return out

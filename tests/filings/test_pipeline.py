@@ -144,9 +144,9 @@ def test_duplicate_supersession_and_dry_run(ctx, tmp_path):
     assert (first.number, second.number) == (1, 2)
     assert (first.status, second.status) == ("SUPERSEDED", "ACCEPTED")
     # superseded content stays stored with its version; the latest accepted one counts
-    from supervision.filings.services import latest_accepted
+    from supervision.filings.counting import counting_version
 
-    assert latest_accepted(world.inst_b.id, period.id, "CMP").id == v2
+    assert counting_version(world.inst_b.id, period.id, "CMP").id == v2
 
 
 def test_locked_period_refuses_new_versions(ctx, tmp_path):

@@ -10,7 +10,7 @@ import xlsxwriter
 from sqlalchemy import func, select
 
 from supervision.extensions import db
-from supervision.filings.content_models import RegisterEntry, RegisterUpload
+from supervision.register.models import RegisterEntry, RegisterUpload
 from tests.conftest import PASSWORD, csrf_from, login
 
 HEAD = ["转办单号", "机构代码", "转办日期", "来源热线", "业务类别", "投诉原因", "投诉摘要"]

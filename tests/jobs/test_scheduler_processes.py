@@ -1,4 +1,4 @@
-"""Two real ``supervision scheduler`` processes against one PostgreSQL database, every job firing every
+"""Two real ``python -m scheduler`` processes against one PostgreSQL database, every job firing every
 two seconds: each run exists exactly once (and was done by the process that claimed it), a "run
 now" request is taken once, and no session is left idle inside a transaction."""
 
@@ -20,7 +20,6 @@ from sqlalchemy import select
 from tests.conftest import PG_TEST_DB, make_app
 from tests.jobs.conftest import idle_in_transaction
 
-BIN = Path(sys.executable).parent / "supervision"
 DB = f"{PG_TEST_DB}_schedulers"
 CLAIMED = re.compile(r"job (\S+) for (\S+) claimed by (\S+) \(run (\d+)\)")
 SKIPPED = re.compile(r"job (\S+) for (\S+) already claimed; skipped by (\S+)")
@@ -98,8 +97,8 @@ def test_two_schedulers_run_each_job_once(pg_app):
     procs = []
     for log in logs:
         with log.open("w") as out:
-            procs.append(subprocess.Popen([str(BIN), "scheduler"], stdout=out, stderr=subprocess.STDOUT, env=env,
-                                          cwd=str(tmp)))
+            procs.append(subprocess.Popen([sys.executable, "-m", "scheduler"], stdout=out, stderr=subprocess.STDOUT,
+                                          env=env, cwd=str(tmp)))
     offenders = []
     try:
         _wait_started(logs)

@@ -167,11 +167,12 @@ def test_cli_prints_draft_and_published_and_publishes(lctx):
 
 
 def test_returned_version_no_longer_counts(lctx):
-    from supervision.filings.services import latest_accepted, return_version
+    from supervision.filings.counting import counting_version
+    from supervision.filings.services import return_version
 
     lw = lctx
     period, inst = lw.period("2024Q2"), lw.inst["F"]
-    version = latest_accepted(inst.id, period.id, "CMP")
+    version = counting_version(inst.id, period.id, "CMP")
     return_version(None, version, "请更正 / please correct")
     db.session.commit()
     lw.cmp.pop((inst.code, "2024Q2"))

@@ -5,8 +5,8 @@ copies of the version's filing's, written by the loader in the version's transac
 foreign keys (checked for every row) tripled the bulk-load time and protect nothing the version's
 key does not (see docs/decisions.md).
 
-Revision ID: 0006_complaint_row_order
-Revises: 0005_jobs_exports
+Revision ID: 0007_complaint_row_order
+Revises: 0006_version_withdrawn
 Create Date: 2026-12-04 19:10:00.000000
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_complaint_row_order'
-down_revision = '0005_jobs_exports'
+revision = '0007_complaint_row_order'
+down_revision = '0006_version_withdrawn'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,43 @@
+"""``python -m scheduler`` starts the scheduler process from the environment alone and stops cleanly,
+even when the stop signal arrives twice (Ctrl-C reaches the whole process group of ``make run``,
+whose script then sends SIGTERM as well)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.conftest import make_app
+
+
+def test_python_m_scheduler_starts_and_stops_cleanly(tmp_path):
+    app = make_app("sqlite", tmp_path / "inst")
+    with app.app_context():
+        from supervision.extensions import db
+
+        url = str(db.engine.url)
+        db.engine.dispose()
+    env = dict(os.environ, SUPERVISION_DATABASE_URL=url, SUPERVISION_INSTANCE_PATH=str(tmp_path / "inst"),
+               SUPERVISION_SECRET_KEY="scheduler-entry-" + "q7w8e9" * 8, SUPERVISION_TASK_BACKEND="sync")
+    env.pop("SUPERVISION_ENV", None)
+    log = tmp_path / "scheduler.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "scheduler"], stdout=out, stderr=subprocess.STDOUT, env=env,
+                                cwd=str(tmp_path))
+    try:
+        deadline = time.monotonic() + 60
+        while "scheduler started" not in log.read_text() and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.2)
+        assert "scheduler started" in log.read_text(), log.read_text()
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert code == 0 and "Traceback" not in text, text
