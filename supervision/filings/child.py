@@ -18,6 +18,8 @@ import json
 import logging
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 
 def early_guard(path: str):
@@ -63,6 +65,11 @@ def main(argv: list[str]) -> int:
     from supervision.app import create_app
 
     app = create_app(web=False)
+    # the reader's windows and the spool can take as many bytes as the sheet's XML: keep them beside
+    # the uploads (instance/tmp), not on a possibly small /tmp
+    scratch = Path(app.config["INSTANCE_PATH"]) / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    tempfile.tempdir = str(scratch)
     with app.app_context():
         try:
             if argv[1] == "--dry-run":
