@@ -26,13 +26,15 @@ Usage::
     .venv/bin/python bench/league.py --institutions 500 --backends sqlite
 
 With ``--json`` it prints, per backend, ``{"institutions", "backend", "compute_draft_s", "publish_s",
-"published_page_ms", "csv_ms", …}`` (wall seconds; CPU seconds of this process beside them).
+"published_page_ms", "csv_ms"}`` (wall seconds); ``--details`` adds CPU seconds of this process, the
+breakdown (inputs, core, serialisation) and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -290,9 +292,10 @@ def run(backend: str, n: int, as_json: bool = False) -> dict:
                 f"(inputs + core + serialise) {t_draft:.3f} s; publish {t_pub:.3f} s "
                 f"(snapshot {snap.number}, {snap.row_count} rows)")
             out = {"institutions": n, "backend": backend, "compute_draft_s": round(t_draft, 3),
-                   "publish_s": round(t_pub, 3), "compute_draft_cpu_s": round(CPU["draft"], 3),
-                   "publish_cpu_s": round(CPU["publish"], 3), "league_inputs_s": round(t_inputs, 3),
-                   "compute_league_s": round(t_core, 3), "serialize_league_s": round(t_ser, 3)}
+                   "publish_s": round(t_pub, 3)}
+            details = {"compute_draft_cpu_s": round(CPU["draft"], 3), "publish_cpu_s": round(CPU["publish"], 3),
+                       "league_inputs_s": round(t_inputs, 3), "compute_league_s": round(t_core, 3),
+                       "serialize_league_s": round(t_ser, 3)}
             pid, inst_id = period.id, who["institution_id"]
             db.session.remove()
         client = app.test_client()
@@ -323,10 +326,13 @@ def run(backend: str, n: int, as_json: bool = False) -> dict:
             db.engine.dispose()
     if backend == "postgresql":
         drop_pg()
+    if DETAILS:
+        out.update(details, load_average=round(os.getloadavg()[0], 1))
     return out
 
 
 QUIET = False
+DETAILS = False
 
 
 def say(text: str) -> None:
@@ -336,7 +342,6 @@ def say(text: str) -> None:
 
 def main() -> None:
     """Parse arguments and run each backend."""
-    import os
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--institutions", type=int, default=5000)
@@ -344,14 +349,14 @@ def main() -> None:
     parser.add_argument("--backend", "--backends", dest="backends", default="sqlite,postgresql",
                         help="sqlite, postgresql, or both separated by a comma")
     parser.add_argument("--json", action="store_true", help="print one JSON object per backend (only)")
+    parser.add_argument("--details", action="store_true", help="add CPU seconds, the breakdown and the load")
     args = parser.parse_args()
-    global QUIET, PERIODS
-    QUIET = args.json
+    global QUIET, PERIODS, DETAILS
+    QUIET, DETAILS = args.json, args.details
     PERIODS = ALL_PERIODS[-max(1, min(args.quarters, len(ALL_PERIODS))):]
     say(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     for backend in args.backends.split(","):
         out = run(backend.strip(), args.institutions, args.json)
-        out["load_average"] = round(os.getloadavg()[0], 1)
         if args.json:
             print(json.dumps(out))
 
