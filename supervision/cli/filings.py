@@ -1,4 +1,4 @@
-"""Filing commands: ``ingest``, ``filings list|accept|return|rerun`` and the RQ ``worker``."""
+"""Filing commands: ``ingest``, ``filings list|accept|return|withdraw|rerun`` and the RQ ``worker``."""
 
 from __future__ import annotations
 
@@ -180,20 +180,47 @@ def filings_accept(version_id):
     click.echo(f"version {v.id} (v{v.number}): {v.status}")
 
 
-@filings.command("return")
-@click.argument("version_id", type=int)
-@click.option("--note", required=True)
-def filings_return(version_id, note):
-    """Return a VALIDATED or ACCEPTED version with a note."""
+def _leave(action, version_id: int, note: str) -> None:
+    """Return or withdraw, commit, say what counts now and re-run the filing's checks."""
+    from supervision.checks.engine import run_after_change
     from supervision.filings import services
 
     v = _version(version_id)
     try:
-        services.return_version(None, v, note)
+        back = action(None, v, note)
     except services.FilingError as exc:
+        db.session.rollback()
         _usage(str(exc))
     db.session.commit()
     click.echo(f"version {v.id} (v{v.number}): {v.status}")
+    if back is not None:
+        click.echo(f"reinstated: version {back.id} (v{back.number}) counts again")
+    elif services.counting_version(v.filing.institution_id, v.filing.period_id, v.filing.kind) is None:
+        click.echo("no version of this filing counts: the institution is 未报送 / not filed for it")
+    counts = run_after_change(v.filing.institution_id, v.filing.period_id, trigger=f"console:{v.status.lower()}")
+    click.echo(f"checks re-run: {json.dumps(counts, sort_keys=True)}")
+
+
+@filings.command("return")
+@click.argument("version_id", type=int)
+@click.option("--note", required=True)
+def filings_return(version_id, note):
+    """Return a VALIDATED or ACCEPTED version with a note (the previous accepted version is reinstated
+    when it was the version that counts)."""
+    from supervision.filings import services
+
+    _leave(services.return_version, version_id, note)
+
+
+@filings.command("withdraw")
+@click.argument("version_id", type=int)
+@click.option("--note", required=True, help="Why the institution withdraws it (audited).")
+def filings_withdraw(version_id, note):
+    """Withdraw a version for its institution (§1.3; the console operator acts for the filer):
+    VALIDATED, ACCEPTED, REJECTED or FAILED, while the period is open."""
+    from supervision.filings import services
+
+    _leave(services.withdraw, version_id, note)
 
 
 @filings.command("rerun")

@@ -15,13 +15,13 @@ from sqlalchemy import or_, select
 from supervision.audit.services import record
 from supervision.checks.engine import run_period
 from supervision.domain.calendar import today_local
-from supervision.domain.enums import FilingKind
+from supervision.domain.enums import FilingKind, FindingStatus, ReportingStatus
 from supervision.exports import services as exports
 from supervision.extensions import db
 from supervision.filings.counting import counting_version_ids
+from supervision.filings.reporting import reporting_entries
 from supervision.league.services import compute_draft
 from supervision.notifications.services import filers_of, notify
-from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 
 KIND_ZH = {FilingKind.CMP: "投诉数据报表（CMP）", FilingKind.DSC: "信息披露报表（DSC）"}
@@ -133,17 +133,18 @@ def _reminder_text(period: Period, kinds: list[str], left: int) -> tuple[tuple[s
 
 
 def remind(period: Period, today: date) -> dict:
-    """Notify the filers of every active institution with nothing accepted for the period and a
-    kind (one notification per user, period and day)."""
+    """Notify the filers of every institution expected in the period with no version counting for a
+    kind (reporting status ``missing``, :mod:`supervision.filings.reporting`; one notification per
+    user, period and day)."""
     left = (period.due_date - today).days
-    have = accepted_pairs(period)
+    missing: dict[int, list[str]] = {}
+    for e in reporting_entries(period):
+        if e.status == ReportingStatus.MISSING:
+            missing.setdefault(e.institution.id, []).append(e.kind)
     institutions = notified = 0
-    for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        kinds = [k for k in FilingKind if (inst.id, k) not in have]
-        if not kinds:
-            continue
+    for inst_id, kinds in missing.items():
         subject, body = _reminder_text(period, kinds, left)
-        created = notify(filers_of(inst.id), "reminder", subject=subject, body=body, link="/filings/",
+        created = notify(filers_of(inst_id), "reminder", subject=subject, body=body, link="/filings/",
                          dedupe_key=f"reminder:{period.code}:{today.isoformat()}")
         institutions += 1
         notified += len(created)
@@ -162,3 +163,48 @@ def send_reminders(now: datetime, period: Period | None = None, run=None) -> dic
         targets = [p for p in _periods(select(Period).where(Period.open.is_(True), Period.due_date >= today))
                    if (p.due_date - today).days in days]
     return {"today": today.isoformat(), "periods": {p.code: remind(p, today) for p in targets}}
+
+
+# ------------------------------------------------------------------------------- remediations
+def track_remediations(now: datetime, period: Period | None = None, run=None) -> dict:
+    """Findings under remediation (optionally of one period): the institution's filers are reminded
+    7, 3 and 1 days (``SUPERVISION_REMINDER_DAYS``) before the remediation due date (once per
+    finding, due date and day), and once the due date has passed (Asia/Shanghai) the finding is
+    marked overdue (``remediation_overdue_at``, audited in its history) and the institution told
+    once. Running it twice changes nothing more."""
+    from supervision.findings.models import Finding
+    from supervision.findings.services import mark_remediation_overdue
+
+    today = today_local(now)
+    days = set(reminder_days())
+    q = select(Finding).where(Finding.status == FindingStatus.REMEDIATION, Finding.remediation_due.is_not(None))
+    if period is not None:
+        q = q.where(Finding.period_id == period.id)
+    reminded, marked = [], []
+    for f in db.session.scalars(q.order_by(Finding.id)):
+        left = (f.remediation_due - today).days
+        if left in days and f.visible_to_institution:
+            created = notify(filers_of(f.institution_id), "reminder",
+                             subject=(f"整改提醒：监管发现 {f.rule}（{f.period.code}）距整改期限还有 {left} 天",
+                                      f"Remediation reminder: finding {f.rule} ({f.period.code}) is due in {left} "
+                                      f"day(s)"),
+                             body=(f"整改期限为 {f.remediation_due.isoformat()}。{f.message_zh}",
+                                   f"The remediation is due on {f.remediation_due.isoformat()}. {f.message_en}"),
+                             link=f"/findings/{f.id}",
+                             dedupe_key=f"remediation_due:{f.id}:{f.remediation_due.isoformat()}:{left}")
+            if created:
+                reminded.append(f.id)
+        if left < 0 and f.remediation_overdue_at is None:
+            mark_remediation_overdue(f, now)
+            marked.append(f.id)
+            if f.visible_to_institution:
+                notify(filers_of(f.institution_id), "reminder",
+                       subject=(f"整改逾期：监管发现 {f.rule}（{f.period.code}）",
+                                f"Remediation overdue: finding {f.rule} ({f.period.code})"),
+                       body=(f"整改期限 {f.remediation_due.isoformat()} 已过，请尽快完成整改并答复。",
+                             f"The remediation due date {f.remediation_due.isoformat()} has passed; please complete "
+                             f"it and answer."),
+                       link=f"/findings/{f.id}",
+                       dedupe_key=f"remediation_overdue:{f.id}:{f.remediation_due.isoformat()}")
+    db.session.flush()
+    return {"today": today.isoformat(), "reminded": reminded, "overdue": marked}

@@ -76,6 +76,8 @@ def _linkable() -> set[str] | None:
 
 
 def _source_args(source: queries.Source) -> dict:
+    if source.parts:  # sectors published apart: the period's published table, no single number
+        return {}
     return {"draft": "1"} if source.is_draft else {"snapshot": source.number}
 
 
@@ -107,12 +109,14 @@ def table(period_id: int):
     sort = request.args.get("sort") if request.args.get("sort") in METRIC_CODES else None
     desc = {"asc": False, "desc": True}.get(request.args.get("order", ""))
     page = queries.page_of(source, sector=sector, q=q, sort=sort, descending=desc, page=_int_arg("page") or 1)
-    pending, can_publish = None, False
+    pending, can_publish, publish_sectors = None, False, []
     if source.is_draft:
-        latest = services.latest_snapshot(period.id)
-        if latest is not None:
-            pending = queries.visible_changes(source, source.draft.changes_since(latest))
-        can_publish = current_user.role == Role.SUPERVISOR and services.can_publish(current_user)
+        changes = source.draft.changes_since_published()
+        if changes is not None:
+            pending = queries.visible_changes(source, changes)
+        if current_user.role == Role.SUPERVISOR:
+            publish_sectors = services.publishable_sectors(current_user, period)
+            can_publish = bool(publish_sectors)
     history = history_mod.institution_history(current_user, current_user.institution) \
         if current_user.role == Role.FILER else None
     return render_template("league/table.html", period=period, source=source, page=page, sector=sector,
@@ -122,6 +126,7 @@ def table(period_id: int):
                            own_sector=current_user.institution.sector if _own_code() else None,
                            metric=metric, q=q or "", sort=sort, medians=source.medians(), own=_own_code(),
                            snapshots=queries.snapshots_of(period.id), pending=pending, can_publish=can_publish,
+                           publish_sectors=publish_sectors,
                            args=_source_args(source), form=PublishForm(period_code=period.code),
                            regulator=queries.is_regulator(current_user), sectors=Sector.values())
 
@@ -211,7 +216,8 @@ def publish(period_id: int):
     answer_errors_with(redirect_to=url_for("league.table", period_id=period.id, draft=1))
     snap = services.publish(current_user, period)
     db.session.commit()
-    flash(_("Published snapshot %(n)s of %(period)s.", n=snap.number, period=period.code), "success")
+    flash(_("Published snapshot %(n)s of %(period)s (%(sectors)s).", n=snap.number, period=period.code,
+            sectors="、".join(str(Sector(s).label) for s in snap.sectors)), "success")
     return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))
 
 

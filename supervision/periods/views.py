@@ -13,7 +13,7 @@ from supervision.domain.enums import Role
 from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.periods import services
-from supervision.periods.forms import PeriodForm, UnlockForm
+from supervision.periods.forms import LockForm, PeriodForm, UnlockForm
 from supervision.periods.models import Period
 
 bp = Blueprint("periods", __name__, url_prefix="/periods")
@@ -25,7 +25,7 @@ def index():
     """List periods with due dates, lock dates and state."""
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
     return render_template("periods/list.html", periods=periods, today=today_local(),
-                           form=PeriodForm(), unlock_form=UnlockForm(),
+                           form=PeriodForm(), unlock_form=UnlockForm(), lock_form=LockForm(),
                            can_manage=current_user.role == Role.SUPERVISOR)
 
 
@@ -49,14 +49,29 @@ def create():
 @bp.post("/<int:period_id>/unlock")
 @supervisor_required
 def unlock(period_id: int):
-    """Unlock a locked period until a date (supervisor)."""
+    """Unlock a locked period until a date, with a reason (supervisor; audited)."""
     period = db.session.get(Period, period_id) or abort(404)
     form = UnlockForm()
     if form.validate_on_submit():
         answer_errors_with(redirect_to=url_for("periods.index"))
-        services.unlock_period(current_user, period, form.until.data)
+        services.unlock_period(current_user, period, form.until.data, form.reason.data)
         db.session.commit()
         flash(_("Period %(code)s unlocked.", code=period.code), "success")
     else:
         flash(_("Give a valid date."), "danger")
+    return redirect(url_for("periods.index"))
+
+
+@bp.post("/<int:period_id>/lock")
+@supervisor_required
+def lock(period_id: int):
+    """Close a period for filing now, with a reason (supervisor; audited)."""
+    period = db.session.get(Period, period_id) or abort(404)
+    form = LockForm()
+    if not form.validate_on_submit():
+        abort(400)
+    answer_errors_with(redirect_to=url_for("periods.index"))
+    services.lock_period(current_user, period, form.reason.data)
+    db.session.commit()
+    flash(_("Period %(code)s locked.", code=period.code), "success")
     return redirect(url_for("periods.index"))
