@@ -29,19 +29,27 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import sqlite3
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import create_engine, func, inspect, select, table, text
 
 from supervision.backup.blobs import CHUNK, recorded_objects, sha256_of, stores
-from supervision.errors import ServiceError
+from supervision.backup.database import (
+    BackupError,
+    alembic_revision,
+    database_is_empty,
+    database_rows,
+    dialect_name,
+    pg_backup,
+    pg_restore,
+    sqlite_copy,
+    sqlite_counts,
+    sqlite_path,
+    sqlite_restore,
+)
 from supervision.extensions import db
 from supervision.timeutil import utcnow
 
@@ -49,10 +57,6 @@ FORMAT = "supervision-backup/1"
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 FILES = "files"
-
-
-class BackupError(ServiceError):
-    """A refused or failed backup or restore (bilingual message)."""
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -73,148 +77,6 @@ def _copy_hashing(src, dst: Path) -> tuple[str, int]:
             size += len(chunk)
             out.write(chunk)
     return digest.hexdigest(), size
-
-
-def _alembic_revision() -> str | None:
-    with db.engine.connect() as conn:
-        if "alembic_version" not in inspect(conn).get_table_names():
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-
-
-def _dialect() -> str:
-    return db.engine.dialect.name
-
-
-# --------------------------------------------------------------------------------- PostgreSQL
-def _libpq(url) -> tuple[str, dict[str, str]]:
-    """A libpq connection string (no password) and the environment carrying the password."""
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
-    return plain.render_as_string(hide_password=False), env
-
-
-def server_major() -> int:
-    """The PostgreSQL server's major version."""
-    with db.engine.connect() as conn:
-        return int(conn.execute(text("SHOW server_version_num")).scalar()) // 10000
-
-
-def _tool_major(path: str) -> int | None:
-    try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    m = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
-    return int(m.group(1)) if m else None
-
-
-def pg_tool(name: str, major: int) -> str:
-    """``pg_dump``/``pg_restore`` of the server's major version: ``SUPERVISION_PG_BIN_DIR``, then
-    ``/usr/lib/postgresql/<major>/bin`` (Debian), then ``PATH``."""
-    candidates = []
-    if current_app.config.get("PG_BIN_DIR"):
-        candidates.append(str(Path(current_app.config["PG_BIN_DIR"]) / name))
-    candidates.append(f"/usr/lib/postgresql/{major}/bin/{name}")
-    on_path = shutil.which(name)
-    if on_path:
-        candidates.append(on_path)
-    seen = []
-    for c in candidates:
-        if Path(c).is_file():
-            found = _tool_major(c)
-            seen.append(f"{c} ({found})")
-            if found == major:
-                return c
-    found = ", ".join(seen) or "none"
-    raise BackupError(f"找不到与服务器主版本 {major} 一致的 {name}（已找到：{found}）；请安装 "
-                      f"postgresql-client-{major} 或设置 SUPERVISION_PG_BIN_DIR / no {name} of the server's "
-                      f"major version {major} (found: {found}); install postgresql-client-{major} or set "
-                      f"SUPERVISION_PG_BIN_DIR")
-
-
-def _pg_backup(target: Path) -> tuple[dict[str, int], str]:
-    """``pg_dump -Fc`` on an exported snapshot; every table counted in the same snapshot."""
-    import psycopg
-    from psycopg import sql
-
-    major = server_major()
-    tool = pg_tool("pg_dump", major)
-    conninfo, env = _libpq(db.engine.url)
-    with psycopg.connect(conninfo) as conn:
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        conn.read_only = True
-        snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
-        counts = {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t))).fetchone()[0]
-                  for t in tables}
-        done = subprocess.run([tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-                               f"--file={target}", f"--dbname={conninfo}"], env=env, capture_output=True, text=True,
-                              timeout=6 * 3600, check=False)
-        conn.rollback()
-    if done.returncode != 0:
-        raise BackupError(f"pg_dump 失败 / pg_dump failed: {done.stderr.strip()[-2000:]}")
-    return counts, f"{Path(tool).name} {major}"
-
-
-def _pg_restore(source: Path) -> None:
-    major = server_major()
-    tool = pg_tool("pg_restore", major)
-    conninfo, env = _libpq(db.engine.url)
-    db.session.remove()
-    db.engine.dispose()
-    done = subprocess.run([tool, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-                           "--exit-on-error", f"--dbname={conninfo}", str(source)], env=env, capture_output=True,
-                          text=True, timeout=6 * 3600, check=False)
-    if done.returncode != 0:
-        raise BackupError(f"pg_restore 失败 / pg_restore failed: {done.stderr.strip()[-2000:]}")
-
-
-# ------------------------------------------------------------------------------------- SQLite
-def _sqlite_path() -> Path:
-    return Path(db.engine.url.database)
-
-
-def _sqlite_counts(path: Path) -> dict[str, int]:
-    engine = create_engine(f"sqlite:///{path}")
-    try:
-        with engine.connect() as conn:
-            return _counts(conn)
-    finally:
-        engine.dispose()
-
-
-def _counts(conn) -> dict[str, int]:
-    """Row count of every table on a connection (names quoted by SQLAlchemy)."""
-    names = sorted(inspect(conn).get_table_names())
-    return {t: conn.execute(select(func.count()).select_from(table(t))).scalar() for t in names}
-
-
-def _sqlite_copy(source: Path, target: Path) -> None:
-    """SQLite's online backup API from ``source`` into ``target`` (a consistent page copy), left
-    as one self-contained file (rollback journal, not WAL)."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        dst.close()
-        src.close()
-
-
-def _sqlite_restore(source: Path) -> None:
-    target = _sqlite_path()
-    db.session.remove()
-    db.engine.dispose()
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
 
 
 # --------------------------------------------------------------------------------------- backup
@@ -243,17 +105,23 @@ def backup(folder: str | os.PathLike[str], progress: Callable[[str], None] | Non
 
     say = progress or (lambda _m: None)
     out = Path(folder).resolve()
+    dialect = dialect_name()
+    if dialect == "sqlite" and not sqlite_path().is_file():
+        raise BackupError(f"数据库文件不存在 / the database file does not exist: {sqlite_path()}")
+    revision = alembic_revision()
+    if revision is None:
+        raise BackupError("数据库尚未建表（请先运行 supervision db upgrade） / the database has no schema (run "
+                          "`supervision db upgrade` first): nothing to back up")
     _empty_or_new(out)
-    dialect = _dialect()
     db.session.remove()
     created = utcnow()
     if dialect == "sqlite":
         name = "database.sqlite"
-        _sqlite_copy(_sqlite_path(), out / name)
-        counts, tool = _sqlite_counts(out / name), f"sqlite3 {sqlite3.sqlite_version}"
+        sqlite_copy(sqlite_path(), out / name)
+        counts, tool = sqlite_counts(out / name), f"sqlite3 {sqlite3.sqlite_version}"
     elif dialect == "postgresql":
         name = "database.pgdump"
-        counts, tool = _pg_backup(out / name)
+        counts, tool = pg_backup(out / name)
     else:
         raise BackupError(f"不支持的数据库 / unsupported database: {dialect}")
     db_sha, db_size = _hash_file(out / name)
@@ -266,7 +134,7 @@ def backup(folder: str | os.PathLike[str], progress: Callable[[str], None] | Non
             files.append({"store": area, "key": key, "sha256": sha, "size": size})
         say(f"files: {area} {sum(1 for f in files if f['store'] == area)}")
     manifest = {"format": FORMAT, "created_at": created.isoformat(), "platform_version": platform_version(),
-                "alembic_revision": _alembic_revision(),
+                "alembic_revision": revision,
                 "database": {"dialect": dialect, "file": name, "sha256": db_sha, "size": db_size, "tool": tool},
                 "tables": counts, "files": files}
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
@@ -315,17 +183,6 @@ def verify_backup(folder: Path, manifest: dict) -> list[str]:
     return problems
 
 
-def database_rows() -> dict[str, int]:
-    """Row count of every table of the configured database."""
-    with db.engine.connect() as conn:
-        return _counts(conn)
-
-
-def database_is_empty() -> bool:
-    """True when no table but Alembic's holds a row."""
-    return not any(n for t, n in database_rows().items() if t != "alembic_version")
-
-
 def _known_revision(revision: str | None) -> bool:
     if revision is None:
         return True
@@ -345,7 +202,7 @@ def restore(folder: str | os.PathLike[str], force: bool = False,
     say = progress or (lambda _m: None)
     src = Path(folder).resolve()
     manifest = read_manifest(src)
-    dialect = _dialect()
+    dialect = dialect_name()
     if manifest["database"]["dialect"] != dialect:
         raise BackupError(f"备份来自 {manifest['database']['dialect']}，目标为 {dialect} / the backup is of "
                           f"{manifest['database']['dialect']}, the target database is {dialect}")
@@ -372,9 +229,9 @@ def restore(folder: str | os.PathLike[str], force: bool = False,
         raise BackupError(f"未知的存储区 / unknown stores in the backup: {', '.join(sorted(unknown))}")
     db_file = src / manifest["database"]["file"]
     if dialect == "sqlite":
-        _sqlite_restore(db_file)
+        sqlite_restore(db_file)
     else:
-        _pg_restore(db_file)
+        pg_restore(db_file)
     say("database restored")
     total = 0
     for f in manifest["files"]:

@@ -351,7 +351,7 @@ def withdraw(actor, version: FilingVersion, note: str) -> FilingVersion | None:
     if not (note or "").strip():
         raise FilingError("撤回须填写说明 / a note is required to withdraw a filing")
     if version.status not in WITHDRAWABLE_STATES:
-        raise FilingError(f"该版本状态为 {VersionStatus.label_of(version.status)}，不能撤回（处理中的版本须等处理完成；"
+        raise FilingError(f"该版本状态为 {version.status}，不能撤回（处理中的版本须等处理完成；"
                           f"已被替代、已退回或已撤回的版本不能撤回） / a {version.status} version cannot be withdrawn "
                           f"(one being processed must finish first; superseded, returned and withdrawn ones are final)",
                           409)
