@@ -98,6 +98,15 @@ class Source:
                 return sector, snap
         return None
 
+    def shown_parts(self) -> dict[str, LeagueSnapshot]:
+        """The parts (sector → snapshot) that list at least one institution."""
+        if not self.parts:
+            return {}
+        ids = {snap.id for snap in self.parts.values()}
+        listed = set(db.session.execute(select(LeagueSnapshotRow.snapshot_id, LeagueSnapshotRow.sector)
+                                        .where(LeagueSnapshotRow.snapshot_id.in_(ids)).distinct()).all())
+        return {s: snap for s, snap in self.parts.items() if (snap.id, s) in listed}
+
     def medians(self) -> dict:
         """Sector → metric → display median (drafts: only the sectors with a visible row)."""
         if self.parts:

@@ -12,6 +12,7 @@ import io
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -217,7 +218,8 @@ def publish(period_id: int):
     snap = services.publish(current_user, period)
     db.session.commit()
     flash(_("Published snapshot %(n)s of %(period)s (%(sectors)s).", n=snap.number, period=period.code,
-            sectors="、".join(str(Sector(s).label) for s in snap.sectors)), "success")
+            sectors=("、" if str(get_locale()) == "zh" else ", ").join(str(Sector(s).label) for s in snap.sectors)),
+          "success")
     return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -74,26 +75,31 @@ def _pairs(text: str, name: str) -> list[tuple[str, Decimal]]:
 
 
 def _parse_weights(text: str) -> str:
+    from reports.league import METRIC_CODES
+
     pairs = _pairs(text, "COMPOSITE_WEIGHTS")
-    try:
-        LeagueConfig(composite_weights=dict(pairs))
-    except ValueError as exc:
-        raise ValueError(f"综合得分权重无效 / invalid composite weights: {exc}") from None
+    unknown = [c for c, _ in pairs if c not in METRIC_CODES]
+    if unknown:
+        raise ValueError(f"未知指标 {', '.join(unknown)}；可用：{', '.join(METRIC_CODES)} / unknown metric "
+                         f"{', '.join(unknown)}; one of {', '.join(METRIC_CODES)}")
+    if any(w < 0 for _, w in pairs):
+        raise ValueError("权重不能为负数 / a weight cannot be negative")
     if not any(w > 0 for _, w in pairs):
         raise ValueError("至少一项权重须大于 0 / at least one weight must be above 0")
+    LeagueConfig(composite_weights=dict(pairs))  # the core accepts what passed the checks above
     return ",".join(f"{c}:{_decimal_text(w)}" for c, w in pairs)
 
 
 def _parse_grades(text: str) -> str:
     pairs = _pairs(text, "GRADE_THRESHOLDS")
-    try:
-        LeagueConfig(grade_thresholds=tuple(pairs))
-    except ValueError as exc:
-        raise ValueError(f"评级门槛须严格递减 / grade minima must strictly decrease: {exc}") from None
-    if any(not (0 <= m <= 100) for _, m in pairs):
-        raise ValueError("评级门槛应在 0 到 100 之间 / grade minima must lie between 0 and 100")
     if any(not g.strip() or len(g) > 4 for g, _ in pairs):
         raise ValueError("评级代码应为 1 至 4 个字符 / a grade is 1 to 4 characters")
+    if any(not (0 <= m <= 100) for _, m in pairs):
+        raise ValueError("评级门槛应在 0 到 100 之间 / grade minima must lie between 0 and 100")
+    if any(not a > b for (_, a), (_, b) in pairwise(pairs)):
+        raise ValueError("评级门槛须从高到低严格递减，如 A:80,B:60,C:40 / grade minima must strictly decrease, "
+                         "e.g. A:80,B:60,C:40")
+    LeagueConfig(grade_thresholds=tuple(pairs))
     return ",".join(f"{g}:{_decimal_text(m)}" for g, m in pairs)
 
 
