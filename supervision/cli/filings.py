@@ -126,7 +126,7 @@ def filings():
 @click.option("--institution", "institution_code", default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def filings_list(period_code, institution_code, fmt):
-    """List filings with their latest version."""
+    """List filings: the version that counts, the latest version and the reporting status."""
     from supervision.filings.models import Filing
     from supervision.orgs.models import Institution
     from supervision.periods.models import Period
@@ -136,20 +136,26 @@ def filings_list(period_code, institution_code, fmt):
         q = q.where(Period.code == period_code)
     if institution_code:
         q = q.where(Institution.code == institution_code)
+    from supervision.filings.queries import filing_state
+
     data = []
     for f in db.session.scalars(q):
-        latest = f.versions[-1] if f.versions else None
+        state = filing_state(f)
+        latest, counting = state.latest, state.counting
         data.append({"filing_id": f.id, "institution_code": f.institution.code, "period": f.period.code,
-                     "kind": f.kind, "versions": len(f.versions),
+                     "kind": f.kind, "versions": len(f.versions), "reporting_status": state.status.value,
+                     "counting": {"id": counting.id, "version": counting.number} if counting else None,
                      "latest": {"id": latest.id, "version": latest.number, "status": latest.status,
                                 "sha256": latest.sha256, "on_time": latest.on_time} if latest else None})
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     for d in data:
-        lt = d["latest"] or {}
-        click.echo(f"{d['filing_id']:>6} {d['period']} {d['institution_code']} {d['kind']} "
-                   f"v{lt.get('version')} {lt.get('status')} (version id {lt.get('id')})")
+        lt, ct = d["latest"] or {}, d["counting"]
+        counts = f"counts v{ct['version']} (version id {ct['id']})" if ct else "nothing counts"
+        click.echo(f"{d['filing_id']:>6} {d['period']} {d['institution_code']} {d['kind']} {counts}; "
+                   f"last v{lt.get('version')} {lt.get('status')} (version id {lt.get('id')}); "
+                   f"{d['reporting_status']}")
 
 
 def _version(version_id: int):

@@ -215,6 +215,14 @@ def test_console_withdraw_for_an_institution(ctx, tmp_path):
     db.session.rollback()
     assert counting_version(inst.id, cur.id, "CMP").id == v1.id
     assert audit("filing_reinstated", v1.id)[-1].detail["because"] == S.WITHDRAWN
+    import json
+
+    listing = json.loads(runner.invoke(args=["filings", "list", "--institution", inst.code, "--format",
+                                             "json"]).output)
+    assert [(f["counting"], f["latest"]["status"], f["reporting_status"]) for f in listing] == [
+        ({"id": v1.id, "version": 1}, S.WITHDRAWN, "on_time")]
+    text = runner.invoke(args=["filings", "list", "--institution", inst.code]).output
+    assert f"counts v1 (version id {v1.id}); last v2 WITHDRAWN" in text
     out = runner.invoke(args=["filings", "withdraw", str(v2.id), "--note", "again"])
     assert out.exit_code == 2 and "cannot be withdrawn" in out.output
     out = runner.invoke(args=["filings", "withdraw", "999999", "--note", "x"])
