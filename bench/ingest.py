@@ -1,44 +1,37 @@
-"""Benchmark of filing ingest end to end: CMP workbooks of 100,000 and 500,000 detail rows.
+"""Benchmark of filing ingest end to end, as an operator runs it: ``supervision ingest FILE … --format json``.
 
-Figures are printed, not asserted. For each size it generates a valid CMP workbook (cover 封面,
-detail 投诉明细 with the template's 21 columns and realistic values, summary 投诉汇总 consistent
-with the detail) in XlsxWriter's streaming mode (``constant_memory``, so strings are inline), then
-measures, each in a fresh process so that the peak RSS is that stage's own:
+Figures are printed, not asserted. For a number of detail rows it generates a valid CMP workbook
+(cover 封面, detail 投诉明细 with the template's 21 columns and realistic values, summary 投诉汇总
+consistent with the detail) in XlsxWriter's streaming mode (``constant_memory``: inline strings),
+then, each in a fresh process:
 
-1. raw read: python-calamine ``iter_rows`` fully consumed, and the platform's
-   ``supervision.ingest.reader.open_workbook(p).rows("投诉明细")`` (which picks calamine or the
-   expat stream by the sheet's extent);
-2. guards: ``supervision.ingest.guards.check_file``;
-3. parse + validate: ``supervision.ingest.validate.validate`` (CMP, sector CF);
-4. store, per backend (SQLite file, PostgreSQL database ``supervision_bench``, recreated for each
-   run): a "web" process builds the app, runs the migrations, loads reference data, creates the
-   institution and period, then times exactly what the platform does — ``store_original`` +
-   ``submit`` + commit + ``start_child``/``wait_child`` (the real memory- and time-limited
-   ``python -m supervision.filings.child``). While the child runs, a thread polls its
-   ``/proc/PID/status`` ``VmHWM`` (its own peak after exec) and the version's ``progress`` to
-   time its stages: start-up, guards, validate, store (re-read + insert + commit), and what follows
-   the commit until the child exits (the §6 checks run after a version is accepted);
-5. the ratio end-to-end ÷ raw calamine read (target ≤ 2), and the child's peak (target < 1 GiB).
+1. ``calamine_read_s``: python-calamine ``iter_rows`` over the detail sheet, fully consumed — the
+   yardstick, measured in the same run;
+2. a database (SQLite file, or PostgreSQL database ``supervision_bench`` recreated) migrated, with
+   the reference data, the institution and the period;
+3. ``end_to_end_s``: the whole ``supervision ingest FILE --institution … --period … --kind CMP
+   --format json`` process (start-up, ``store_original`` + ``submit``, the memory- and
+   time-limited child: guards, column-wise validation, bulk load, commit, the §6 checks after
+   acceptance, then the report). A thread polls the child's ``VmHWM`` (its peak RSS) and the
+   version's ``progress`` to split the time into stages.
 
-``--store-breakdown`` adds, per backend, a process that validates and then times the re-read of
-the detail rows alone (``result.rows``) and ``pipeline.store`` inside a transaction it rolls back.
-``--profile`` runs the child once more under cProfile (SQLite, largest size) and prints the top
-functions. The web process's own RSS is printed before and after (parsing happens in the child).
+It prints one JSON object::
 
+    {"rows", "backend", "calamine_read_s", "end_to_end_s", "ratio", "child_peak_mib", "stages": {...}}
+
+``ratio`` = end_to_end_s ÷ calamine_read_s (the target is ≤ 2). With ``--details`` it also gives the
+status and rows stored, ``end_to_end_cpu_s`` (CPU seconds of the CLI, its child and the guard
+helper) and ``ratio_cpu`` — steadier on a shared machine — and the load average before and after.
 Usage::
 
-    .venv/bin/python bench/ingest.py                                   # 100k and 500k, both backends
-    .venv/bin/python bench/ingest.py --rows 100000 --backends sqlite --store-breakdown --profile
-
-Peak RSS is ``VmHWM`` (absolute, MiB). ``ru_maxrss`` of RUSAGE_CHILDREN is printed too for the
-child; it also counts the web process's pages copied at fork, before exec, so it is an upper bound.
+    .venv/bin/python bench/ingest.py --rows 200000 --backend sqlite --json
+    .venv/bin/python bench/ingest.py --rows 500000 --backend postgresql --json --details --workbooks /tmp/wb
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import json
 import os
 import random
@@ -60,9 +53,7 @@ INSTITUTION_NAME = "基准消费金融股份有限公司"
 SECTOR = "CF"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MiB = 1024 * 1024
-
-
-# --------------------------------------------------------------------------- helpers
+SECRET = "bench-ingest-" + "x" * 40
 
 
 def status_kb(field: str, pid: int | str = "self") -> int:
@@ -75,11 +66,6 @@ def status_kb(field: str, pid: int | str = "self") -> int:
     except OSError:
         return 0
     return 0
-
-
-def mb(kb: float) -> float:
-    """KiB → MiB, one decimal."""
-    return round(kb / 1024, 1)
 
 
 def institution_code() -> str:
@@ -268,60 +254,48 @@ def generate(path: Path, n: int, code: str, period_code: str) -> dict:
     return {"rows": n, "columns": len(fields), "categories": len(per_cat), "bytes": path.stat().st_size}
 
 
-# --------------------------------------------------------------------------- stage workers (fresh processes)
+# --------------------------------------------------------------------------- workers (fresh processes)
 
 
-def stage_worker(stage: str, path: str, code: str, period_code: str) -> dict:
-    """Run one stage on ``path`` in this process; return seconds, peak RSS and what it saw."""
+def calamine_worker(path: str) -> dict:
+    """python-calamine ``iter_rows`` over the detail sheet, fully consumed."""
     import python_calamine
 
-    from supervision.domain.calendar import parse_period
-    from supervision.ingest.guards import check_file
-    from supervision.ingest.reader import open_workbook
-    from supervision.ingest.validate import validate
-
-    base = status_kb("VmRSS")  # after the imports: the stage's time and memory are its own
-    cpu0 = time.process_time()
-    t0 = time.perf_counter()
-    out: dict[str, object] = {"stage": stage}
-    if stage == "calamine":
-        rows = 0
-        for _row in python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_name("投诉明细").iter_rows():
-            rows += 1
-        out["rows"] = rows
-    elif stage == "reader":
-        rows = 0
-        with open_workbook(path) as wb:
-            out["engine"] = wb.engine_for("投诉明细")
-            for _row in wb.rows("投诉明细"):
-                rows += 1
-        out["rows"] = rows
-    elif stage == "guards":
-        g = check_file(path)
-        out["ok"] = g.ok
-        out["issues"] = [i.rule for i in g.issues][:10]
-    elif stage == "validate":
-        p = parse_period(period_code)
-        with open_workbook(path) as wb:
-            out["engine"] = wb.engine_for("投诉明细")
-            result = validate(wb, kind="CMP", institution_code=code, period=p.code, period_start=p.start,
-                              period_end=p.end, sector=SECTOR, registered_names=[INSTITUTION_NAME])
-        out["ok"] = result.ok
-        out["rows"] = dict(result.row_counts)
-        out["issues"] = dict(result.issues.totals)
-        if not result.ok:
-            out["first_issues"] = [f"{i.rule} {i.sheet}!{i.column}{i.row} {i.message_en}"
-                                   for i in result.issues.issues[:5]]
-    else:
-        raise SystemExit(f"unknown stage {stage}")
-    out["seconds"] = round(time.perf_counter() - t0, 2)
-    out["cpu"] = round(time.process_time() - cpu0, 2)
-    out["peak_mb"] = mb(status_kb("VmHWM"))
-    out["base_mb"] = mb(base)
-    return out
+    c0, t0 = time.process_time(), time.perf_counter()
+    rows = sum(1 for _ in python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_name("投诉明细").iter_rows())
+    return {"rows": rows, "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+            "peak_mib": status_kb("VmHWM") / 1024}
 
 
-# --------------------------------------------------------------------------- store (the "web" process)
+def app_env(backend: str, instance: Path) -> dict[str, str]:
+    """The ``SUPERVISION_*`` settings of the benchmark's platform."""
+    env = clean_env()
+    env.update({"SUPERVISION_INSTANCE_PATH": str(instance), "SUPERVISION_SECRET_KEY": SECRET,
+                "SUPERVISION_UPLOAD_FOLDER": str(instance / "uploads"), "SUPERVISION_TASK_BACKEND": "sync",
+                "SUPERVISION_DATABASE_URL": (f"sqlite:///{instance / 'bench.db'}" if backend == "sqlite"
+                                             else PG_URI)})
+    return env
+
+
+def world_worker(code: str, period_code: str) -> dict:
+    """Migrate the configured database; load reference data, the institution and the period."""
+    import flask_migrate
+
+    from supervision.app import create_app
+
+    app = create_app()
+    with app.app_context():
+        from supervision.extensions import db
+        from supervision.orgs.services import create_institution
+        from supervision.periods.services import add_period
+        from supervision.reference.services import load_reference
+
+        flask_migrate.upgrade()
+        load_reference(None)
+        create_institution(None, code=code, name=INSTITUTION_NAME, sector=SECTOR)
+        add_period(None, period_code)
+        db.session.commit()
+    return {"ok": True}
 
 
 def reset_postgres() -> None:
@@ -341,48 +315,41 @@ def drop_postgres() -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
-def build_world(backend: str, workdir: Path, code: str, period_code: str):
-    """App with migrated fresh database, reference data, the institution and the period (committed)."""
-    import flask_migrate
+class Watch(threading.Thread):
+    """Polls the ingest child's ``VmHWM`` and the version's ``progress`` stage while the CLI runs."""
 
-    from supervision.app import create_app
-
-    instance = workdir / "instance"
-    instance.mkdir(parents=True, exist_ok=True)
-    uri = f"sqlite:///{instance / 'bench.db'}" if backend == "sqlite" else PG_URI
-    app = create_app({"ENV": "testing", "INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": uri,
-                      "SECRET_KEY": "bench-ingest-" + "x" * 40, "TASK_BACKEND": "sync",
-                      "UPLOAD_FOLDER": str(instance / "uploads")})
-    ctx = app.app_context()
-    ctx.push()
-    from supervision.extensions import db
-    from supervision.orgs.services import create_institution
-    from supervision.periods.services import add_period
-    from supervision.reference.services import load_reference
-
-    flask_migrate.upgrade()
-    load_reference(None)
-    inst = create_institution(None, code=code, name=INSTITUTION_NAME, sector=SECTOR)
-    period = add_period(None, period_code)
-    db.session.commit()
-    return app, uri, inst, period
-
-
-class ChildWatch(threading.Thread):
-    """Polls the child's VmHWM and the version's progress stage until stopped."""
-
-    def __init__(self, pid: int, uri: str, version_id: int, t0: float) -> None:
+    def __init__(self, cli_pid: int, uri: str, t0: float) -> None:
         super().__init__(daemon=True)
         from sqlalchemy import create_engine
 
-        self.pid, self.version_id, self.t0 = pid, version_id, t0
+        self.cli_pid, self.t0 = cli_pid, t0
         self.engine = create_engine(uri)
-        self.t0_wall = time.time() - (time.perf_counter() - t0)
         self.peak_kb = 0
-        self.stages: dict[str, float] = {}
-        #: the child's VmHWM when each stage was first seen: the peak of everything before it
-        self.hwm_at: dict[str, float] = {}
+        self.child: int | None = None
+        self.seen: dict[str, float] = {}
         self.stop = threading.Event()
+
+    @staticmethod
+    def _parent(pid: str) -> int | None:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        return int(stat.rsplit(")", 1)[1].split()[1])
+
+    def _find_child(self) -> None:
+        """The CLI's own ingest child (not its guard helper, nor anyone else's child)."""
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"supervision.filings.child" in cmd and self._parent(pid) == self.cli_pid:
+                self.child = int(pid)
+                self.seen.setdefault("child_started", time.perf_counter() - self.t0)
+                return
 
     def run(self) -> None:
         """Poll every 20 ms (memory) and 100 ms (progress)."""
@@ -390,285 +357,131 @@ class ChildWatch(threading.Thread):
 
         tick = 0
         while not self.stop.is_set():
-            self.peak_kb = max(self.peak_kb, status_kb("VmHWM", self.pid))
+            if self.child is None:
+                self._find_child()
+            else:
+                self.peak_kb = max(self.peak_kb, status_kb("VmHWM", self.child))
             if tick % 5 == 0:
                 try:
                     with self.engine.connect() as conn:
-                        raw = conn.execute(text("SELECT progress FROM filing_version WHERE id = :id"),
-                                           {"id": self.version_id}).scalar()
+                        raw = conn.execute(text("SELECT progress FROM filing_version ORDER BY id DESC LIMIT 1")
+                                           ).scalar()
                     progress = json.loads(raw) if isinstance(raw, str) else raw or {}
                     stage = progress.get("stage")
-                    if stage and stage not in self.stages:
-                        self.hwm_at[stage] = mb(self.peak_kb)
-                        at = progress.get("at")
-                        seen = time.perf_counter() - self.t0
-                        self.stages[stage] = min(seen, at - self.t0_wall) if at else seen
-                except Exception:  # a busy database only delays the next poll
+                    if stage and stage not in self.seen:
+                        self.seen[stage] = time.perf_counter() - self.t0
+                except Exception:  # no table or row yet, or a busy database: try again
                     pass
             tick += 1
             time.sleep(0.02)
         self.engine.dispose()
 
 
-def e2e_worker(backend: str, path: str, workdir: str, code: str, period_code: str, profile: str | None) -> dict:
-    """The web process: set up, then time store_original + submit + commit + the child run."""
-    from sqlalchemy import func, select
-
-    from supervision.extensions import db
-    from supervision.filings import runner, services
-    from supervision.filings.content_models import ComplaintRow
-    from supervision.filings.models import FilingVersion
-
-    app, uri, inst, period = build_world(backend, Path(workdir), code, period_code)
-    rss_before = status_kb("VmRSS")
-    hwm_before = status_kb("VmHWM")
-    cpu0 = time.process_time()
-    t0 = time.perf_counter()
-    with open(path, "rb") as fh:
-        stored = services.store_original(fh)
-    sub = services.submit(None, inst, period, "CMP", stored, Path(path).name)
-    db.session.commit()
-    vid = sub.version.id
-    t_submitted = time.perf_counter() - t0
-    if profile:
-        proc = subprocess.Popen([sys.executable, "-m", "cProfile", "-o", profile, "-m", "supervision.filings.child",
-                                 str(vid)], env=runner.child_env(),
-                                preexec_fn=runner._limits(int(app.config["INGEST_MEMORY_LIMIT_MB"])),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    else:
-        proc = runner.start_child(vid)
-    t_spawned = time.perf_counter() - t0
-    watch = ChildWatch(proc.pid, uri, vid, t0)
-    watch.start()
-    status = runner.wait_child(proc, vid)
-    seconds = time.perf_counter() - t0
-    web_cpu = time.process_time() - cpu0
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    watch.stop.set()
-    watch.join()
-    db.session.rollback()
-    final = db.session.get(FilingVersion, vid).progress or {}
-    if final.get("at"):  # the final progress is committed with the content: its own timestamp
-        watch.stages[final.get("stage", "done")] = final["at"] - watch.t0_wall
-    stored_rows = db.session.scalar(select(func.count()).select_from(ComplaintRow)
-                                    .where(ComplaintRow.version_id == vid))
-    v = db.session.get(FilingVersion, vid)
-    out = {
-        "backend": backend, "status": status, "failure": v.failure, "seconds": round(seconds, 2),
-        "submit_seconds": round(t_submitted, 3), "spawn_seconds": round(t_spawned, 3),
-        "stages": {k: round(s, 2) for k, s in watch.stages.items()},
-        "child_seconds_reported": (v.progress or {}).get("seconds"),
-        "child_peak_mb": mb(watch.peak_kb), "child_hwm_at_stage_mb": watch.hwm_at,
-        "children_maxrss_mb": mb(children.ru_maxrss),
-        "child_cpu": round(children.ru_utime + children.ru_stime, 2), "web_cpu": round(web_cpu, 2),
-        "stored_rows": stored_rows, "row_counts": v.row_counts, "warnings": v.warning_count,
-        "web_rss_before_mb": mb(rss_before), "web_rss_after_mb": mb(status_kb("VmRSS")),
-        "web_hwm_before_mb": mb(hwm_before), "web_hwm_after_mb": mb(status_kb("VmHWM")),
-    }
-    db.session.remove()
-    return out
-
-
-def store_breakdown_worker(backend: str, path: str, workdir: str, code: str, period_code: str) -> dict:
-    """Validate in-process, then time the re-read of the detail rows and ``pipeline.store`` (rolled back)."""
-    from sqlalchemy import func, select
-
-    from supervision.extensions import db
-    from supervision.filings import pipeline, services
-    from supervision.filings.content_models import ComplaintRow
-    from supervision.filings.models import FilingVersion
-    from supervision.ingest.reader import open_workbook
-    from supervision.ingest.validate import validate
-
-    _app, _uri, inst, period = build_world(backend, Path(workdir), code, period_code)
-    with open(path, "rb") as fh:
-        stored = services.store_original(fh)
-    vid = services.submit(None, inst, period, "CMP", stored, Path(path).name).version.id
-    db.session.commit()
-    out: dict[str, object] = {"backend": backend}
-    version = db.session.get(FilingVersion, vid)
-    with open_workbook(services.version_path(version)) as wb:
-        t = time.perf_counter()
-        result = validate(wb, kind="CMP", institution_code=code, period=period.code, period_start=period.start_date,
-                          period_end=period.end_date, sector=SECTOR, registered_names=[INSTITUTION_NAME])
-        out["validate_seconds"] = round(time.perf_counter() - t, 2)
-        out["ok"] = result.ok
-        t, c = time.perf_counter(), time.process_time()
-        n = sum(1 for _ in pipeline._detail_rows(result, version))
-        out["reread_seconds"] = round(time.perf_counter() - t, 2)
-        out["reread_cpu"] = round(time.process_time() - c, 2)
-        out["reread_rows"] = n
-        t, c = time.perf_counter(), time.process_time()
-        counts = pipeline.store(version, result)
-        db.session.flush()
-        out["store_seconds"] = round(time.perf_counter() - t, 2)
-        out["store_cpu"] = round(time.process_time() - c, 2)
-        out["store_counts"] = counts
-        out["rows_in_transaction"] = db.session.scalar(select(func.count()).select_from(ComplaintRow)
-                                                       .where(ComplaintRow.version_id == vid))
-        t = time.perf_counter()
-        db.session.rollback()
-        out["rollback_seconds"] = round(time.perf_counter() - t, 2)
-    out["insert_seconds_est"] = round(out["store_seconds"] - out["reread_seconds"], 2)
-    out["insert_cpu_est"] = round(out["store_cpu"] - out["reread_cpu"], 2)
-    out["peak_mb"] = mb(status_kb("VmHWM"))
-    db.session.remove()
-    return out
-
-
-# --------------------------------------------------------------------------- orchestration
-
-
-def run_json(args: list[str], log: Path) -> dict:
+def run_json(args: list[str], log: Path, env: dict[str, str] | None = None) -> dict:
     """Run this script with ``args`` in a fresh process; return the JSON it prints last."""
     with log.open("ab") as err:
         res = subprocess.run([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=err,
-                             env=clean_env(), check=False)
+                             env=env or clean_env(), check=False)
     if res.returncode != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-15:]
         raise SystemExit(f"worker {args[:2]} failed ({res.returncode}):\n" + "\n".join(tail))
     return json.loads(res.stdout.decode().strip().splitlines()[-1])
 
 
-def print_profile(prof: Path, limit: int = 28) -> None:
-    """Top functions of a cProfile dump by own time, then by cumulative time."""
-    import io
-    import pstats
+def end_to_end(path: Path, backend: str, work: Path, code: str, period_code: str, log: Path) -> dict:
+    """Time ``supervision ingest … --format json`` as a whole process, with the child's stages and peak."""
+    instance = work / "instance"
+    instance.mkdir(parents=True, exist_ok=True)
+    if backend == "postgresql":
+        reset_postgres()
+    env = app_env(backend, instance)
+    run_json(["--worker", "world", code, period_code], log, env)
+    uri = env["SUPERVISION_DATABASE_URL"]
+    cli = [str(ROOT / ".venv" / "bin" / "supervision"), "ingest", str(path), "--institution", code, "--period",
+           period_code, "--kind", "CMP", "--format", "json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    with log.open("ab") as err:
+        proc = subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=err, env=env)
+        watch = Watch(proc.pid, uri, t0)
+        watch.start()
+        out, _ = proc.communicate()
+    seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the CLI, its child and the guard helper
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    watch.stop.set()
+    watch.join()
+    report = json.loads(out.decode().strip().splitlines()[-1])
+    from sqlalchemy import create_engine, text
 
-    for key in ("tottime", "cumulative"):
-        buf = io.StringIO()
-        pstats.Stats(str(prof), stream=buf).strip_dirs().sort_stats(key).print_stats(limit)
-        lines = buf.getvalue().splitlines()
-        start = next((i for i, line in enumerate(lines) if line.strip().startswith("ncalls")), 0)
-        print(f"\n# child profile, sorted by {key}")
-        for line in lines[max(0, start - 3):]:
-            if line.strip():
-                print("  " + line[:150])
+    engine = create_engine(uri)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM complaint_row")).scalar()
+        row = conn.execute(text("SELECT progress FROM filing_version ORDER BY id DESC LIMIT 1")).scalar()
+    engine.dispose()
+    progress = json.loads(row) if isinstance(row, str) else row or {}
+    s = watch.seen
+    marks = [("cli_startup_and_submit", 0.0, s.get("child_started")),
+             ("child_startup", s.get("child_started"), s.get("guards")),
+             ("guards", s.get("guards"), s.get("validating")),
+             ("validate", s.get("validating"), s.get("storing")),
+             ("store_and_commit", s.get("storing"), s.get("checks")),
+             ("checks_after_accept", s.get("checks"), s.get("done")),
+             ("exit_and_report", s.get("done"), seconds)]
+    stages = {name: round(b - a, 2) for name, a, b in marks if a is not None and b is not None}
+    return {"seconds": seconds, "cpu": cpu, "status": report.get("status"), "stored_rows": stored,
+            "child_peak_mib": round(watch.peak_kb / 1024, 1), "stages": stages,
+            "child_seconds_reported": progress.get("seconds"), "checks_seconds": progress.get("checks_seconds")}
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Generate, measure and print the table (see the module docstring)."""
+    """Generate, measure and print the JSON object (see the module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 500_000])
-    ap.add_argument("--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
-    ap.add_argument("--store-breakdown", action="store_true", help="also time re-read vs insert of the store phase")
-    ap.add_argument("--profile", action="store_true", help="profile the child once (SQLite, largest size)")
-    ap.add_argument("--stages", nargs="*", choices=["reader", "guards", "validate"],
-                    default=["reader", "guards", "validate"],
-                    help="stand-alone stages to measure besides the raw calamine read (default: all)")
-    ap.add_argument("--keep", metavar="DIR", help="write files under DIR and keep them (default: temp, deleted)")
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--json", action="store_true", help="print only the JSON object")
+    ap.add_argument("--details", action="store_true",
+                    help="add to it: status, rows stored, CPU seconds and ratio, workbook size, load average")
+    ap.add_argument("--workbooks", metavar="DIR", help="keep generated workbooks in DIR and reuse them")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         kind, *rest = args.worker
-        if kind == "generate":
-            out = generate(Path(rest[0]), int(rest[1]), rest[2], rest[3])
-        elif kind == "stage":
-            out = stage_worker(*rest)
-        elif kind == "e2e":
-            out = e2e_worker(rest[0], rest[1], rest[2], rest[3], rest[4], rest[5] if len(rest) > 5 else None)
-        elif kind == "store":
-            out = store_breakdown_worker(*rest)
-        else:
-            raise SystemExit(f"unknown worker {kind}")
+        out = {"generate": lambda: generate(Path(rest[0]), int(rest[1]), rest[2], rest[3]),
+               "calamine": lambda: calamine_worker(rest[0]),
+               "world": lambda: world_worker(rest[0], rest[1])}[kind]()
         print(json.dumps(out, ensure_ascii=False, default=str))
         return
-
     code, period_code = institution_code(), pick_period()
-    print(f"# bench/ingest.py  {dt.datetime.now():%Y-%m-%d %H:%M}  python {sys.version.split()[0]}  "
-          f"cpus {os.cpu_count()}  load {os.getloadavg()[0]:.1f}  institution {code} ({SECTOR})  "
-          f"period {period_code}", flush=True)
-    tmp_ctx = tempfile.TemporaryDirectory(prefix="ingest-bench-") if not args.keep else None
-    tmp = Path(args.keep or tmp_ctx.name)
-    tmp.mkdir(parents=True, exist_ok=True)
-    log = tmp / "workers.log"
-    results = []
-    try:
-        for n in args.rows:
-            path = tmp / f"cmp_{n}.xlsx"
-            t = time.perf_counter()
-            gen = run_json(["--worker", "generate", str(path), str(n), code, period_code], log)
-            print(f"\n## {n:,} rows x {gen['columns']} columns: {gen['bytes'] / MiB:.1f} MiB, generated in "
-                  f"{time.perf_counter() - t:.1f} s", flush=True)
-            row: dict[str, object] = {"rows": n, "mib": round(gen["bytes"] / MiB, 1)}
-            for stage in ("calamine", *args.stages):
-                r = run_json(["--worker", "stage", stage, str(path), code, period_code], log)
-                row[stage] = r
-                extra = {k: v for k, v in r.items() if k not in ("stage", "seconds", "cpu", "peak_mb", "base_mb")}
-                shown = json.dumps(extra, ensure_ascii=False)
-                print(f"  {stage:<9} {r['seconds']:>7.2f} s (cpu {r['cpu']:.2f})  peak {r['peak_mb']:>7.1f} MiB"
-                      f" (at start {r['base_mb']})  {shown}", flush=True)
-            for backend in args.backends:
-                work = tmp / f"{backend}_{n}"
-                if backend == "postgresql":
-                    reset_postgres()
-                r = run_json(["--worker", "e2e", backend, str(path), str(work), code, period_code], log)
-                row[backend] = r
-                print(f"  e2e {backend:<10} {r['seconds']:>7.2f} s (child cpu {r['child_cpu']}, web cpu {r['web_cpu']})"
-                      f"  status {r['status']}  stored {r['stored_rows']:,}"
-                      f"  child peak {r['child_peak_mb']} MiB (RUSAGE_CHILDREN {r['children_maxrss_mb']})"
-                      f"  stages {r['stages']}  child VmHWM when each stage began {r['child_hwm_at_stage_mb']}"
-                      f"  web RSS {r['web_rss_before_mb']} -> {r['web_rss_after_mb']} MiB"
-                      + (f"  FAILURE {r['failure']}" if r["failure"] else ""), flush=True)
-                if args.store_breakdown:
-                    if backend == "postgresql":
-                        reset_postgres()
-                    s = run_json(["--worker", "store", backend, str(path), str(tmp / f"{backend}_{n}_store"),
-                                  code, period_code], log)
-                    row[f"{backend}_store"] = s
-                    print(f"  store-breakdown {backend}: {json.dumps(s, ensure_ascii=False)}", flush=True)
-            results.append(row)
-            if not args.keep:
-                path.unlink(missing_ok=True)
-        if args.profile:
-            n = max(args.rows)
-            path = tmp / f"cmp_{n}.xlsx"
-            run_json(["--worker", "generate", str(path), str(n), code, period_code], log)
-            prof = tmp / "child.prof"
-            r = run_json(["--worker", "e2e", "sqlite", str(path), str(tmp / "profile"), code, period_code,
-                          str(prof)], log)
-            print(f"\n# profiled child run (sqlite, {n:,} rows, cProfile overhead included): {r['seconds']} s, "
-                  f"stages {r['stages']}")
-            print_profile(prof)
-            path.unlink(missing_ok=True)
-    finally:
-        if "postgresql" in args.backends:
-            drop_postgres()
-        if tmp_ctx is not None:
-            tmp_ctx.cleanup()
-    print_table(results, args.backends)
-    print(f"\nload average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-
-
-def print_table(results: list[dict], backends: list[str]) -> None:
-    """The compact summary table: wall seconds (CPU seconds) / peak MiB."""
-
-    def fig(r: dict | None) -> str:
-        if r is None:
-            return "-"
-        return f"{r['seconds']} ({r['cpu']}) / {r['peak_mb']:.0f}"
-
-    print("\nwall s (cpu s) / peak MiB; stages of the child: start-up / guards / validate / store / after commit")
-    print("\n| rows | MiB | calamine | reader (engine) | guards | validate | backend | end-to-end s (child cpu)"
-          " | ×calamine wall (cpu) | child peak MiB (before checks) | stored | child stages s | web RSS MiB |")
-    print("|" + "---|" * 13)
-    for row in results:
-        c = row["calamine"]
-        rd = row.get("reader")
-        for b in backends:
-            e = row.get(b)
-            if e is None:
-                continue
-            st = e["stages"]
-            marks = [e["spawn_seconds"], *[st.get(k) for k in ("guards", "validating", "storing", "done")],
-                     e["seconds"]]
-            parts = [f"{z - a:.1f}" if a is not None and z is not None else "?" for a, z in itertools.pairwise(marks)]
-            before_checks = e["child_hwm_at_stage_mb"].get("done", "?")
-            print(f"| {row['rows']:,} | {row['mib']} | {fig(c)} | {fig(rd)} ({rd['engine'] if rd else '-'}) | "
-                  f"{fig(row.get('guards'))} | {fig(row.get('validate'))} | {b} | {e['seconds']} ({e['child_cpu']}) | "
-                  f"{e['seconds'] / c['seconds']:.1f} ({e['child_cpu'] / c['cpu']:.1f}) | {e['child_peak_mb']:.0f} "
-                  f"({before_checks}) | {e['stored_rows']:,} | {' / '.join(parts)} | "
-                  f"{e['web_rss_before_mb']}→{e['web_rss_after_mb']} |")
+    load0 = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        log = tmp / "workers.log"
+        books = Path(args.workbooks) if args.workbooks else tmp
+        books.mkdir(parents=True, exist_ok=True)
+        path = books / f"cmp_{args.rows}_{period_code}.xlsx"
+        if not path.exists():
+            run_json(["--worker", "generate", str(path), str(args.rows), code, period_code], log)
+        size = path.stat().st_size
+        read = run_json(["--worker", "calamine", str(path)], log)
+        try:
+            e2e = end_to_end(path, args.backend, tmp / "work", code, period_code, log)
+        finally:
+            if args.backend == "postgresql":
+                drop_postgres()
+    result = {"rows": args.rows, "backend": args.backend, "calamine_read_s": round(read["seconds"], 2),
+              "end_to_end_s": round(e2e["seconds"], 2), "ratio": round(e2e["seconds"] / read["seconds"], 2),
+              "child_peak_mib": e2e["child_peak_mib"], "stages": e2e["stages"]}
+    details = {"status": e2e["status"], "stored_rows": e2e["stored_rows"],
+              "calamine_cpu_s": round(read["cpu"], 2), "end_to_end_cpu_s": round(e2e["cpu"], 2),
+              "ratio_cpu": round(e2e["cpu"] / read["cpu"], 2), "workbook_mib": round(size / MiB, 1),
+              "load_average": [round(load0, 1), round(os.getloadavg()[0], 1)]}
+    if args.details:
+        result.update(details)
+    if not args.json:
+        print(f"# bench/ingest.py {dt.datetime.now():%Y-%m-%d %H:%M} python {sys.version.split()[0]} "
+              f"cpus {os.cpu_count()} institution {code} period {period_code}")
+    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

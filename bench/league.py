@@ -22,12 +22,19 @@ It then times, for the latest period:
 Usage::
 
     .venv/bin/python bench/league.py                      # 5,000 institutions × 8 periods, both backends
+    .venv/bin/python bench/league.py --institutions 5000 --quarters 8 --backend sqlite --json
     .venv/bin/python bench/league.py --institutions 500 --backends sqlite
+
+With ``--json`` it prints, per backend, ``{"institutions", "backend", "compute_draft_s", "publish_s",
+"published_page_ms", "csv_ms"}`` (wall seconds); ``--details`` adds CPU seconds of this process, the
+breakdown (inputs, core, serialisation) and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import statistics
 import sys
@@ -43,7 +50,9 @@ sys.path.insert(0, str(ROOT))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "supervision_bench_league"
 PG_URI = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
-PERIODS = ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4")
+ALL_PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2",
+               "2025Q3", "2025Q4")
+PERIODS = ALL_PERIODS[-8:]
 SECTORS = (("PAY", 0.4), ("CF", 0.4), ("BANK", 0.1), ("INS", 0.05), ("AUTO", 0.05))
 CATEGORIES = ("B03", "B05", "B11", "B13", "B14")
 PASSWORD = "Bench-pass-12345"
@@ -252,8 +261,8 @@ def login(client, email: str) -> None:
     assert client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
 
 
-def run(backend: str, n: int) -> None:
-    """Load, then time computation, publication and pages on one backend."""
+def run(backend: str, n: int, as_json: bool = False) -> dict:
+    """Load, then time computation, publication and pages on one backend; return the figures."""
     from supervision.extensions import db
     from supervision.league import services
     from supervision.league.queries import period_by_code
@@ -263,7 +272,7 @@ def run(backend: str, n: int) -> None:
         with app.app_context():
             t = time.perf_counter()
             counts = load(n)
-            print(f"[{backend}] loaded {counts} in {time.perf_counter() - t:.1f} s", flush=True)
+            say(f"[{backend}] loaded {counts} in {time.perf_counter() - t:.1f} s")
             who = users(app)
             period = period_by_code(PERIODS[-1])
             from reports.league import compute_league, serialize_league
@@ -273,15 +282,20 @@ def run(backend: str, n: int) -> None:
             t_core, result = timed(lambda: compute_league(figures, config), 2, "core")
             t_ser, _ = timed(lambda: serialize_league(result, period=period.code, snapshot=None), 2, "serialize")
             t_draft, _ = timed(lambda: services.compute_draft(period), 2, "draft")
-            print(f"[{backend}] breakdown (wall / CPU): league_inputs (SQL) {t_inputs:.3f} / {CPU['inputs']:.3f} s, "
-                  f"compute_league (core) {t_core:.3f} / {CPU['core']:.3f} s, serialize_league {t_ser:.3f} / "
-                  f"{CPU['serialize']:.3f} s; compute_draft {t_draft:.3f} / {CPU['draft']:.3f} s", flush=True)
+            say(f"[{backend}] breakdown (wall / CPU): league_inputs (SQL) {t_inputs:.3f} / {CPU['inputs']:.3f} s, "
+                f"compute_league (core) {t_core:.3f} / {CPU['core']:.3f} s, serialize_league {t_ser:.3f} / "
+                f"{CPU['serialize']:.3f} s; compute_draft {t_draft:.3f} / {CPU['draft']:.3f} s")
             db.session.rollback()
-            t_pub, snap = timed(lambda: services.publish(None, period))
+            t_pub, snap = timed(lambda: services.publish(None, period), 1, "publish")
             db.session.commit()
-            print(f"[{backend}] league_inputs {t_inputs:.3f} s ({len(figures)} institutions); compute_draft "
-                  f"(inputs + core + serialise) {t_draft:.3f} s; publish {t_pub:.3f} s "
-                  f"(snapshot {snap.number}, {snap.row_count} rows)")
+            say(f"[{backend}] league_inputs {t_inputs:.3f} s ({len(figures)} institutions); compute_draft "
+                f"(inputs + core + serialise) {t_draft:.3f} s; publish {t_pub:.3f} s "
+                f"(snapshot {snap.number}, {snap.row_count} rows)")
+            out = {"institutions": n, "backend": backend, "compute_draft_s": round(t_draft, 3),
+                   "publish_s": round(t_pub, 3)}
+            details = {"compute_draft_cpu_s": round(CPU["draft"], 3), "publish_cpu_s": round(CPU["publish"], 3),
+                       "league_inputs_s": round(t_inputs, 3), "compute_league_s": round(t_core, 3),
+                       "serialize_league_s": round(t_ser, 3)}
             pid, inst_id = period.id, who["institution_id"]
             db.session.remove()
         client = app.test_client()
@@ -294,33 +308,57 @@ def run(backend: str, n: int) -> None:
                  ("institution history (8 periods)", f"/league/institutions/{inst_id}")]
         for label, url in pages:
             ms, status, size = page_ms(client, url)
-            print(f"[{backend}] {label:<42} {ms:8.1f} ms  (HTTP {status}, {size / 1024:.0f} KiB)")
+            say(f"[{backend}] {label:<42} {ms:8.1f} ms  (HTTP {status}, {size / 1024:.0f} KiB)")
+            if url.endswith(f"/league/{pid}"):
+                out["published_page_ms"] = round(ms, 1)
+            elif url.endswith("table.csv"):
+                out["csv_ms"] = round(ms, 1)
         sup = app.test_client()
         login(sup, who["supervisor"])
         t = time.perf_counter()
         status = sup.get(f"/league/{pid}?draft=1").status_code
-        print(f"[{backend}] {'draft table, supervisor, first view':<42} {(time.perf_counter() - t) * 1000:8.1f} ms  "
-              f"(HTTP {status}; computes the draft)")
+        say(f"[{backend}] {'draft table, supervisor, first view':<42} {(time.perf_counter() - t) * 1000:8.1f} ms  "
+            f"(HTTP {status}; computes the draft)")
         ms, status, size = page_ms(sup, f"/league/{pid}?draft=1", 3)
-        print(f"[{backend}] {'draft table, supervisor, data unchanged':<42} {ms:8.1f} ms  (HTTP {status}, "
-              f"{size / 1024:.0f} KiB; cached draft)")
+        say(f"[{backend}] {'draft table, supervisor, data unchanged':<42} {ms:8.1f} ms  (HTTP {status}, "
+            f"{size / 1024:.0f} KiB; cached draft)")
         with app.app_context():
             db.engine.dispose()
     if backend == "postgresql":
         drop_pg()
+    if DETAILS:
+        out.update(details, load_average=round(os.getloadavg()[0], 1))
+    return out
+
+
+QUIET = False
+DETAILS = False
+
+
+def say(text: str) -> None:
+    """Progress and figures for people (to stderr with ``--json``)."""
+    print(text, file=sys.stderr if QUIET else sys.stdout, flush=True)
 
 
 def main() -> None:
     """Parse arguments and run each backend."""
-    import os
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--institutions", type=int, default=5000)
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--quarters", type=int, default=8, help="quarters of figures stored (the last is timed)")
+    parser.add_argument("--backend", "--backends", dest="backends", default="sqlite,postgresql",
+                        help="sqlite, postgresql, or both separated by a comma")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per backend (only)")
+    parser.add_argument("--details", action="store_true", help="add CPU seconds, the breakdown and the load")
     args = parser.parse_args()
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
+    global QUIET, PERIODS, DETAILS
+    QUIET, DETAILS = args.json, args.details
+    PERIODS = ALL_PERIODS[-max(1, min(args.quarters, len(ALL_PERIODS))):]
+    say(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
     for backend in args.backends.split(","):
-        run(backend.strip(), args.institutions)
+        out = run(backend.strip(), args.institutions, args.json)
+        if args.json:
+            print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -60,6 +60,26 @@ def to_fraction(value: Exact) -> Fraction:
     return Fraction(value)
 
 
+def _half_up_digits(numerator: int, denominator: int, places: int) -> tuple[bool, int]:
+    """``(negative, magnitude)`` of ``numerator/denominator`` rounded half-up to ``places`` decimals,
+    as the integer ``magnitude = round_half_up(|value| · 10^places)``; ``negative`` is False for a
+    result of zero (never "-0"). Integer arithmetic only: no intermediate rounding can move a tie."""
+    scaled = abs(numerator) * 10**places
+    # floor(scaled/denominator + 1/2) == half-up on the magnitude, with integers only.
+    magnitude = (2 * scaled + denominator) // (2 * denominator)
+    return numerator < 0 and magnitude != 0, magnitude
+
+
+def _positional(negative: bool, magnitude: int, places: int) -> str:
+    """``magnitude · 10^-places`` written positionally with exactly ``places`` decimals (what
+    ``format(Decimal, "f")`` gives for that value and exponent)."""
+    digits = str(magnitude)
+    if places:
+        digits = digits.rjust(places + 1, "0")
+        digits = f"{digits[:-places]}.{digits[-places:]}"
+    return f"-{digits}" if negative else digits
+
+
 def quantize_half_up(value: Exact, places: int) -> Decimal:
     """Round an exact value half-up (away from zero on a tie) to ``places`` decimals, exactly.
 
@@ -68,15 +88,16 @@ def quantize_half_up(value: Exact, places: int) -> Decimal:
     done in integer arithmetic on the exact value, so no intermediate binary or decimal rounding can
     move a tie. ``places`` must be ≥ 0. The result has exactly ``places`` digits after the point.
     """
+    _check_places(places)
+    exact = to_fraction(value)
+    negative, magnitude = _half_up_digits(exact.numerator, exact.denominator, places)
+    digits = tuple(int(d) for d in str(magnitude))
+    return Decimal((1 if negative else 0, digits, -places))
+
+
+def _check_places(places: int) -> None:
     if isinstance(places, bool) or not isinstance(places, int) or places < 0:
         raise ValueError(f"places must be an int >= 0, got {places!r}")
-    exact = to_fraction(value)
-    scaled = abs(exact) * 10**places
-    # floor(scaled + 1/2) == half-up on the magnitude, with integers only.
-    magnitude = (2 * scaled.numerator + scaled.denominator) // (2 * scaled.denominator)
-    sign = 1 if exact < 0 and magnitude != 0 else 0  # never produce "-0.00"
-    digits = tuple(int(d) for d in str(magnitude))
-    return Decimal((sign, digits, -places))
 
 
 def display(value: Exact | None, places: int) -> str | None:
@@ -84,19 +105,28 @@ def display(value: Exact | None, places: int) -> str | None:
 
     ``display(Fraction(865, 20), 1) == "43.3"``, ``display(Decimal("86.15"), 1) == "86.2"``,
     ``display(7, 2) == "7.00"``, ``display(Fraction(2, 3), 0) == "1"``. The text is plain positional
-    notation (never an exponent), with no unit sign and no thousands separator.
+    notation (never an exponent), with no unit sign and no thousands separator. The same text as
+    ``f"{quantize_half_up(value, places):f}"``, written from the integers directly.
     """
     if value is None:
         return None
-    return f"{quantize_half_up(value, places):f}"
+    _check_places(places)
+    exact = to_fraction(value)
+    return _positional(*_half_up_digits(exact.numerator, exact.denominator, places), places)
 
 
 def _decimal_exponent(positive: Fraction) -> int:
-    """The integer ``e`` with ``10**e <= positive < 10**(e + 1)`` (``positive`` > 0), exactly."""
-    e = len(str(positive.numerator)) - len(str(positive.denominator))
-    while Fraction(10) ** e > positive:
+    """The integer ``e`` with ``10**e <= positive < 10**(e + 1)`` (``positive`` > 0), exactly
+    (integer comparisons of ``numerator`` against ``denominator · 10^e``)."""
+    num, den = positive.numerator, positive.denominator
+    e = len(str(num)) - len(str(den))
+
+    def at_most(k: int) -> bool:  # 10**k <= num/den
+        return 10**k * den <= num if k >= 0 else den <= num * 10**-k
+
+    while not at_most(e):
         e -= 1
-    while Fraction(10) ** (e + 1) <= positive:
+    while at_most(e + 1):
         e += 1
     return e
 
@@ -152,17 +182,22 @@ def exact_str(value: Exact | None) -> str | None:
     if value is None:
         return None
     exact = to_fraction(value)
-    if exact == 0:
+    if exact.numerator == 0:
         return "0"
     if exact.denominator == 1:
         return str(exact.numerator)
     exponent = _decimal_exponent(abs(exact))
     needed = _terminating_places(exact)
     if needed is not None:
-        return f"{quantize_half_up(exact, max(needed, MIN_SIGNIFICANT_DIGITS - 1 - exponent)):f}"
+        return _fixed(exact, max(needed, MIN_SIGNIFICANT_DIGITS - 1 - exponent))
     places = max(REPEATING_SIGNIFICANT_DIGITS - 1 - exponent, 2)
-    text = f"{quantize_half_up(exact, places):f}"
+    text = _fixed(exact, places)
     while _is_tie_within(text, ROUND_TRIP_PLACES):  # ends: a repeating value is never a tie
         places += 1
-        text = f"{quantize_half_up(exact, places):f}"
+        text = _fixed(exact, places)
     return text
+
+
+def _fixed(exact: Fraction, places: int) -> str:
+    """``f"{quantize_half_up(exact, places):f}"``, written from the integers directly."""
+    return _positional(*_half_up_digits(exact.numerator, exact.denominator, places), places)

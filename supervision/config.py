@@ -149,7 +149,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TASK_BACKEND": _env("TASK_BACKEND", "thread"),
         "TASK_QUEUE": _env("TASK_QUEUE", "supervision"),
-        "INGEST_MEMORY_LIMIT_MB": int(_env("INGEST_MEMORY_LIMIT_MB", "1536")),
+        "INGEST_MEMORY_LIMIT_MB": int(_env("INGEST_MEMORY_LIMIT_MB", "4096")),
         "INGEST_TIME_LIMIT": int(_env("INGEST_TIME_LIMIT", "900")),
         "INGEST_SECONDS_PER_MIB": float(_env("INGEST_SECONDS_PER_MIB", "20")),
         "ARGON2_TIME_COST": 3,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
+from reports.league.ranking import exact_sort_keys
 from reports.numbers import Exact, to_fraction
 
 __all__ = ["median", "sector_medians"]
@@ -20,7 +21,8 @@ def median(values: Iterable[Exact | None]) -> Fraction | None:
 
     ``median([1, 3, 2]) == 2``; ``median([1, 2, 3, 10]) == Fraction(5, 2)``.
     """
-    ordered = sorted(to_fraction(v) for v in values if v is not None)
+    present = [to_fraction(v) for v in values if v is not None]
+    ordered = [present[i] for _key, i in sorted(zip(exact_sort_keys(present), range(len(present)), strict=True))]
     n = len(ordered)
     if n == 0:
         return None

@@ -23,10 +23,20 @@ def ratio(numerator: Exact, denominator: Exact | None, scale: int = 1) -> Fracti
     """``numerator ÷ denominator × scale`` exactly; ``None`` when the denominator is 0 or ``None``."""
     if denominator is None:
         return None
-    den = to_fraction(denominator)
-    if den == 0:
+    den_n, den_d = _parts(denominator)
+    if den_n == 0:
         return None
-    return to_fraction(numerator) / den * scale
+    num_n, num_d = _parts(numerator)
+    # one normalised construction instead of a division and a product (the same exact value)
+    return Fraction(num_n * den_d * scale, num_d * den_n)
+
+
+def _parts(value: Exact) -> tuple[int, int]:
+    """Numerator and denominator of an exact value (ints directly; others through ``to_fraction``)."""
+    if type(value) is int:
+        return value, 1
+    exact = to_fraction(value)
+    return exact.numerator, exact.denominator
 
 
 def disclosure_score(has_accepted_dsc: bool, high: int, medium: int, low: int) -> Fraction:

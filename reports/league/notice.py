@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from reports.league.ranking import exact_sort_keys
+
 __all__ = ["NoticeEntry", "NoticeLine", "notice_order"]
 
 
@@ -39,20 +41,20 @@ class NoticeLine:
     share: Fraction | None
 
 
-def _sort_key(entry: NoticeEntry) -> tuple[int, int, Fraction, str]:
-    """Key ordering received desc, then per_100m_volume desc with empty last, then code asc."""
-    volume = entry.per_100m_volume
-    return (
-        -entry.received,
-        1 if volume is None else 0,
-        Fraction(0) if volume is None else -volume,
-        entry.code,
-    )
-
-
 def notice_order(entries: Iterable[NoticeEntry]) -> tuple[NoticeLine, ...]:
-    """Order one sector's filers for the 通报 and give each its notice rank and share (%)."""
-    ordered = sorted(entries, key=_sort_key)
+    """Order one sector's filers for the 通报 and give each its notice rank and share (%).
+
+    Order: ``received`` descending, then ``per_100m_volume`` descending with an empty one last, then
+    the institution code ascending (volumes compared by exact integer keys, see
+    :func:`reports.league.ranking.exact_sort_keys`).
+    """
+    items = list(entries)
+    volumes = [e.per_100m_volume for e in items if e.per_100m_volume is not None]
+    keys = iter(exact_sort_keys(volumes))
+    volume_key = [None if e.per_100m_volume is None else next(keys) for e in items]
+    ordered = [entry for _key, entry in sorted(
+        (((-entry.received, 1 if vk is None else 0, 0 if vk is None else -vk, entry.code), entry)
+         for entry, vk in zip(items, volume_key, strict=True)), key=lambda pair: pair[0])]
     total = sum(entry.received for entry in ordered)
     return tuple(
         NoticeLine(

@@ -15,16 +15,31 @@ Rules, as coded in :func:`competition_ranks`:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import TypeVar
 
 from reports.league.definitions import Better
 from reports.numbers import Exact, to_fraction
 
-__all__ = ["competition_ranks"]
+__all__ = ["competition_ranks", "exact_sort_keys"]
 
 K = TypeVar("K", bound=Hashable)
+
+
+def exact_sort_keys(values: Sequence[Exact]) -> list[int]:
+    """Integer keys with exactly the order and the equalities of the exact ``values``.
+
+    ``floor(v · S)`` with ``S = D²``, ``D`` the largest denominator: two distinct fractions differ by
+    at least ``1 / (d₁·d₂) ≥ 1 / S``, so their scaled values differ by at least 1 and their floors
+    differ, in the same direction; equal fractions (always in lowest terms) get equal keys. Sorting
+    and comparing these integers is done in C and never rounds, so no tie is created or broken.
+    """
+    exact = [to_fraction(v) for v in values]
+    if not exact:
+        return []
+    scale = max(v.denominator for v in exact) ** 2
+    return [v.numerator * scale // v.denominator for v in exact]
 
 
 def competition_ranks(values: Mapping[K, Exact | None], better: Better) -> dict[K, int]:
@@ -34,26 +49,24 @@ def competition_ranks(values: Mapping[K, Exact | None], better: Better) -> dict[
     ``competition_ranks({"a": 5, "b": 7, "c": 7, "d": 9}, Better.LOWER)`` →
     ``{"a": 1, "b": 2, "c": 2, "d": 4}``. Raises ``TypeError`` on a float value.
     """
-    present: list[tuple[Fraction, K]] = []
+    keys: list[K] = []
+    exact: list[Fraction] = []
     for key, value in values.items():
         if value is None:
             continue
-        exact = to_fraction(value)
-        # Sort key: smaller is better. For "higher is better" negate (exact, so no tie is created).
-        present.append((exact if better is Better.LOWER else -exact, key))
-    # Sorting compares exact values; to keep that fast at thousands of institutions the key is
-    # (floor(value · 10^12), value): the integer part is compared in C and, being a monotone
-    # function of the value, never reorders it; only values equal in it fall back to the exact
-    # Fraction comparison. The order is therefore exactly the order of the Fractions.
-    present.sort(key=lambda pair: (pair[0].numerator * 10**12 // pair[0].denominator, pair[0]))
+        keys.append(key)
+        exact.append(to_fraction(value))
+    # Sort key: smaller is better. For "higher is better" negate (exact, so no tie is created).
+    sign = 1 if better is Better.LOWER else -1
+    order = sorted(zip((sign * k for k in exact_sort_keys(exact)), range(len(keys)), strict=True))
     ranks: dict[K, int] = {}
-    previous: Fraction | None = None
+    previous: int | None = None
     rank = 0
-    for position, (sort_value, key) in enumerate(present, start=1):
-        if previous is None or sort_value != previous:
+    for position, (sort_value, index) in enumerate(order, start=1):
+        if sort_value != previous:
             # A new (strictly worse) value: its rank is 1 + the number of items before it,
             # all of which are strictly better. Equal values keep the group's first rank.
             rank = position
             previous = sort_value
-        ranks[key] = rank
+        ranks[keys[index]] = rank
     return ranks

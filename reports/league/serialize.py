@@ -36,6 +36,10 @@ def metric_places(code: str, *, median: bool = False) -> int:
     return DEFAULT_PLACES
 
 
+#: Display decimals of every metric (row values).
+PLACES = {code: metric_places(code) for code in METRIC_CODES}
+
+
 def serialize_row(row: LeagueRow) -> dict[str, Any]:
     """One row as a JSON-ready dict (keys as in the module docstring)."""
     return {
@@ -53,7 +57,7 @@ def serialize_row(row: LeagueRow) -> dict[str, Any]:
         "metrics": {
             code: {
                 "value": exact_str(row.metrics[code].value),
-                "display": display(row.metrics[code].value, metric_places(code)),
+                "display": display(row.metrics[code].value, PLACES[code]),
                 "rank_sector": row.metrics[code].rank_sector,
                 "rank_all": row.metrics[code].rank_all,
             }

@@ -16,18 +16,18 @@ from fractions import Fraction
 
 from sqlalchemy import select
 
+from supervision.checks import facts as F
 from supervision.checks import rules as R
 from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import (
     ChannelRow,
-    ComplaintRow,
     CoverFigures,
     DerivedFigures,
     PartnerRow,
     ProductRow,
 )
-from supervision.filings.counting import counting_version, counting_version_ids, counts_condition
+from supervision.filings.counting import counting_version, counting_version_ids
 from supervision.filings.models import FilingVersion
 from supervision.filings.reporting import expected_institutions, reporting_entries
 from supervision.findings import services as findings
@@ -46,19 +46,8 @@ ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
 
 # ---------------------------------------------------------------------------------------- facts
 def cmp_facts(version: FilingVersion) -> R.CmpFacts:
-    """Facts of an accepted CMP version: cover, totals and every complaint row."""
-    inst, period = version.filing.institution, version.filing.period
-    cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == version.id))
-    total = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == version.id,
-                                                           DerivedFigures.business_category.is_(None)))
-    rows = [R.ComplaintFacts(c.complaint_id, c.received_date, c.source, c.transfer_ref, c.status, bool(c.carried_over),
-                             c.cause, c.product_code, c.row_no)
-            for c in db.session.execute(select(
-                ComplaintRow.complaint_id, ComplaintRow.received_date, ComplaintRow.source, ComplaintRow.transfer_ref,
-                ComplaintRow.status, ComplaintRow.carried_over, ComplaintRow.cause, ComplaintRow.product_code,
-                ComplaintRow.row_no).where(ComplaintRow.version_id == version.id).order_by(ComplaintRow.row_no))]
-    return R.CmpFacts(version.id, inst.code, inst.sector, period.code,
-                      cover.active_customers if cover else None, total.received if total else 0, tuple(rows))
+    """Facts of an accepted CMP version: cover, totals and the aggregates of :mod:`.facts` (no rows)."""
+    return F.cmp_facts(version)
 
 
 def dsc_facts(version: FilingVersion) -> R.DscFacts:
@@ -78,20 +67,6 @@ def dsc_facts(version: FilingVersion) -> R.DscFacts:
 
 def _period_by_code(code: str) -> Period | None:
     return db.session.scalar(select(Period).where(Period.code == code))
-
-
-def _earlier_received(inst: Institution, period: Period) -> dict[str, object]:
-    """complaint_id → received_date in the CMP versions that count of the institution's earlier periods."""
-    out: dict[str, object] = {}
-    earlier = db.session.execute(
-        select(ComplaintRow.complaint_id, ComplaintRow.received_date)
-        .join(FilingVersion, FilingVersion.id == ComplaintRow.version_id)
-        .join(Period, Period.id == ComplaintRow.period_id)
-        .where(ComplaintRow.institution_id == inst.id, counts_condition(FilingVersion), Period.code < period.code)
-        .order_by(Period.code)).all()
-    for cid, received in earlier:
-        out.setdefault(cid, received)
-    return out
 
 
 # ----------------------------------------------------------------------------------- applying
@@ -138,18 +113,20 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
         if p_rules:
             prev_period = _period_by_code(period.quarter_period.previous().code)
             prev_v = counting_version(inst.id, prev_period.id, FilingKind.CMP) if prev_period else None
-            prev = cmp_facts(prev_v) if prev_v else None
-            drafts = [d for d in R.check_previous(cmp, prev, _earlier_received(inst, period)) if d.rule in p_rules]
+            current, prev, earlier = F.history_facts(cmp, prev_v, inst.id, period.code)
+            drafts = [d for d in R.check_previous(current, prev, earlier) if d.rule in p_rules]
             cite = [cmp_v.id] + ([prev_v.id] if prev_v else [])
             apply(drafts, p_rules, inst.id, period.id, cite, counts, reason)
         x_rules = _wanted(rules, "X")
         if x_rules:
-            apply([d for d in R.check_register(cmp, register_facts(inst, period), all_register_refs())
+            refs = all_register_refs()
+            apply([d for d in R.check_register(F.register_facts_rows(cmp, refs), register_facts(inst, period), refs)
                    if d.rule in x_rules], x_rules, inst.id, period.id, [cmp_v.id], counts, reason)
     d_rules = _wanted(rules, "D")
     if d_rules and (cmp_v or dsc_v):
         dsc = dsc_facts(dsc_v) if dsc_v else None
-        drafts = [d for d in R.check_disclosure(dsc, cmp, apr_cap()) if d.rule in d_rules]
+        drafts = [d for d in R.check_disclosure(dsc, F.with_cited(cmp, dsc) if cmp is not None else None, apr_cap())
+                  if d.rule in d_rules]
         apply(drafts, d_rules, inst.id, period.id, versions, counts, reason)
     elif d_rules:
         apply([], d_rules, inst.id, period.id, [], counts, "no version counts")

@@ -12,7 +12,7 @@ Lists of records are capped at :data:`EVIDENCE_CAP` entries, always beside their
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +27,7 @@ __all__ = [
     "EVIDENCE_CAP",
     "MESSAGE_IDS",
     "ChannelFacts",
+    "CitedProduct",
     "CmpFacts",
     "ComplaintFacts",
     "Draft",
@@ -132,8 +133,24 @@ class ComplaintFacts:
 
 
 @dataclass(frozen=True)
+class CitedProduct:
+    """The rows of a filing citing one product (matching key): the first row's spelling of the code,
+    the exact number of rows and the first :data:`EVIDENCE_CAP` rows in sheet order."""
+
+    product_code: str
+    count: int
+    rows: Sequence[ComplaintFacts]
+
+
+@dataclass(frozen=True)
 class CmpFacts:
-    """An accepted ``CMP`` version: cover figures, the derived ``received`` (§4.4) and its rows."""
+    """An accepted ``CMP`` version: cover figures, the derived ``received`` (§4.4) and its rows.
+
+    ``rows`` may hold only the rows a rule needs, when the engine gives the rest pre-aggregated (so
+    that no check holds a large filing in memory): ``transfer_refs`` — every ``transfer_ref`` on the
+    detail sheet (X01); ``cited`` / ``cited_c13`` — product matching key → :class:`CitedProduct` over
+    all rows / the rows with cause ``C13`` (D06 / D07). ``None`` means "derive it from ``rows``".
+    """
 
     version_id: int
     institution_code: str
@@ -142,6 +159,9 @@ class CmpFacts:
     active_customers: int | None
     received: int
     rows: Sequence[ComplaintFacts]
+    transfer_refs: frozenset[str] | None = None
+    cited: Mapping[str, CitedProduct] | None = None
+    cited_c13: Mapping[str, CitedProduct] | None = None
 
 
 @dataclass(frozen=True)

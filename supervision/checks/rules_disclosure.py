@@ -10,6 +10,7 @@ from supervision.checks.rules_base import (
     DETAIL_SHEET,
     PARTNER_SHEET,
     PRODUCT_SHEET,
+    CitedProduct,
     CmpFacts,
     ComplaintFacts,
     Draft,
@@ -136,42 +137,43 @@ def _d05(dsc: DscFacts) -> list[Draft]:
     return [Draft("D05", FindingLevel.LOW, "", None, evidence, {}, tuple(variants))]
 
 
-def _cited(rows: Sequence[ComplaintFacts]) -> dict[str, list[ComplaintFacts]]:
+def _cited(rows: Sequence[ComplaintFacts]) -> dict[str, CitedProduct]:
     """Rows citing a product, grouped by product key, rows in sheet order."""
     groups: dict[str, list[ComplaintFacts]] = {}
     for r in sorted(rows, key=lambda r: (r.row_no, r.complaint_id)):
         if present(r.product_code):
             groups.setdefault(key(r.product_code or ""), []).append(r)
-    return groups
+    return {k: CitedProduct(rs[0].product_code or "", len(rs), rs) for k, rs in groups.items()}
 
 
-def _complaints(rows: list[ComplaintFacts]) -> dict:
-    return {"count": len(rows), "complaint_ids": capped([r.complaint_id for r in rows]),
-            "rows": capped([r.row_no for r in rows])}
+def _complaints(cited: CitedProduct) -> dict:
+    return {"count": cited.count, "complaint_ids": capped([r.complaint_id for r in cited.rows]),
+            "rows": capped([r.row_no for r in cited.rows])}
 
 
 def _d06(dsc: DscFacts | None, cmp: CmpFacts) -> list[Draft]:
     disclosed = {key(p.product_code) for p in dsc.products} if dsc is not None else set()
     drafts = []
-    absent = [(rows[0].product_code or "", rows) for k, rows in _cited(cmp.rows).items() if k not in disclosed]
-    for code, rows in sorted(absent, key=lambda t: t[0]):
+    cited = cmp.cited if cmp.cited is not None else _cited(cmp.rows)
+    absent = [(c.product_code, c) for k, c in cited.items() if k not in disclosed]
+    for code, c in sorted(absent, key=lambda t: t[0]):
         evidence = {"sheet": DETAIL_SHEET, "column": "product_code", "product_code": code,
                     "dsc_missing": dsc is None, "dsc_version_id": dsc.version_id if dsc is not None else None,
-                    **_complaints(rows)}
-        drafts.append(Draft("D06", FindingLevel.MEDIUM, code, None, evidence,
-                            {"count": len(rows), "product_code": code}))
+                    **_complaints(c)}
+        drafts.append(Draft("D06", FindingLevel.MEDIUM, code, None, evidence, {"count": c.count, "product_code": code}))
     return drafts
 
 
 def _d07(products: dict[str, ProductFacts], cmp: CmpFacts) -> list[Draft]:
-    c13 = [r for r in cmp.rows if r.cause == AUTO_DEDUCTION_CAUSE]
+    cited = cmp.cited_c13 if cmp.cited_c13 is not None else \
+        _cited([r for r in cmp.rows if r.cause == AUTO_DEDUCTION_CAUSE])
     drafts = []
-    for k, rows in _cited(c13).items():
+    for k, c in cited.items():
         p = products.get(k)
         if p is None or p.auto_deduction is not False:
             continue
         evidence = {**_product_evidence(p), "auto_deduction": False, "cause": AUTO_DEDUCTION_CAUSE,
-                    "detail_sheet": DETAIL_SHEET, **_complaints(rows)}
+                    "detail_sheet": DETAIL_SHEET, **_complaints(c)}
         drafts.append(Draft("D07", FindingLevel.HIGH, p.product_code, p.product_name, evidence,
-                            {"count": len(rows), "product_code": p.product_code}))
+                            {"count": c.count, "product_code": p.product_code}))
     return sorted(drafts, key=lambda d: d.subject)

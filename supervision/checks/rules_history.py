@@ -155,7 +155,8 @@ def check_register(current: CmpFacts, register_in_period: Sequence[RegisterFacts
     Raises ``ValueError`` if an entry's ``transferred_date`` lies outside the filing's quarter.
     """
     drafts: list[Draft] = []
-    on_rows = {key(r.transfer_ref) for r in current.rows if present(r.transfer_ref)}
+    refs = current.transfer_refs if current.transfer_refs is not None else (r.transfer_ref for r in current.rows)
+    on_rows = {key(ref) for ref in refs if present(ref)}
     missing: dict[str, RegisterFacts] = {}
     for entry in sorted(register_in_period, key=lambda e: (e.transferred_date, e.transfer_ref)):
         if period_of(entry.transferred_date).code != current.period_code:

@@ -60,14 +60,20 @@ class ComplaintRow(db.Model):
     __table_args__ = (
         Index("ix_complaint_row_inst_period", "institution_id", "period_id"),
         Index("ix_complaint_row_version_category", "version_id", "business_category"),
+        # a version's rows in sheet order: the §6 facts take the first rows of a group without a sort
+        Index("ix_complaint_row_version_row", "version_id", "row_no"),
         Index("ix_complaint_row_complaint_id", "complaint_id"),
         Index("ix_complaint_row_transfer_ref", "transfer_ref"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("filing_version.id", ondelete="CASCADE"))
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="RESTRICT"))
-    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="RESTRICT"))
+    # Copies of the version's filing's institution and period, for queries by institution and period;
+    # written by the loader from that filing in the version's own transaction. No foreign key of
+    # their own: the version's (and its filing's RESTRICT keys) already protect them, and three
+    # referential checks per row tripled the time to bulk-load a filing (docs/decisions.md).
+    institution_id: Mapped[int] = mapped_column(Integer)
+    period_id: Mapped[int] = mapped_column(Integer)
     row_no: Mapped[int] = mapped_column(Integer)
     complaint_id: Mapped[str] = mapped_column(String(64))
     received_date: Mapped[date] = mapped_column(Date)
@@ -91,7 +97,8 @@ class ComplaintRow(db.Model):
     repeat_of: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[str | None] = mapped_column(Text)
 
-    institution: Mapped[Institution] = relationship()
+    institution: Mapped[Institution] = relationship(
+        primaryjoin="foreign(ComplaintRow.institution_id) == Institution.id", viewonly=True)
     carried_over: Mapped[bool] = mapped_column(Boolean)
     days_to_close: Mapped[int | None] = mapped_column(Integer)
     deadline: Mapped[int | None] = mapped_column(Integer)

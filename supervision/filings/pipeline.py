@@ -21,6 +21,11 @@ from supervision.audit.services import record
 from supervision.domain.enums import PROCESSABLE_STATES, FilingKind, Severity, VersionStatus
 from supervision.extensions import db
 from supervision.filings import services
+from supervision.filings.bulkload import (  # noqa: F401 (DETAIL_COLUMNS re-exported)
+    DETAIL_COLUMNS,
+    derive_from_spool,
+    load_complaints,
+)
 from supervision.filings.content_models import (
     ActivityRow,
     ChannelRow,
@@ -55,10 +60,6 @@ TABLES = {
                               "published")),
     "activities": (ActivityRow, ("item", "value")),
 }
-DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "channel", "business_category", "cause",
-                  "complaint_type", "transactions_involved", "product_code", "province", "customer_group", "amount",
-                  "status", "closed_date", "extension", "outcome", "redress", "escalated", "repeat_of", "summary",
-                  "carried_over", "days_to_close", "deadline", "on_time")
 FAVOURABLE = ("UPHELD", "PARTIAL", "SETTLED")
 
 
@@ -84,10 +85,21 @@ class CountingWorkbook:
 
     def __init__(self, workbook, version_id: int):
         self._wb, self._version_id, self._rows = workbook, version_id, 0
+        self._column_rows: dict[str, int] = {}
         self.sheet_names = workbook.sheet_names
         #: switched off before storing: the store transaction holds the version's row, so a
         #: progress write on another connection would wait for it (a self-deadlock)
         self.reporting = True
+
+    def __getattr__(self, name: str):
+        """Everything else (engine, extents, the column-wise reader's needs) is the wrapped workbook's."""
+        return getattr(self._wb, name)
+
+    def report_rows(self, rows: int, sheet_name: str) -> None:
+        """Progress of a sheet read column-wise: ``rows`` data rows of ``sheet_name`` done so far."""
+        self._column_rows[sheet_name] = rows
+        if self.reporting:
+            set_progress(self._version_id, stage="validating", rows_read=self.rows_read, sheet=sheet_name)
 
     def rows(self, sheet_name: str) -> Iterator:
         """The wrapped workbook's rows, counted."""
@@ -100,7 +112,7 @@ class CountingWorkbook:
     @property
     def rows_read(self) -> int:
         """Rows read so far (all sheets)."""
-        return self._rows
+        return self._rows + sum(self._column_rows.values())
 
 
 def _issue_rows(version_id: int, issues: Iterable[Issue]) -> list[dict]:
@@ -123,14 +135,6 @@ def _insert_batches(table, rows: Iterable[dict]) -> int:
     return n
 
 
-def _detail_rows(result: ValidationResult, version: FilingVersion) -> Iterator[dict]:
-    inst_id, period_id = version.filing.institution_id, version.filing.period_id
-    for row in result.rows("detail"):
-        out = {c: row.get(c) for c in DETAIL_COLUMNS}
-        out.update(version_id=version.id, institution_id=inst_id, period_id=period_id, row_no=row["_row"])
-        yield out
-
-
 def _table_rows(result: ValidationResult, sheet: str, version_id: int, columns: tuple[str, ...]) -> Iterator[dict]:
     for row in result.rows(sheet):
         out = {c: row.get(c) for c in columns}
@@ -145,7 +149,9 @@ def _table_rows(result: ValidationResult, sheet: str, version_id: int, columns: 
 
 
 def derive_figures(version: FilingVersion) -> None:
-    """§4.4 figures per business category and for the whole filing, with set-based SQL."""
+    """§4.4 figures per business category and for the whole filing, with set-based SQL over the stored
+    rows (ingest derives them from its spool, :func:`supervision.filings.bulkload.derive_from_spool`;
+    the two are compared in the tests)."""
     c = ComplaintRow
     received = c.carried_over.is_(False)
     closed = c.status == "CLOSED"
@@ -194,10 +200,13 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
     counts: dict[str, int] = {}
     db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
     if result.kind == FilingKind.CMP:
-        counts["detail"] = _insert_batches(ComplaintRow, _detail_rows(result, version))
+        filing = version.filing
+        counts["detail"] = load_complaints(result.spool, version_id=version.id, institution_id=filing.institution_id,
+                                           period_id=filing.period_id)
         counts["summary"] = _insert_batches(SummaryRow, _table_rows(result, "summary", version.id,
                                                                     TABLES["summary"][1]))
-        derive_figures(version)
+        db.session.execute(insert(DerivedFigures.__table__), derive_from_spool(
+            result.spool, version_id=version.id, institution_id=filing.institution_id, period_id=filing.period_id))
     else:
         for sheet in ("products", "channels", "partners", "activities"):
             table, columns = TABLES[sheet]
@@ -232,8 +241,12 @@ def registered_names(inst) -> list[str]:
     return [n for n in [inst.name, inst.short_name, *(a.alias for a in inst.aliases)] if n]
 
 
-def process_version(version_id: int) -> str:
+def process_version(version_id: int, early_guard=None) -> str:
     """Run the whole pipeline for one version; returns its final status.
+
+    ``early_guard``: a callable giving ``(path, limits, GuardResult)`` computed beforehand (see
+    :func:`supervision.filings.child.early_guard`); used only if it is about this version's file with
+    the configured limits, else the guards run here.
 
     No transaction is held while the file is guarded and validated (progress is committed on its
     own connection meanwhile); the content, issues and new state are then written in one
@@ -256,14 +269,23 @@ def process_version(version_id: int) -> str:
     version.progress = {"stage": "guards", "at": time.time()}
     db.session.commit()  # ends the transaction: none is held while reading the file
     cap = int(current_app.config["ERROR_CAP_PER_RULE"])
-    guard = check_file(job["path"], limits_from_config())
+    limits = limits_from_config()
+    if early_guard is not None:  # while the helper guards: load the readers (no file is opened)
+        from supervision.ingest import coldetail, colread, spool  # noqa: F401
+
+        colread.preload()
+    early = early_guard() if early_guard is not None else None
+    if early is not None and early[0] == str(job["path"]) and early[1] == limits:
+        guard = early[2]
+    else:
+        guard = check_file(job["path"], limits)
     if not guard.ok:
         totals: dict[str, int] = {}
         for i in guard.issues:
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return _finish_rejected(version_id, guard.issues, totals, {}, started, None)
     set_progress(version_id, stage="validating", rows_read=0)
-    with open_workbook(job["path"]) as wb:
+    with open_workbook(job["path"], guard=guard) as wb:
         counting = CountingWorkbook(wb, version_id)
         result = validate(counting, kind=job["kind"], institution_code=job["code"], period=job["period"],
                           period_start=job["start"], period_end=job["end"], sector=job["sector"],
@@ -271,6 +293,7 @@ def process_version(version_id: int) -> str:
                           earlier_complaints=earlier_complaints(job["inst_id"], job["period"]))
         template_version = str(result.cover.get("template_version") or "") or None
         if not result.ok:
+            result.close()
             return _finish_rejected(version_id, result.issues.issues, result.issues.totals, result.row_counts,
                                     started, template_version)
         set_progress(version_id, stage="storing", rows_read=counting.rows_read,
@@ -279,6 +302,7 @@ def process_version(version_id: int) -> str:
         version = db.session.get(FilingVersion, version_id)  # a fresh transaction for the whole content
         version.template_version = template_version
         counts = store(version, result)
+        result.close()
     if len(result.issues):
         db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, result.issues.issues))
     version.row_counts = dict(result.row_counts)
@@ -374,12 +398,13 @@ def dry_run(path: str, institution_code: str, period_code: str, kind: str) -> di
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return {"status": VersionStatus.REJECTED, "rows": {}, "errors": [issue_json(i) for i in guard.issues],
                 "totals": totals}
-    with open_workbook(path) as wb:
+    with open_workbook(path, guard=guard) as wb:
         result = validate(wb, kind=kind, institution_code=inst.code, period=period.code,
                           period_start=period.start_date, period_end=period.end_date, sector=inst.sector,
                           registered_names=registered_names(inst),
                           cap_per_rule=int(current_app.config["ERROR_CAP_PER_RULE"]),
                           earlier_complaints=earlier_complaints(inst.id, period.code))
+        result.close()
     return {"status": VersionStatus.VALIDATED if result.ok else VersionStatus.REJECTED,
- "rows": dict(result.row_counts),
+            "rows": dict(result.row_counts),
             "errors": [issue_json(i) for i in result.issues.issues], "totals": dict(result.issues.totals)}

@@ -52,8 +52,12 @@ def _limits(memory_mb: int):
 
 
 def start_child(version_id: int) -> subprocess.Popen:
-    """Start the child process for ``version_id`` (tests use this to kill it mid-way)."""
-    return subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id)],
+    """Start the child process for ``version_id`` (tests use this to kill it mid-way); it is given the
+    stored file's path so that its guards start while it loads the application."""
+    from supervision.filings.services import version_path
+
+    path = str(version_path(db.session.get(FilingVersion, version_id)))
+    return subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id), path],
                             env=child_env(), preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

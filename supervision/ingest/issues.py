@@ -140,6 +140,17 @@ class IssueCollector:
         for issue in issues:
             self.add(issue)
 
+    def extend_counted(self, kept: Iterable[Issue], totals: dict[str, int]) -> None:
+        """Add failures counted elsewhere: ``totals`` per rule (every occurrence) and ``kept``, the first
+        of them within each rule's remaining cap, already in the order they were found."""
+        for issue in kept:
+            self._kept.append(issue)
+            self._severity[issue.rule] = issue.severity
+        for rule, n in totals.items():
+            if n:
+                self._totals[rule] += n
+                self._severity.setdefault(rule, catalog.get(rule).severity)
+
     @property
     def issues(self) -> list[Issue]:
         """The kept issues, in the order they were found."""

@@ -73,13 +73,18 @@ class Workbook:
     """An opened workbook: ``sheet_names`` and ``rows(name)`` (see the module docstring)."""
 
     def __init__(self, path: str | Path, *, engine: str = "auto", extents: dict[str, int] | None = None,
-                 calamine_max_cells: int = CALAMINE_MAX_CELLS) -> None:
-        """Open ``path``; ``engine`` is ``auto``, ``calamine`` or ``stream``; ``extents`` maps sheet → cells."""
+                 calamine_max_cells: int = CALAMINE_MAX_CELLS, last_columns: dict[str, int] | None = None,
+                 first_columns: dict[str, int] | None = None) -> None:
+        """Open ``path``; ``engine`` is ``auto``, ``calamine`` or ``stream``; ``extents`` maps sheet → cells
+        and ``last_columns`` sheet → its last column holding a cell (1-based), both from the guard's scan."""
         if engine not in {"auto", "calamine", "stream"}:
             raise ValueError(f"unknown engine {engine!r}")
         self.path = Path(path)
         self.engine = engine
         self.extents = dict(extents or {})
+        self.last_columns = dict(last_columns or {})
+        #: the first column (1-based) holding a cell, per sheet, from the guard's scan
+        self.first_columns = dict(first_columns or {})
         self.calamine_max_cells = calamine_max_cells
         self._zip = zipfile.ZipFile(self.path)
         self._package = xlsxparts.read_package(self._zip)
@@ -110,6 +115,32 @@ class Workbook:
         if self.engine_for(sheet_name) == "calamine":
             return self._calamine_rows(sheet.name)
         return self._stream_rows(sheet.part)
+
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        """The open zip of the workbook (read-only use)."""
+        return self._zip
+
+    @property
+    def package(self) -> xlsxparts.Package:
+        """The workbook's package map (workbook part, worksheets, date system)."""
+        return self._package
+
+    def first_row(self, sheet_name: str) -> Row | None:
+        """The first non-empty row of ``sheet_name`` (streamed: the rest of the sheet is not read)."""
+        rows = self._stream_rows(self._package.sheet(sheet_name).part)
+        try:
+            return next(rows, None)
+        finally:
+            rows.close()
+
+    def last_column(self, sheet_name: str) -> int | None:
+        """The last column (1-based) of ``sheet_name`` holding a cell: the guard's scan, else the verified
+        declared ``<dimension>``; None when neither is known."""
+        if sheet_name in self.last_columns:
+            return self.last_columns[sheet_name]
+        ref = xlsxparts.declared_range(self._zip, self._package.sheet(sheet_name).part)
+        return ref[3] if ref is not None else None
 
     def _calamine_rows(self, name: str) -> Iterator[Row]:
         import python_calamine
@@ -159,8 +190,11 @@ def open_workbook(path: str | Path, *, engine: str = "auto", guard=None,
     Pass the :class:`~supervision.ingest.guards.GuardResult` as ``guard`` so that engine choice
     uses the real cell extents the guard measured.
     """
-    extents = None
+    extents = last_columns = first_columns = None
     if guard is not None:
         extents = {f.sheet: (f.max_row - f.min_row + 1) * (f.max_col - f.min_col + 1) if f.max_row else 0
                    for f in guard.sheets}
-    return Workbook(path, engine=engine, extents=extents, calamine_max_cells=calamine_max_cells)
+        last_columns = {f.sheet: f.max_col for f in guard.sheets}
+        first_columns = {f.sheet: f.min_col for f in guard.sheets}
+    return Workbook(path, engine=engine, extents=extents, calamine_max_cells=calamine_max_cells,
+                    last_columns=last_columns, first_columns=first_columns)

@@ -92,28 +92,42 @@ def report_uscc(f: Field, value: str, issues: IssueCollector, **where: object) -
     return False
 
 
-def convert_field(f: Field, raw: object, issues: IssueCollector, *, sheet: str, row: int | None,
-                  column: str | None) -> tuple[object, bool]:
-    """Convert and check one value; report V01/V02/V03/V05. Return ``(value, ok)``."""
-    where = {"sheet": sheet, "row": row, "column": column}
+#: A conversion failure without its location: ``(rule, params)`` for :meth:`IssueCollector.report`.
+Failure = tuple[str, dict[str, object]]
+
+
+def classify(f: Field, raw: object) -> tuple[object, Failure | None]:
+    """Convert one raw value for field ``f``: ``(value, None)``, or ``(None, failure)`` naming the rule
+    (V01 required value missing, V02 unparseable, V03 not in the code list) and its message
+    parameters; a USCC is checked by :func:`report_uscc` afterwards. The one place the row path
+    (:func:`convert_field`) and the column path (:mod:`supervision.ingest.colconv`) decide a value.
+    """
     try:
         value = convert(f, raw)
     except conv.ConversionError as exc:
         if f.code == "summary" and isinstance(raw, str):
             raw = mask_pii(raw)[0]  # never echo personal data back in a message
         if exc.kind == "code":
-            issues.report("V03", field=f.code, value=raw, label=f.label_zh, label_en=f.label_en,
-                          code_list=f.code_list, **where)
-        else:
-            issues.report("V02", field=f.code, value=raw, label=f.label_zh, label_en=f.label_en,
-                          expected_zh=exc.expected_zh, expected_en=exc.expected_en, **where)
+            return None, ("V03", {"value": raw, "label": f.label_zh, "label_en": f.label_en,
+                                  "code_list": f.code_list})
+        return None, ("V02", {"value": raw, "label": f.label_zh, "label_en": f.label_en,
+                              "expected_zh": exc.expected_zh, "expected_en": exc.expected_en})
+    if value is None and f.required:
+        return None, ("V01", {"label": f.label_zh, "label_en": f.label_en})
+    return value, None
+
+
+def convert_field(f: Field, raw: object, issues: IssueCollector, *, sheet: str, row: int | None,
+                  column: str | None) -> tuple[object, bool]:
+    """Convert and check one value; report V01/V02/V03/V05. Return ``(value, ok)``."""
+    value, failure = classify(f, raw)
+    if failure is not None:
+        rule, params = failure
+        issues.report(rule, field=f.code, sheet=sheet, row=row, column=column, **params)
         return None, False
     if value is None:
-        if f.required:
-            issues.report("V01", field=f.code, label=f.label_zh, label_en=f.label_en, **where)
-            return None, False
         return None, True
-    if f.type == USCC and not report_uscc(f, value, issues, **where):
+    if f.type == USCC and not report_uscc(f, value, issues, sheet=sheet, row=row, column=column):
         return value, False
     return value, True
 

@@ -1,15 +1,19 @@
-"""Streaming validation of an opened filing workbook: every failure collected, rows converted.
+"""Validation of an opened filing workbook: every failure collected, rows converted once.
 
 ``validate(workbook, ...)`` reads each sheet once, converts each cell (§3), checks V01–V07, F08,
 F09, C01–C09, D01 and the W warnings, and returns a :class:`ValidationResult` with per-sheet row
 counts, the issues (capped per rule, exact totals), the cover values and the derived figures.
-The converted rows are not kept: :meth:`ValidationResult.batches` re-reads the workbook and
-yields them in batches for storage (only worth calling when ``result.ok``).
+
+The complaint detail sheet — the large one — is read, converted and checked column-wise
+(:mod:`.colread`, :mod:`.colconv`, :mod:`.coldetail`) and its converted rows are spooled
+(:mod:`.spool`): storing reads the spool, never the workbook again. The small sheets are converted
+row by row (:mod:`.rowconv`); :meth:`ValidationResult.rows` re-reads those.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
@@ -17,9 +21,11 @@ from supervision.domain.enums import FilingKind, Sector, Severity
 from supervision.domain.names import matches_any
 from supervision.ingest.cmpchecks import Context, DetailChecks, Figures, SummaryChecks
 from supervision.ingest.issues import DEFAULT_CAP_PER_RULE, IssueCollector
-from supervision.ingest.rowconv import Record, convert_field, open_table
-from supervision.ingest.templates import SUPPORTED, TEMPLATES, Sheet, Template
+from supervision.ingest.rowconv import Record, convert_field, map_header, open_table
+from supervision.ingest.templates import DECIMAL, SUPPORTED, TEMPLATES, Sheet, Template
 from supervision.ingest.values import fold, nfkc
+
+log = logging.getLogger(__name__)
 
 LOAN_TYPES = {"CONSUMER_LOAN", "CREDIT_PAY"}
 
@@ -39,6 +45,8 @@ class ValidationResult:
     _workbook: object = None
     _sheets: dict[str, str] = field(default_factory=dict)
     _ctx: Context | None = None
+    #: the converted detail rows (CMP), written while validating
+    spool: object = None  # supervision.ingest.spool.Spool
 
     @property
     def ok(self) -> bool:
@@ -53,6 +61,9 @@ class ValidationResult:
         """Yield the converted rows of sheet ``sheet_code`` (field code → typed value, plus ``_row``)."""
         if self.template is None or sheet_code not in self._sheets:
             return
+        if sheet_code == "detail" and self.spool is not None:
+            yield from self.spool.dicts()
+            return
         sheet = self.template.sheet(sheet_code)
         quiet = IssueCollector(cap_per_rule=0)
         detail = DetailChecks(sheet, self._ctx, quiet) if sheet_code == "detail" else None
@@ -60,6 +71,11 @@ class ValidationResult:
         for rec in records:
             values = detail.check(rec) if detail is not None else rec.values
             yield {"_row": rec.row, **values}
+
+    def close(self) -> None:
+        """Release the spooled rows (and their temporary files)."""
+        if self.spool is not None:
+            self.spool.close()
 
     def batches(self, sheet_code: str, size: int = 1000) -> Iterator[list[dict[str, object]]]:
         """Yield the converted rows of ``sheet_code`` in lists of at most ``size``."""
@@ -196,20 +212,12 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
     detail_name = result._sheets.get("detail")
     if detail_name is not None:
         sheet = template.sheet("detail")
-        checks = DetailChecks(sheet, ctx, issues)
-        unique = _Unique(sheet, issues)
         before = issues.count(Severity.BLOCKING)
-        cmap, records = open_table(sheet, workbook.rows(detail_name), issues, result.row_counts)
-        if ctx.sector == Sector.PAY and not cmap.has("complaint_type"):
-            issues.report("C08", variant="column", sheet=sheet.name, row=1, field="complaint_type")
-        for rec in records:
-            unique.check(rec)
-            checks.check(rec)
-        checks.finish(earlier_complaints)
-        result.derived = dict(checks.figures.totals)
-        result.derived_by_category = {k: dict(v) for k, v in checks.figures.per_category.items() if k}
+        checks = _detail(result, sheet, workbook, detail_name, ctx, earlier_complaints)
+        result.derived = dict(checks.totals)
+        result.derived_by_category = {k: dict(v) for k, v in checks.per_category.items() if k}
         if issues.count(Severity.BLOCKING) == before:
-            figures = checks.figures
+            figures = checks
         else:
             result.skipped.append("C06: 投诉明细有阻断性错误，未与汇总核对 / the detail sheet has blocking errors, "
                                   "so the summary was not compared with it")
@@ -223,6 +231,46 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
             unique.check(rec)
             checks_s.add(rec)
         checks_s.finish(figures)
+
+
+def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Context,
+            earlier_complaints: Callable[[set[str]], set[str]] | None = None) -> Figures:
+    """Read, convert and check the detail sheet column-wise; spool its rows; return its figures
+    (``earlier_complaints``: ``C09``'s look-up in the institution's earlier periods)."""
+    # imported here: polars and the Rust readers load only in the process that parses (never a web worker)
+    from supervision.ingest.colconv import Converter
+    from supervision.ingest.coldetail import DetailColumns
+    from supervision.ingest.colread import NeedsExact, exact_windows, fast_windows
+    from supervision.ingest.spool import Spool
+
+    issues = result.issues
+    first = workbook.first_row(name)
+    header = first[1] if first is not None and first[0] == 1 else None
+    cmap = map_header(sheet, header, issues)
+    if ctx.sector == Sector.PAY and not cmap.has("complaint_type"):
+        issues.report("C08", variant="column", sheet=sheet.name, row=1, field="complaint_type")
+    fast = getattr(workbook, "engine", "auto") == "auto" and bool(cmap.columns)
+    while True:
+        checks = DetailColumns(sheet, ctx, issues, cmap.columns)
+        converter = Converter(cmap.columns, sheet.fields)
+        spool = Spool()
+        spool.decimals = tuple(f.code for f in sheet.fields if f.type == DECIMAL)
+        source = fast_windows(workbook, name, cmap.columns) if fast else exact_windows(workbook, name, cmap.columns)
+        try:
+            for raw in source:
+                spool.add(checks.check(raw, converter.convert(raw)))
+                report = getattr(workbook, "report_rows", None)
+                if report is not None:
+                    report(spool.rows, name)
+        except NeedsExact as exc:
+            log.info("detail sheet read row by row: %s", exc)
+            spool.close()
+            fast = False
+            continue
+        break
+    result.row_counts[sheet.code] = spool.rows
+    result.spool = spool
+    return checks.finish(earlier_complaints)
 
 
 def _validate_table(result: ValidationResult, sheet: Sheet, workbook) -> None:

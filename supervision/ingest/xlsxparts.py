@@ -131,8 +131,9 @@ class _Found(Exception):
     pass
 
 
-def declared_cells(zf: zipfile.ZipFile, part: str, limit: int = 1024 * 1024) -> int | None:
-    """Return the cell count of a worksheet's declared ``<dimension>`` (read from its first bytes), or None."""
+def declared_range(zf: zipfile.ZipFile, part: str, limit: int = 1024 * 1024) -> tuple[int, int, int, int] | None:
+    """Return a worksheet's declared ``<dimension>`` as 1-based ``(row1, col1, row2, col2)`` (read from
+    its first bytes), or None when it declares none (or an unreadable one)."""
     found: list[str] = []
 
     def start(tag, attrs):
@@ -156,10 +157,32 @@ def declared_cells(zf: zipfile.ZipFile, part: str, limit: int = 1024 * 1024) -> 
     if not found:
         return None
     try:
-        r1, c1, r2, c2 = parse_range(found[0])
+        return parse_range(found[0])
     except ValueError:
         return None
+
+
+def declared_cells(zf: zipfile.ZipFile, part: str, limit: int = 1024 * 1024) -> int | None:
+    """Return the cell count of a worksheet's declared ``<dimension>`` (read from its first bytes), or None."""
+    ref = declared_range(zf, part, limit)
+    if ref is None:
+        return None
+    r1, c1, r2, c2 = ref
     return (r2 - r1 + 1) * (c2 - c1 + 1)
+
+
+def workbook_parts(zf: zipfile.ZipFile, package: Package) -> dict[str, str]:
+    """The workbook's ``styles`` and ``sharedStrings`` parts (type → zip name), those that exist."""
+    names = part_names(zf)
+    wb = package.workbook_part
+    rels_part = posixpath.join(posixpath.dirname(wb), "_rels", posixpath.basename(wb) + ".rels")
+    out: dict[str, str] = {}
+    for _id, rtype, target in _rels(zf, names, rels_part):
+        kind = rtype.rpartition("/")[2]
+        actual = names.get(_resolve(wb, target).lower())
+        if kind in ("styles", "sharedStrings") and actual is not None:
+            out.setdefault(kind, actual)
+    return out
 
 
 def _stream(zf: zipfile.ZipFile, name: str, parser) -> None:

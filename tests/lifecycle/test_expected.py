@@ -126,7 +126,7 @@ def test_the_migration_fills_active_quarters_and_accepted_at(backend, tmp_path):
 
     app = make_app(backend, tmp_path / "mig", pg_db=f"{PG_TEST_DB}_lifecycle_mig")
     with app.app_context():
-        downgrade(revision="0006_version_withdrawn")
+        downgrade(revision="0007_complaint_row_order")
         conn = db.session.connection()
         conn.execute(text("INSERT INTO agency (id, code, name, default_sectors, active, created_at) "
                           "VALUES (1, 'NFRA', 'x', '[]', true, :t)"), {"t": dt.datetime(2024, 1, 5)})

@@ -15,8 +15,8 @@ sector-scoped snapshots
 Columns are added (never a table rebuild: on SQLite that would cascade through the foreign keys);
 NOT NULL columns arrive with a temporary default that is filled and, on PostgreSQL, dropped.
 
-Revision ID: 0007_lifecycle
-Revises: 0006_version_withdrawn
+Revision ID: 0008_lifecycle
+Revises: 0007_complaint_row_order
 Create Date: 2026-12-04 19:12:16.963781
 
 """
@@ -28,8 +28,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_lifecycle'
-down_revision = '0006_version_withdrawn'
+revision = '0008_lifecycle'
+down_revision = '0007_complaint_row_order'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,176 @@
+"""Facts of accepted ``CMP`` versions for the §6 checks, read with set-based SQL.
+
+No check loads every complaint row of a filing: each family gets the aggregates it needs and, where
+a rule lists rows, only the rows that can appear in a finding (the pure rules in
+:mod:`supervision.checks.rules` decide exactly as they would on all rows):
+
+* ``P01`` — carried-over rows of this version; ``OPEN`` rows of the previous one, and the previous
+  rows of ids carried over now (their status names the "extra" ones);
+* ``P02`` — the rows whose ``complaint_id`` has an earlier accepted filing (earliest period) with a
+  different ``received_date``, found by a join, with that earlier date;
+* ``X01`` — the distinct ``transfer_ref`` values; ``X02`` — the ``REGULATOR`` rows whose reference
+  is in no register entry;
+* ``D06`` / ``D07`` — per product code: its row count and first rows (:data:`EVIDENCE_CAP`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import and_, func, select
+
+from supervision.checks import rules as R
+from supervision.checks.rules_base import EVIDENCE_CAP, CitedProduct, key, present
+from supervision.extensions import db
+from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures
+from supervision.filings.counting import counts_condition
+from supervision.filings.models import FilingVersion
+from supervision.periods.models import Period
+
+C = ComplaintRow
+_CHUNK = 500
+_FACT_COLUMNS = (C.complaint_id, C.received_date, C.source, C.transfer_ref, C.status, C.carried_over, C.cause,
+                 C.product_code, C.row_no)
+
+
+def _fact(row) -> R.ComplaintFacts:
+    return R.ComplaintFacts(row.complaint_id, row.received_date, row.source, row.transfer_ref, row.status,
+                            bool(row.carried_over), row.cause, row.product_code, row.row_no)
+
+
+def _rows(*conditions) -> list[R.ComplaintFacts]:
+    return [_fact(r) for r in db.session.execute(select(*_FACT_COLUMNS).where(*conditions).order_by(C.row_no))]
+
+
+def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def cmp_facts(version: FilingVersion, rows: Iterable[R.ComplaintFacts] = ()) -> R.CmpFacts:
+    """Cover, derived ``received`` and the version's distinct transfer references; ``rows`` are the
+    rows a caller needs listed (none by default). Cited products: :func:`with_cited`."""
+    inst, period = version.filing.institution, version.filing.period
+    cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == version.id))
+    total = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == version.id,
+                                                           DerivedFigures.business_category.is_(None)))
+    refs = frozenset(db.session.scalars(select(C.transfer_ref).distinct()
+                                        .where(C.version_id == version.id, C.transfer_ref.is_not(None))))
+    return R.CmpFacts(version.id, inst.code, inst.sector, period.code, cover.active_customers if cover else None,
+                      total.received if total else 0, tuple(rows), transfer_refs=refs)
+
+
+def with_cited(facts: R.CmpFacts, dsc: R.DscFacts | None) -> R.CmpFacts:
+    """``facts`` with the cited products D06 and D07 can report: those absent from ``dsc`` (all when
+    there is none) and, among the ``C13`` rows, those disclosed with ``auto_deduction`` = no."""
+    disclosed = {key(p.product_code) for p in dsc.products} if dsc is not None else set()
+    no_auto = {key(p.product_code) for p in dsc.products if p.auto_deduction is False} if dsc is not None else set()
+    return R.CmpFacts(facts.version_id, facts.institution_code, facts.sector, facts.period_code,
+                      facts.active_customers, facts.received, facts.rows, transfer_refs=facts.transfer_refs,
+                      cited=_cited(facts.version_id, lambda k: k not in disclosed),
+                      cited_c13=_cited(facts.version_id, lambda k: k in no_auto, C.cause == "C13"))
+
+
+def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
+    """Product key → spelling of its first row, row count and first rows (sheet order), for the keys
+    ``wanted`` accepts. Counts by GROUP BY; the first rows by one pass in sheet order (the index on
+    ``(version_id, row_no)``) that stops once every key has :data:`EVIDENCE_CAP` rows."""
+    where = (C.version_id == version_id, C.product_code.is_not(None), *condition)
+    counts = db.session.execute(select(C.product_code, func.count()).where(*where).group_by(C.product_code)).all()
+    totals: dict[str, int] = {}
+    spellings: list[str] = []
+    for spelling, n in counts:
+        if present(spelling) and wanted(key(spelling)):
+            totals[key(spelling)] = totals.get(key(spelling), 0) + n
+            spellings.append(spelling)
+    if not spellings:
+        return {}
+    groups: dict[str, list[R.ComplaintFacts]] = {k: [] for k in totals}
+    short = set(totals)
+    # evidence names the complaint and its row: the other fields of these facts are left empty
+    query = select(C.complaint_id, C.row_no, C.product_code, C.cause).where(*where, C.product_code.in_(spellings)) \
+        .order_by(C.row_no, C.complaint_id)
+    result = db.session.execute(query.execution_options(yield_per=2000))  # index (version_id, row_no)
+    try:
+        for row in result:
+            k = key(row.product_code)
+            if k in short:
+                groups[k].append(R.ComplaintFacts(row.complaint_id, None, None, None, None, False, row.cause,
+                                                  row.product_code, row.row_no))
+                if len(groups[k]) >= EVIDENCE_CAP:
+                    short.discard(k)
+                    if not short:
+                        break
+    finally:
+        result.close()
+    return {k: CitedProduct(rows[0].product_code or "", totals[k], tuple(rows)) for k, rows in groups.items()}
+
+
+def _sheet_order(r: R.ComplaintFacts) -> tuple[int, str]:
+    return r.row_no, r.complaint_id
+
+
+def with_rows(facts: R.CmpFacts, rows: Iterable[R.ComplaintFacts]) -> R.CmpFacts:
+    """``facts`` listing ``rows``."""
+    return R.CmpFacts(facts.version_id, facts.institution_code, facts.sector, facts.period_code,
+                      facts.active_customers, facts.received, tuple(rows), transfer_refs=facts.transfer_refs,
+                      cited=facts.cited, cited_c13=facts.cited_c13)
+
+
+def history_facts(current: R.CmpFacts, previous: FilingVersion | None, institution_id: int,
+                  period_code: str) -> tuple[R.CmpFacts, R.CmpFacts | None, dict[str, date]]:
+    """Current and previous facts listing the rows ``P01``/``P02`` need, and the earlier dates of P02."""
+    changed = _changed_received(current.version_id, institution_id, period_code)
+    carried = _rows(C.version_id == current.version_id, C.carried_over.is_(True))
+    listed = {r.complaint_id for r in carried}
+    extra = [r for r in _rows_by_id(current.version_id, list(changed)) if r.complaint_id not in listed]
+    cur = with_rows(current, sorted(carried + extra, key=_sheet_order))
+    prev = None
+    if previous is not None:
+        base = cmp_facts(previous)
+        open_rows = _rows(C.version_id == previous.id, C.status == "OPEN")
+        known = {r.complaint_id for r in open_rows}
+        of_carried = [r for r in _rows_by_id(previous.id, sorted(listed)) if r.complaint_id not in known]
+        prev = with_rows(base, sorted(open_rows + of_carried, key=_sheet_order))
+    return cur, prev, changed
+
+
+def _rows_by_id(version_id: int, ids: list[str]) -> list[R.ComplaintFacts]:
+    out: list[R.ComplaintFacts] = []
+    for chunk in _chunks(ids):
+        out += _rows(C.version_id == version_id, C.complaint_id.in_(chunk))
+    return out
+
+
+def _changed_received(version_id: int, institution_id: int, period_code: str) -> dict[str, date]:
+    """complaint_id → received_date in the institution's earliest earlier CMP that counts, for the ids of
+    ``version_id`` whose ``received_date`` differs there (P02)."""
+    accepted_earlier = (C.institution_id == institution_id, counts_condition(FilingVersion),
+                        Period.code < period_code)
+    exists = db.session.scalar(select(C.id).join(FilingVersion, FilingVersion.id == C.version_id)
+                               .join(Period, Period.id == C.period_id).where(*accepted_earlier).limit(1))
+    if exists is None:
+        return {}
+    ids_now = select(C.complaint_id).where(C.version_id == version_id)
+    first = (select(C.complaint_id, C.received_date,
+                    func.row_number().over(partition_by=C.complaint_id, order_by=Period.code).label("rn"))
+             .join(FilingVersion, FilingVersion.id == C.version_id).join(Period, Period.id == C.period_id)
+             .where(*accepted_earlier, C.complaint_id.in_(ids_now))).subquery()
+    now = C.__table__.alias("now")
+    q = (select(now.c.complaint_id, first.c.received_date)
+         .join(first, and_(first.c.complaint_id == now.c.complaint_id, first.c.rn == 1))
+         .where(now.c.version_id == version_id, first.c.received_date != now.c.received_date))
+    return dict(db.session.execute(q).all())
+
+
+def register_facts_rows(current: R.CmpFacts, register_refs: Iterable[str]) -> R.CmpFacts:
+    """``current`` listing the ``REGULATOR`` rows whose reference is in no register entry (X02): one
+    pass over those rows' id, reference and row number."""
+    known = {key(ref) for ref in register_refs}
+    rows = [_fact(r) for r in db.session.execute(
+        select(*_FACT_COLUMNS).where(C.version_id == current.version_id, C.source == "REGULATOR",
+                                     C.transfer_ref.is_not(None)).order_by(C.row_no)
+        .execution_options(yield_per=5000))
+        if present(r.transfer_ref) and key(r.transfer_ref) not in known]
+    return with_rows(current, rows)

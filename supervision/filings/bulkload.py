@@ -1,0 +1,115 @@
+"""Bulk loading of the spooled complaint rows into ``complaint_row``, inside the caller's transaction.
+
+PostgreSQL: ``COPY complaint_row (…) FROM STDIN (FORMAT csv)`` through psycopg, fed with CSV that
+polars writes per window. SQLite: the DB-API ``executemany`` of tuples prepared per window in the
+form SQLAlchemy would bind (dates as ISO text, booleans as 0/1, amounts as ``float`` —
+``Numeric`` on SQLite). Both run on the session's own connection, so the rows are part of the
+version's one transaction: a crash or a kill before the commit leaves none of them.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from supervision.extensions import db
+from supervision.filings.content_models import ComplaintRow
+
+if TYPE_CHECKING:  # polars loads only in the process that ingests (never a web worker)
+    import polars as pl
+
+    from supervision.ingest.spool import Spool
+
+#: Columns taken from a converted detail row, in table order (plus the version's keys and row_no).
+DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "channel", "business_category", "cause",
+                  "complaint_type", "transactions_involved", "product_code", "province", "customer_group", "amount",
+                  "status", "closed_date", "extension", "outcome", "redress", "escalated", "repeat_of", "summary",
+                  "carried_over", "days_to_close", "deadline", "on_time")
+KEYS = ("version_id", "institution_id", "period_id", "row_no")
+_MONEY = ("amount", "redress")
+_BATCH = 20_000
+
+
+def _frame(frame: pl.DataFrame, keys: dict[str, int]) -> pl.DataFrame:
+    import polars as pl
+
+    return frame.select(*DETAIL_COLUMNS, *(pl.lit(v, pl.Int64).alias(k) for k, v in keys.items() if k != "row_no"),
+                        pl.col("_row").alias("row_no"))
+
+
+def load_complaints(spool: Spool, *, version_id: int, institution_id: int, period_id: int) -> int:
+    """Insert every spooled row of the version; return the number inserted."""
+    import polars as pl
+
+    connection = db.session.connection()
+    raw = connection.connection.dbapi_connection
+    keys = {"version_id": version_id, "institution_id": institution_id, "period_id": period_id, "row_no": 0}
+    columns = ", ".join((*DETAIL_COLUMNS, *KEYS))
+    table = ComplaintRow.__tablename__
+    n = 0
+    if connection.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            for frame in spool.frames():
+                buf = io.BytesIO()
+                _frame(frame, keys).write_csv(buf, include_header=False, null_value="")
+                copy.write(buf.getbuffer())
+                n += frame.height
+        return n
+    marks = ", ".join("?" * (len(DETAIL_COLUMNS) + len(KEYS)))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (fixed names only)
+    cur = raw.cursor()
+    try:
+        for frame in spool.frames():
+            prepared = _frame(frame, keys).with_columns(
+                pl.col("received_date", "closed_date").cast(pl.String),
+                pl.col("carried_over", "escalated", "on_time").cast(pl.Int8),
+                pl.col(*_MONEY).cast(pl.Float64))
+            for start in range(0, prepared.height, _BATCH):
+                cur.executemany(sql, prepared.slice(start, _BATCH).rows())
+            n += frame.height
+    finally:
+        cur.close()
+    return n
+
+
+FIGURES = ("opening", "received", "closed", "open_end", "on_time", "favourable", "escalated", "regulator",
+           "txn_received", "txn_involved")
+FAVOURABLE = ("UPHELD", "PARTIAL", "SETTLED")
+
+
+def _figures(frame: pl.LazyFrame | pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """§4.4 figures (see :func:`supervision.filings.pipeline.derive_figures`, the SQL reading of the
+    same definitions) of ``frame``, grouped by ``by`` (or in total)."""
+    import polars as pl
+
+    closed = pl.col("status") == "CLOSED"
+    received = pl.col("carried_over").not_()
+    txn = received & (pl.col("complaint_type") == "TXN")
+    exprs = [pl.col("carried_over").sum().alias("opening"), received.sum().alias("received"),
+             closed.sum().alias("closed"), (pl.col("status") == "OPEN").sum().alias("open_end"),
+             (closed & pl.col("on_time").fill_null(False)).sum().alias("on_time"),
+             (closed & pl.col("outcome").is_in(list(FAVOURABLE))).sum().alias("favourable"),
+             (closed & pl.col("escalated").fill_null(False)).sum().alias("escalated"),
+             (received & (pl.col("source") == "REGULATOR")).sum().alias("regulator"), txn.sum().alias("txn_received"),
+             pl.when(txn).then(pl.col("transactions_involved").fill_null(0)).otherwise(0).sum().alias("txn_involved")]
+    lazy = frame.lazy()
+    return (lazy.group_by(by).agg(exprs) if by else lazy.select(exprs)).collect()
+
+
+def derive_from_spool(spool: Spool, *, version_id: int, institution_id: int, period_id: int) -> list[dict]:
+    """The ``derived_figures`` rows of a version from its spooled rows: one per business category, then
+    the whole filing (``business_category`` None) — the same numbers as the set-based SQL."""
+    import polars as pl
+
+    columns = ["business_category", "carried_over", "status", "on_time", "outcome", "escalated", "source",
+               "complaint_type", "transactions_involved"]
+    parts = [_figures(frame.select(columns), ["business_category"]) for frame in spool.frames()]
+    keys = {"version_id": version_id, "institution_id": institution_id, "period_id": period_id}
+    if parts:
+        per = pl.concat(parts).group_by("business_category", maintain_order=True).agg(pl.col(FIGURES).sum())
+    else:
+        per = pl.DataFrame(schema={"business_category": pl.String, **dict.fromkeys(FIGURES, pl.Int64)})
+    rows = [{**keys, **r} for r in per.iter_rows(named=True)]
+    total = per.select(pl.col(FIGURES).sum()).row(0, named=True)
+    rows.append({**keys, "business_category": None, **{k: int(v or 0) for k, v in total.items()}})
+    return rows

@@ -1,0 +1,81 @@
+"""The spool of converted detail rows: what validation produced, kept for storing (one pass).
+
+Windows of converted rows (polars frames, see :mod:`supervision.ingest.coldetail`) stay in memory
+while their total stays under ``memory_bytes``; past it, every window is written to an Arrow IPC
+file in a private temporary folder and read back one at a time when stored. The folder is removed
+on :meth:`Spool.close` or, failing that, when the spool is garbage-collected.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+#: Converted rows kept in memory up to this many bytes (some hundreds of thousands of detail rows); beyond, on disk.
+SPOOL_MEMORY_BYTES = 128 * 1024 * 1024
+
+
+class Spool:
+    """Converted row windows in order (see the module docstring)."""
+
+    def __init__(self, memory_bytes: int = SPOOL_MEMORY_BYTES) -> None:
+        """An empty spool."""
+        self.memory_bytes = memory_bytes
+        self._frames: list[pl.DataFrame | Path] = []
+        self._bytes = 0
+        self._dir: Path | None = None
+        self._finalizer = None
+        self.rows = 0
+        #: field codes whose column holds decimals as text (given back as ``Decimal`` by :meth:`dicts`)
+        self.decimals: tuple[str, ...] = ()
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Append a window (kept in memory, or written to disk past the budget)."""
+        self.rows += frame.height
+        size = frame.estimated_size()
+        if self._dir is None and self._bytes + size > self.memory_bytes:
+            self._dir = Path(tempfile.mkdtemp(prefix="sv-spool-"))
+            self._finalizer = weakref.finalize(self, shutil.rmtree, str(self._dir), True)
+            self._frames = [self._write(f) if isinstance(f, pl.DataFrame) else f for f in self._frames]
+            self._bytes = 0
+        if self._dir is None:
+            self._frames.append(frame)
+            self._bytes += size
+        else:
+            self._frames.append(self._write(frame))
+
+    def _write(self, frame: pl.DataFrame) -> Path:
+        path = self._dir / f"{len(list(self._dir.iterdir())):06d}.arrow"
+        frame.write_ipc(path)
+        return path
+
+    @property
+    def on_disk(self) -> bool:
+        """True once the spool has spilled to disk."""
+        return self._dir is not None
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        """The windows in order (read back from disk one at a time)."""
+        for item in self._frames:
+            yield item if isinstance(item, pl.DataFrame) else pl.read_ipc(item)
+
+    def dicts(self) -> Iterator[dict[str, object]]:
+        """Every row as a dict of Python values (decimals as ``Decimal``)."""
+        for frame in self.frames():
+            for row in frame.iter_rows(named=True):
+                for code in self.decimals:
+                    if row[code] is not None:
+                        row[code] = Decimal(row[code])
+                yield row
+
+    def close(self) -> None:
+        """Drop the windows and remove the folder."""
+        self._frames = []
+        if self._finalizer is not None:
+            self._finalizer()

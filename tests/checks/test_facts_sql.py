@@ -1,0 +1,108 @@
+"""The set-based facts (:mod:`supervision.checks.facts`) give the pure rules exactly the findings they
+give on every row of the filing, read the way the engine did before (all rows into Python): P01,
+P02, P03, X01, X02, D02–D07 on an ingested filing built to trip each of them."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from supervision.checks import facts as F
+from supervision.checks import rules as R
+from supervision.checks.engine import all_register_refs, dsc_facts, register_facts
+from supervision.demo import workbooks as gen
+from supervision.extensions import db
+from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures
+from supervision.filings.counting import counts_condition
+from supervision.filings.models import FilingVersion
+from supervision.periods.models import Period
+from supervision.register.models import RegisterEntry, RegisterUpload
+from tests.checks.helpers import ingest, profile, resummarise
+from tests.checks.test_checks import periods  # noqa: F401 (fixture)
+from tests.checks.test_checks_more import _new_inst
+
+
+def _all_rows_facts(version: FilingVersion) -> R.CmpFacts:
+    """Every row of the version, as the engine read them before the set-based facts."""
+    inst, period = version.filing.institution, version.filing.period
+    cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == version.id))
+    total = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == version.id,
+                                                           DerivedFigures.business_category.is_(None)))
+    c = ComplaintRow
+    rows = [R.ComplaintFacts(r.complaint_id, r.received_date, r.source, r.transfer_ref, r.status, bool(r.carried_over),
+                             r.cause, r.product_code, r.row_no)
+            for r in db.session.execute(select(c.complaint_id, c.received_date, c.source, c.transfer_ref, c.status,
+                                               c.carried_over, c.cause, c.product_code, c.row_no)
+                                        .where(c.version_id == version.id).order_by(c.row_no))]
+    return R.CmpFacts(version.id, inst.code, inst.sector, period.code, cover.active_customers if cover else None,
+                      total.received if total else 0, tuple(rows))
+
+
+def _all_earlier(inst_id: int, period_code: str) -> dict:
+    out: dict = {}
+    for cid, received in db.session.execute(
+            select(ComplaintRow.complaint_id, ComplaintRow.received_date)
+            .join(FilingVersion, FilingVersion.id == ComplaintRow.version_id)
+            .join(Period, Period.id == ComplaintRow.period_id)
+            .where(ComplaintRow.institution_id == inst_id, counts_condition(FilingVersion),
+                   Period.code < period_code).order_by(Period.code)).all():
+        out.setdefault(cid, received)
+    return out
+
+
+def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path):  # noqa: F811
+    prev, cur = periods
+    inst = _new_inst(11, "CF", "集合核对消费金融有限公司")
+    prof = profile(inst, 41, active_customers=1_000_000, received=400)
+    q1 = gen.generate_cmp(prof, prev.code)
+    assert q1.open_at_end
+    v1 = ingest(tmp_path, inst, prev, "CMP", q1, "f-prev")
+    assert v1.status == "ACCEPTED"
+    small = dataclasses.replace(prof, complaint_rate_per_10k=prof.complaint_rate_per_10k / 4)
+    carried = q1.open_at_end[1:]  # P01: one missing ...
+    q2 = gen.generate_cmp(small, cur.code, carried_over=carried)
+    fresh = [r for r in q2.rows if r["received_date"] >= cur.start_date]
+    closed_before = next(r for r in q1.rows if r["status"] == "CLOSED")
+    fresh[0]["complaint_id"] = closed_before["complaint_id"]  # P02 (and an "extra" id for P01 if carried)
+    for i, r in enumerate(fresh[1:40]):  # X01 / X02: references in and out of the register
+        r["source"], r["transfer_ref"] = "REGULATOR", f"ZB-F-{i:03d}"
+    for r in fresh[40:80]:  # D06 / D07: products absent from the DSC, auto-deduction complaints
+        r["product_code"], r["cause"] = ("GHOST-1" if r is fresh[40] else r["product_code"] or "GHOST-2"), "C13"
+    resummarise(q2)
+    v2 = ingest(tmp_path, inst, cur, "CMP", q2, "f-cur")
+    assert v2.status == "ACCEPTED"
+    dsc = gen.generate_dsc(prof, cur.code)
+    dsc.products[0]["auto_deduction"], dsc.products[0]["deduction_notice"] = False, None
+    dsc.products[1]["apr_max"] = Decimal("35")
+    vd = ingest(tmp_path, inst, cur, "DSC", dsc, "f-dsc")
+    assert vd.status == "ACCEPTED"
+    upload = RegisterUpload(sha256="0" * 64, size=1, original_filename="reg.xlsx", storage_path="none")
+    db.session.add(upload)
+    db.session.flush()
+    for i in range(0, 60, 3):  # half of these are on the detail sheet, the rest are not (X01)
+        db.session.add(RegisterEntry(upload_id=upload.id, transfer_ref=f"zb-f-{i:03d}", institution_id=inst.id,
+                                     period_code=cur.code, transferred_date=cur.start_date, hotline="12378"))
+    db.session.commit()
+
+    v1, v2, vd = (db.session.get(FilingVersion, v.id) for v in (v1, v2, vd))
+    full_cur, full_prev = _all_rows_facts(v2), _all_rows_facts(v1)
+    expected_p = R.check_previous(full_cur, full_prev, _all_earlier(inst.id, cur.code))
+    got_p = R.check_previous(*F.history_facts(F.cmp_facts(v2), v1, inst.id, cur.code))
+    assert {d.rule for d in expected_p} >= {"P01", "P02", "P03"}
+    assert got_p == expected_p
+
+    refs = all_register_refs()
+    entries = register_facts(inst, cur)
+    expected_x = R.check_register(full_cur, entries, refs)
+    got_x = R.check_register(F.register_facts_rows(F.cmp_facts(v2), refs), entries, refs)
+    assert {d.rule for d in expected_x} == {"X01", "X02"}
+    assert got_x == expected_x
+
+    dsc_f = dsc_facts(vd)
+    for d in (dsc_f, None):
+        expected_d = R.check_disclosure(d, full_cur, Decimal("24"))
+        got_d = R.check_disclosure(d, F.with_cited(F.cmp_facts(v2), d), Decimal("24"))
+        assert got_d == expected_d
+    assert {d.rule for d in R.check_disclosure(dsc_f, full_cur, Decimal("24"))} >= {"D02", "D06", "D07"}
