@@ -50,6 +50,7 @@ JOB_DEFAULTS: dict[str, object] = {
     "JOB_OVERDUE_AT": "01:00",  # T01 overdue marking for periods past due
     "JOB_POST_DEADLINE_AT": "02:00",  # the day after a due date: checks, league draft, summary workbook
     "JOB_REMINDERS_AT": "08:00",  # reminders before a due date
+    "JOB_REMEDIATION_AT": "08:10",  # remediation due dates: reminders before, overdue after
     "REMINDER_DAYS": "7,3,1",  # days before the due date
     "JOB_RETRIES": 2,  # retries of a failed job run
     "JOB_RETRY_DELAY": 60,  # seconds between attempts
@@ -141,6 +142,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "REDIS_URL": _env("REDIS_URL"),
+        # backups on PostgreSQL: folder of pg_dump/pg_restore of the server's major version (optional)
+        "PG_BIN_DIR": _env("PG_BIN_DIR"),
         # optional: real third-party data (complaint texts) for the demo; nothing needs it
         "SHARED_DATA_DIR": _env("SHARED_DATA_DIR") or None,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

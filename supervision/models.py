@@ -20,6 +20,7 @@ from supervision.jobs.models import JobRun, ScheduledJobState, SchedulerProcess 
 from supervision.league.models import LeagueSnapshot, LeagueSnapshotRow, LeagueSnapshotVersion  # noqa: F401
 from supervision.notifications.models import Notification  # noqa: F401
 from supervision.orgs.models import Agency, Institution, InstitutionAlias, SharingAgreement  # noqa: F401
+from supervision.parameters.models import Parameter  # noqa: F401
 from supervision.periods.models import Period  # noqa: F401
 from supervision.reference.models import ReferenceCode  # noqa: F401
 from supervision.register.models import RegisterEntry, RegisterUpload  # noqa: F401

@@ -15,10 +15,16 @@ PASSWORD = "Test-pass-12345"
 ROLES = ["filer_a", "filer_b", "analyst_nfra", "analyst_pboc", "supervisor", "admin"]
 
 
-def make_institution(name: str, sector: str, agency: str, seed: int, province: str = "11"):
-    """An institution with a generated, valid USCC."""
+#: test institutions are expected from this quarter on (the test periods lie in the past)
+ACTIVE_FROM = "2015Q1"
+
+
+def make_institution(name: str, sector: str, agency: str, seed: int, province: str = "11",
+                     active_from: str = ACTIVE_FROM):
+    """An institution with a generated, valid USCC, expected from ``active_from``."""
     return orgs.create_institution(None, code=generate_uscc(seed, province), name=name, sector=sector,
-                                   agency_code=agency, province=province, code_generated=True)
+                                   agency_code=agency, province=province, code_generated=True,
+                                   active_from=active_from)
 
 
 def make_filing(db, inst, period, kind="CMP", status="ACCEPTED"):

@@ -67,13 +67,14 @@ GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 KIND_LABELS: dict[str, str] = {"CMP": "投诉数据报表", "DSC": "信息披露报表"}
 KIND_ORDER: tuple[str, ...] = ("CMP", "DSC")
 
-REPORT_STATUS_LABELS: dict[str, str] = {"on_time": "按时", "late": "逾期", "missing": "未报送"}
+#: the reporting status of an expected filing (the web's ``ReportingStatus`` labels, one word per value)
+REPORT_STATUS_LABELS: dict[str, str] = {"on_time": "按时报送", "late": "逾期报送", "missing": "未报送"}
 
 LEVEL_LABELS: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}
 LEVEL_ORDER: tuple[str, ...] = ("high", "medium", "low")
 
 FINDING_STATUS_LABELS: dict[str, str] = {
-    "OPEN": "待答复",
+    "OPEN": "待处理",
     "EXPLAINED": "已说明",
     "REMEDIATION": "整改中",
     "REFERRED": "已转办",

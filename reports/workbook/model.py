@@ -119,6 +119,9 @@ class Finding:
     name: str
     period: str
     message: str
+    #: remediation due date (ISO text) and whether it has passed unremedied (marked by the daily job)
+    remediation_due: str | None = None
+    overdue: bool = False
 
 
 @dataclass(frozen=True)
@@ -288,6 +291,8 @@ def prepare_findings(findings: Iterable[Mapping[str, Any]]) -> list[Finding]:
                 name=_text(raw, "name", where, required=False) or "",
                 period=_text(raw, "period", where, required=False) or "",
                 message=_text(raw, "message", where, required=False) or "",
+                remediation_due=_text(raw, "remediation_due", where, required=False),
+                overdue=bool(raw.get("overdue")),
             )
         )
 

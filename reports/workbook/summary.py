@@ -217,8 +217,10 @@ def _reporting(workbook: Any, styles: Styles, lines: list[ReportingLine], late: 
     sheet.autofilter(header_row, 0, row, len(LATE_HEADERS) - 1)
 
 
-FINDING_HEADERS = ("规则", "级别", "状态", "机构代码", "机构名称", "报送期", "编号", "说明")
-FINDING_WIDTHS = (7, 6, 9, 21, 32, 9, 10, 80)
+FINDING_HEADERS = ("规则", "级别", "状态", "机构代码", "机构名称", "报送期", "编号", "说明", "整改期限", "整改逾期")
+FINDING_WIDTHS = (7, 6, 9, 21, 32, 9, 10, 80, 11, 9)
+#: the 整改逾期 cell of a remediation whose due date has passed
+OVERDUE_TEXT = "逾期"
 
 
 def finding_values(finding: Finding, numeric_id: bool = True) -> tuple[Any, ...]:
@@ -233,6 +235,8 @@ def finding_values(finding: Finding, numeric_id: bool = True) -> tuple[Any, ...]
         finding.period,
         fid,
         finding.message,
+        finding.remediation_due,
+        OVERDUE_TEXT if finding.overdue else None,
     )
 
 

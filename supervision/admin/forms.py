@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from supervision.domain.enums import Role, Sector
 
@@ -45,6 +45,12 @@ class InstitutionForm(FlaskForm):
     province = StringField(_l("Province code"), validators=[Optional(), Length(min=2, max=2)])
     licence_no = StringField(_l("Licence number"), validators=[Optional(), Length(max=64)])
     active = BooleanField(_l("Active"), default=True)
+    active_from = StringField(_l("Expected to file from (quarter)"), description=_l(
+        "e.g. 2024Q1; default: the current quarter. An earlier quarter back-fills history."),
+        validators=[Optional(), Regexp(r"^\d{4}Q[1-4]$", message=_l("Use the form 2024Q1"))])
+    active_until = StringField(_l("Expected to file until (quarter)"), description=_l(
+        "empty: open-ended. Deactivating sets the last completed quarter."),
+        validators=[Optional(), Regexp(r"^\d{4}Q[1-4]$", message=_l("Use the form 2024Q1"))])
 
 
 class AliasForm(FlaskForm):

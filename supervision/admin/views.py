@@ -117,7 +117,9 @@ def institution_new():
         inst = orgs.create_institution(current_user, code=form.code.data, name=form.name.data,
                                        sector=form.sector.data, short_name=form.short_name.data or None,
                                        agency_code=form.agency.data or None, province=form.province.data or None,
-                                       licence_no=form.licence_no.data or None)
+                                       licence_no=form.licence_no.data or None,
+                                       active_from=form.active_from.data or None,
+                                       active_until=form.active_until.data or None)
         db.session.commit()
         flash(_("Institution saved."), "success")
         return redirect(url_for("orgs.detail", institution_id=inst.id))
@@ -144,7 +146,8 @@ def institution_edit(institution_id: int):
         orgs.update_institution(current_user, inst, name=form.name.data, short_name=form.short_name.data or None,
                                 sector=form.sector.data, agency_code=form.agency.data,
                                 province=form.province.data or None, licence_no=form.licence_no.data or None,
-                                active=bool(form.active.data))
+                                active=bool(form.active.data), active_from=form.active_from.data or None,
+                                active_until=form.active_until.data or None)
         db.session.commit()
         flash(_("Institution saved."), "success")
         return redirect(url_for("orgs.detail", institution_id=inst.id))

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 
-from flask import current_app
 from sqlalchemy import select
 
 from supervision.checks import facts as F
@@ -29,11 +27,14 @@ from supervision.filings.content_models import (
     PartnerRow,
     ProductRow,
 )
-from supervision.filings.counting import counting_version, first_without_blocking_times
+from supervision.filings.counting import counting_version, counting_version_ids
 from supervision.filings.models import FilingVersion
+from supervision.filings.reporting import expected_institutions, reporting_entries
 from supervision.findings import services as findings
 from supervision.findings.models import CheckRun, Finding
+from supervision.league.inputs import league_config
 from supervision.orgs.models import Institution
+from supervision.parameters.services import apr_cap
 from supervision.periods.models import Period
 from supervision.register.models import RegisterEntry
 from supervision.timeutil import as_utc, utcnow
@@ -103,7 +104,11 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
     cmp = cmp_facts(cmp_v) if cmp_v else None
     versions = [v.id for v in (cmp_v, dsc_v) if v is not None]
     reason = f"re-evaluated on {', '.join(f'#{v}' for v in versions) or 'no accepted version'}"
-    if cmp is not None:
+    if cmp is None:  # nothing to compare: the P and X findings of a version that no longer counts close
+        gone = _wanted(rules, "P") + _wanted(rules, "X")
+        if gone:
+            apply([], gone, inst.id, period.id, [], counts, "no CMP version counts")
+    else:
         p_rules = _wanted(rules, "P")
         if p_rules:
             prev_period = _period_by_code(period.quarter_period.previous().code)
@@ -119,11 +124,12 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
                    if d.rule in x_rules], x_rules, inst.id, period.id, [cmp_v.id], counts, reason)
     d_rules = _wanted(rules, "D")
     if d_rules and (cmp_v or dsc_v):
-        cap = Decimal(str(current_app.config["APR_CAP"]))
         dsc = dsc_facts(dsc_v) if dsc_v else None
-        drafts = [d for d in R.check_disclosure(dsc, F.with_cited(cmp, dsc) if cmp is not None else None, cap)
+        drafts = [d for d in R.check_disclosure(dsc, F.with_cited(cmp, dsc) if cmp is not None else None, apr_cap())
                   if d.rule in d_rules]
         apply(drafts, d_rules, inst.id, period.id, versions, counts, reason)
+    elif d_rules:
+        apply([], d_rules, inst.id, period.id, [], counts, "no version counts")
     return counts
 
 
@@ -141,10 +147,11 @@ def all_register_refs() -> set[str]:
 
 
 def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
-    """Per sector, the ranked institutions (§8 eligibility) with per_10k_customers and on_time_rate."""
-    minimum = int(current_app.config["MIN_ACTIVE_CUSTOMERS"])
+    """Per sector, the ranked institutions (§8 eligibility, with the effective threshold) among those
+    expected in the period, with per_10k_customers and on_time_rate."""
+    minimum = league_config().min_active_customers
     out: dict[str, list[R.PeerFacts]] = {}
-    for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
+    for inst in expected_institutions(period):
         v = counting_version(inst.id, period.id, FilingKind.CMP)
         if v is None:
             continue
@@ -159,14 +166,12 @@ def peer_facts(period: Period) -> dict[str, list[R.PeerFacts]]:
     return out
 
 
-def timeliness_facts(period: Period) -> list[R.TimelinessFacts]:
-    """Per active institution and kind: when the first version without blocking errors arrived."""
-    first = first_without_blocking_times(period.id)
-    facts = []
-    for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        for kind in FilingKind:
-            facts.append(R.TimelinessFacts(inst.code, kind, first.get((inst.id, kind)), period.due_at, period.code))
-    return facts
+def timeliness_facts(period: Period, institution_ids: Iterable[int] | None = None) -> list[R.TimelinessFacts]:
+    """Per expected institution and kind: whether a version counts and when the first version
+    without blocking errors arrived (the one definition of :mod:`supervision.filings.reporting`)."""
+    return [R.TimelinessFacts(e.institution.code, e.kind, e.first_at, period.due_at, period.code,
+                              counts=e.counting_version_id is not None)
+            for e in reporting_entries(period, institution_ids)]
 
 
 def run_period(period: Period, rules: Iterable[str] | None = None, institution: Institution | None = None,
@@ -178,8 +183,7 @@ def run_period(period: Period, rules: Iterable[str] | None = None, institution: 
                    rules=list(rules or ALL_RULES))
     db.session.add(run)
     counts: dict[str, int] = {}
-    insts = [institution] if institution else db.session.scalars(
-        select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)).all()
+    insts = [institution] if institution else expected_institutions(period)
     by_code = {i.code: i for i in insts}
     total = len(insts) + 2
     for n, inst in enumerate(insts, start=1):
@@ -188,24 +192,11 @@ def run_period(period: Period, rules: Iterable[str] | None = None, institution: 
             progress(n, total)
     s_rules = FAMILIES["S"] if rules is None else tuple(r for r in FAMILIES["S"] if r in rules)
     if s_rules:
-        for _sector, peers in peer_facts(period).items():
-            results = R.check_peers(peers)
-            for code, drafts in results.items():
-                if code not in by_code:
-                    continue
-                inst = by_code[code]
-                v = counting_version(inst.id, period.id, FilingKind.CMP)
-                apply([d for d in drafts if d.rule in s_rules], s_rules, inst.id, period.id, [v.id] if v else [],
-                      counts, "peer comparison re-run")
+        run_peers(period, s_rules, by_code, counts)
     if progress:
         progress(total - 1, total)
     if rules is None or "T01" in rules:
-        drafts = R.check_timeliness(timeliness_facts(period), as_utc(now) if now else utcnow())
-        by_inst: dict[str, list[R.Draft]] = {}
-        for d in drafts:
-            by_inst.setdefault(d.institution_code, []).append(d)
-        for code, inst in by_code.items():
-            apply(by_inst.get(code, []), ("T01",), inst.id, period.id, [], counts, "filed on time")
+        run_timeliness(period, by_code, counts, now)
     if progress:
         progress(total, total)
     run.finished_at = utcnow()
@@ -214,10 +205,88 @@ def run_period(period: Period, rules: Iterable[str] | None = None, institution: 
     return counts
 
 
+def run_peers(period: Period, s_rules: Iterable[str], by_code: dict[str, Institution],
+              counts: dict[str, int], sectors: Iterable[str] | None = None) -> None:
+    """``S01``–``S03`` over each sector's ranked institutions, applied to those in ``by_code``; an
+    institution of ``by_code`` that is not ranked (any more) loses its stale S findings."""
+    s_rules = tuple(s_rules)
+    wanted = None if sectors is None else set(sectors)
+    ranked: set[str] = set()
+    for sector, peers in peer_facts(period).items():
+        if wanted is not None and sector not in wanted:
+            continue
+        for code, drafts in R.check_peers(peers).items():
+            ranked.add(code)
+            if code not in by_code:
+                continue
+            inst = by_code[code]
+            v = counting_version(inst.id, period.id, FilingKind.CMP)
+            apply([d for d in drafts if d.rule in s_rules], s_rules, inst.id, period.id, [v.id] if v else [],
+                  counts, "peer comparison re-run")
+    for code, inst in by_code.items():
+        if code not in ranked and (wanted is None or inst.sector in wanted):
+            apply([], s_rules, inst.id, period.id, [], counts, "not ranked in the period")
+
+
+def run_timeliness(period: Period, by_code: dict[str, Institution], counts: dict[str, int],
+                   now: datetime | None = None) -> None:
+    """``T01`` for the institutions in ``by_code`` (one definition of reported and on time)."""
+    facts = timeliness_facts(period, [i.id for i in by_code.values()])
+    drafts = R.check_timeliness(facts, as_utc(now) if now else utcnow())
+    by_inst: dict[str, list[R.Draft]] = {}
+    for d in drafts:
+        by_inst.setdefault(d.institution_code, []).append(d)
+    for code, inst in by_code.items():
+        apply(by_inst.get(code, []), ("T01",), inst.id, period.id, [], counts, "filed on time")
+
+
+def close_uncounted(institution_id: int, period_id: int, counts: dict[str, int]) -> None:
+    """Close the holding findings of an institution and period that cite only versions that no
+    longer count (a returned, withdrawn or superseded version's findings), with an ``auto:`` reason."""
+    counting = {vid for (_inst, _kind), vid in counting_version_ids(period_id).items()}
+    for f in db.session.scalars(select(Finding).where(Finding.institution_id == institution_id,
+                                                      Finding.period_id == period_id, Finding.holds.is_(True))):
+        cited = set(f.versions or [])
+        if cited and not cited & counting:
+            ids = ", ".join(f"#{v}" for v in sorted(cited))
+            if findings.close_stale(f, f"cited version(s) {ids} no longer count"):
+                counts["closed"] = counts.get("closed", 0) + 1
+
+
+def run_after_change(institution_id: int, period_id: int, trigger: str = "lifecycle") -> dict[str, int]:
+    """Job: after a change of which version of a filing counts (returned, withdrawn, reinstated,
+    superseded), re-run the checks that depend on it and commit — ``P*``, ``X*``, ``D*`` and ``T01``
+    of the institution and period, ``P*`` of the next period (it compares with this one), the
+    sector's peer checks ``S01``–``S03`` (the ranked set may have changed) — then close what cites
+    only versions that no longer count."""
+    inst = db.session.get(Institution, institution_id)
+    period = db.session.get(Period, period_id)
+    counts: dict[str, int] = {}
+    run_institution(inst, period, counts=counts)
+    nxt = db.session.scalar(select(Period).where(Period.code == period.quarter_period.next().code))
+    if nxt is not None:
+        run_institution(inst, nxt, FAMILIES["P"], counts)
+    sector = {i.code: i for i in expected_institutions(period) if i.sector == inst.sector}
+    sector.setdefault(inst.code, inst)
+    run_peers(period, FAMILIES["S"], sector, counts, sectors=[inst.sector])
+    run_timeliness(period, {inst.code: inst}, counts)
+    close_uncounted(inst.id, period.id, counts)
+    db.session.add(CheckRun(trigger=trigger[:32], period_id=period.id, institution_id=inst.id,
+                            rules=list(ALL_RULES), counts=counts, finished_at=utcnow()))
+    db.session.commit()
+    return counts
+
+
 def run_after_accept(version_id: int) -> dict[str, int]:
-    """Job: after a version is accepted, run P*, X*, D* for its institution and period; commits."""
+    """Job: after a version is accepted, run P*, X*, D* for its institution and period; commits.
+    When it superseded a version that had counted (a re-filing), everything that depended on that
+    version is re-run as after any change of the counting version (:func:`run_after_change`)."""
     v = db.session.get(FilingVersion, version_id)
+    refiled = any(o.id != v.id and o.accepted_at is not None for o in v.filing.versions)
+    if refiled:
+        return run_after_change(v.filing.institution_id, v.filing.period_id, trigger=f"accepted:{version_id}")
     counts = run_institution(v.filing.institution, v.filing.period)
+    close_uncounted(v.filing.institution_id, v.filing.period_id, counts)
     db.session.add(CheckRun(trigger=f"accepted:{version_id}", period_id=v.filing.period_id,
                             institution_id=v.filing.institution_id, rules=list(FAMILIES["P"] + FAMILIES["X"]
                                                                                + FAMILIES["D"]),

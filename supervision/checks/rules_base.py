@@ -233,13 +233,16 @@ class PeerFacts:
 class TimelinessFacts:
     """An expected filing (§2): ``received_at`` is when the first version without blocking errors
     arrived (``None``: none yet), ``due_at`` the instant the due date ends; both timezone-aware.
-    ``period_code`` is optional here because the ``T01`` "missing" message names the period."""
+    ``period_code`` is optional here because the ``T01`` "missing" message names the period.
+    ``counts``: whether a version of the filing counts now (``None``: assume one does exactly when
+    ``received_at`` is given); with none counting the filing is missing (decision 4)."""
 
     institution_code: str
     kind: str
     received_at: datetime | None
     due_at: datetime
     period_code: str | None = None
+    counts: bool | None = None
 
 
 # --------------------------------------------------------------------------------------- helpers

@@ -9,7 +9,8 @@ from fractions import Fraction
 from reports.numbers import Exact, to_fraction
 from supervision.checks.rules_base import Draft, PeerFacts, TimelinessFacts, dec, shown
 from supervision.domain.calendar import TZ
-from supervision.domain.enums import FilingKind, FindingLevel
+from supervision.domain.enums import FilingKind, FindingLevel, ReportingStatus
+from supervision.domain.reporting import reporting_status
 from supervision.rules.defs_cross import T01_LEVELS
 
 __all__ = ["MIN_PEERS", "Z_FACTOR", "Z_THRESHOLD", "check_peers", "check_timeliness", "modified_z_scores"]
@@ -94,14 +95,19 @@ def _local_text(moment: datetime) -> str:
 def check_timeliness(facts: Sequence[TimelinessFacts], now: datetime) -> list[Draft]:
     """Rule ``T01`` (spec §2, §6): late (low) or missing at the due date (medium); subject = kind.
 
-    The deadline ``due_at`` is the instant the due date ends (the next midnight, Asia/Shanghai), so
-    it is exclusive: a version received at or after ``due_at`` is late ("received by the due date"
-    means strictly before it), consistent with "missing" starting at ``now ≥ due_at``.
+    The status of each expected filing is the one definition of
+    :func:`supervision.domain.reporting.reporting_status` (decision 4): missing when no version
+    counts, else on time or late by the first version without blocking errors. The deadline
+    ``due_at`` is the instant the due date ends (the next midnight, Asia/Shanghai), so it is
+    exclusive: a version received at or after ``due_at`` is late ("received by the due date" means
+    strictly before it), consistent with "missing" starting at ``now ≥ due_at``.
 
-    * ``received_at ≥ due_at`` → low ("late"): evidence has the delay in seconds and in calendar
-      days after the due date (Asia/Shanghai).
-    * ``received_at`` ``None`` and ``now ≥ due_at`` → medium (variant ``missing``).
-    * received before ``due_at``, or nothing received while ``now < due_at`` → nothing.
+    * ``LATE`` → low ("late"): evidence has the delay in seconds and in calendar days after the due
+      date (Asia/Shanghai).
+    * ``MISSING`` and ``now ≥ due_at`` → medium (variant ``missing``); when a version without
+      blocking errors had arrived but none counts now (returned or withdrawn), its time is in the
+      evidence as ``first_received_at``.
+    * ``ON_TIME``, or nothing counting while ``now < due_at`` → nothing.
 
     Drafts are ordered by institution code, then kind; ``institution_code`` is set on each.
     Naive datetimes raise ``ValueError``.
@@ -115,9 +121,9 @@ def check_timeliness(facts: Sequence[TimelinessFacts], now: datetime) -> list[Dr
         base = {"institution_code": f.institution_code, "kind": f.kind, "period": f.period_code,
                 "due_at": f.due_at.isoformat(), "due_date": due_day.isoformat()}
         label = _KIND_LABELS.get(f.kind)
-        if f.received_at is not None:
-            if f.received_at < f.due_at:
-                continue
+        counts = f.received_at is not None if f.counts is None else f.counts
+        status = reporting_status(counts, f.received_at, f.due_at)
+        if status == ReportingStatus.LATE and f.received_at is not None:
             delay = f.received_at - f.due_at
             evidence = {**base, "status": "late", "received_at": f.received_at.isoformat(),
                         "delay_seconds": delay.days * 86400 + delay.seconds,
@@ -126,8 +132,10 @@ def check_timeliness(facts: Sequence[TimelinessFacts], now: datetime) -> list[Dr
                       "period": f.period_code}
             drafts.append(Draft("T01", T01_LEVELS[None], f.kind, label, evidence, params,
                                 institution_code=f.institution_code))
-        elif now >= f.due_at:
+        elif status == ReportingStatus.MISSING and now >= f.due_at:
             evidence = {**base, "status": "missing", "received_at": None}
+            if f.received_at is not None:
+                evidence["first_received_at"] = f.received_at.isoformat()
             params = {"kind": f.kind, "due": _local_text(f.due_at), "period": f.period_code}
             drafts.append(Draft("T01", T01_LEVELS["missing"], f.kind, label, evidence, params, ("missing",),
                                 institution_code=f.institution_code))

@@ -21,6 +21,7 @@ def _fail(message: str, code: int = 1):
 
 def register(app: Flask) -> None:
     """Add every operator command to ``app.cli``."""
+    from supervision.cli.backup import backup_cmd, restore_cmd
     from supervision.cli.checks import check, findings_group, rules_group
     from supervision.cli.exports import export
     from supervision.cli.filings import filings, ingest, worker
@@ -29,7 +30,7 @@ def register(app: Flask) -> None:
     from supervision.cli.register import register as register_group
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
-                register_group, check, findings_group, rules_group, league, jobs, export):
+                register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd):
         app.cli.add_command(cmd)
 
 
@@ -76,18 +77,44 @@ def institutions():
 @click.option("--province", default=None, help="2-digit GB/T 2260 code.")
 @click.option("--licence-no", default=None)
 @click.option("--alias", "aliases", multiple=True)
-def institutions_add(code, name, sector, agency, short_name, province, licence_no, aliases):
+@click.option("--active-from", default=None, help="First quarter it is expected to file (default: the current "
+                                                   "quarter; an earlier one back-fills history).")
+def institutions_add(code, name, sector, agency, short_name, province, licence_no, aliases, active_from):
     """Add an institution."""
     from supervision.orgs.services import OrgError, create_institution
 
     try:
         inst = create_institution(None, code=code, name=name, sector=sector.upper(), agency_code=agency,
                                   short_name=short_name, province=province, licence_no=licence_no,
-                                  aliases=list(aliases))
+                                  aliases=list(aliases), active_from=active_from)
     except OrgError as exc:
         _fail(str(exc))
     db.session.commit()
-    click.echo(f"institution added: {inst.code} {inst.name} ({inst.sector}, {inst.lead_agency.code})")
+    click.echo(f"institution added: {inst.code} {inst.name} ({inst.sector}, {inst.lead_agency.code}), expected from "
+               f"{inst.active_from}")
+
+
+@institutions.command("set-active")
+@click.argument("code")
+@click.option("--from", "active_from", default=None, help="First quarter it is expected to file (e.g. 2024Q1).")
+@click.option("--until", "active_until", default=None, help="Last quarter it is expected to file.")
+@click.option("--open-ended", is_flag=True, help="No last quarter (expected from --from on).")
+def institutions_set_active(code, active_from, active_until, open_ended):
+    """Set the quarters institution CODE is expected to file (back-filling; audited)."""
+    from supervision.orgs.services import OrgError, get_institution, set_active_quarters
+
+    inst = get_institution(code)
+    if inst is None:
+        _fail(f"机构不存在 / institution not found: {code}", 2)
+    if not (active_from or active_until or open_ended):
+        _fail("需要 --from、--until 或 --open-ended / give --from, --until or --open-ended", 2)
+    try:
+        set_active_quarters(None, inst, active_from, active_until, clear_until=open_ended)
+    except OrgError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"{inst.code} expected {inst.active_from}–{inst.active_until or ''}")
 
 
 @institutions.command("list")
@@ -103,7 +130,8 @@ def institutions_list(fmt, sector):
     rows = db.session.scalars(q).all()
     data = [{"code": i.code, "name": i.name, "short_name": i.short_name, "sector": i.sector,
              "agency": i.lead_agency.code, "province": i.province, "licence_no": i.licence_no,
-             "aliases": [a.alias for a in i.aliases], "active": i.active, "code_generated": i.code_generated}
+             "aliases": [a.alias for a in i.aliases], "active": i.active, "code_generated": i.code_generated,
+             "active_from": i.active_from, "active_until": i.active_until}
             for i in rows]
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -115,7 +143,7 @@ def institutions_list(fmt, sector):
 
 @click.group("periods", cls=AppGroup)
 def periods():
-    """Add and list reporting periods."""
+    """Add, list, lock and unlock reporting periods."""
 
 
 @periods.command("add")
@@ -129,7 +157,62 @@ def periods_add(code):
     except PeriodError as exc:
         _fail(str(exc))
     db.session.commit()
+    from supervision.periods.services import lock_state
+
     click.echo(f"period added: {p.code} due {p.due_date} lock {p.lock_date}")
+    click.echo(f"  {lock_state(p)}")
+
+
+def _period_or_fail(code: str):
+    from supervision.periods.services import get_period
+
+    period = get_period(code)
+    if period is None:
+        _fail(f"报送期不存在 / period not found: {code}", 2)
+    return period
+
+
+@periods.command("lock")
+@click.argument("code")
+@click.option("--reason", default=None, help="Why the period is closed now (audited).")
+def periods_lock(code, reason):
+    """Close period CODE for filing now (the web's lock; audited as the console operator)."""
+    from supervision.periods.services import PeriodError, lock_period, lock_state
+
+    period = _period_or_fail(code)
+    try:
+        lock_period(None, period, reason)
+    except PeriodError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"period locked: {period.code}  {lock_state(period)}")
+
+
+@periods.command("unlock")
+@click.argument("code")
+@click.option("--until", "until", default=None, help="Last day late versions are taken (YYYY-MM-DD; default: "
+                                                      "30 days from today).")
+@click.option("--reason", default=None, help="Why the period is reopened (audited).")
+def periods_unlock(code, until, reason):
+    """Unlock period CODE for late versions until a day (spec §2; the web's unlock; audited)."""
+    from datetime import date, timedelta
+
+    from supervision.domain.calendar import today_local
+    from supervision.periods.services import PeriodError, lock_state, unlock_period
+
+    period = _period_or_fail(code)
+    try:
+        day = date.fromisoformat(until) if until else today_local() + timedelta(days=30)
+    except ValueError:
+        _fail(f"日期格式应为 YYYY-MM-DD / --until must be a date YYYY-MM-DD: {until!r}", 2)
+    try:
+        unlock_period(None, period, day, reason)
+    except PeriodError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"period unlocked: {period.code}  {lock_state(period)}")
 
 
 @periods.command("list")
@@ -143,7 +226,8 @@ def periods_list(fmt):
     rows = db.session.scalars(select(Period).order_by(Period.code)).all()
     data = [{"code": p.code, "start": p.start_date.isoformat(), "end": p.end_date.isoformat(),
              "due_date": p.due_date.isoformat(), "lock_date": p.lock_date.isoformat(),
-             "locked": p.is_locked(today)} for p in rows]
+             "locked": p.is_locked(today),
+             "unlocked_until": p.unlocked_until.isoformat() if p.unlocked_until else None} for p in rows]
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

@@ -1,4 +1,4 @@
-"""Filing commands: ``ingest``, ``filings list|accept|return|rerun`` and the RQ ``worker``."""
+"""Filing commands: ``ingest``, ``filings list|accept|return|withdraw|rerun`` and the RQ ``worker``."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def filings():
 @click.option("--institution", "institution_code", default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def filings_list(period_code, institution_code, fmt):
-    """List filings with their latest version."""
+    """List filings: the version that counts, the latest version and the reporting status."""
     from supervision.filings.models import Filing
     from supervision.orgs.models import Institution
     from supervision.periods.models import Period
@@ -136,20 +136,26 @@ def filings_list(period_code, institution_code, fmt):
         q = q.where(Period.code == period_code)
     if institution_code:
         q = q.where(Institution.code == institution_code)
+    from supervision.filings.queries import filing_state
+
     data = []
     for f in db.session.scalars(q):
-        latest = f.versions[-1] if f.versions else None
+        state = filing_state(f)
+        latest, counting = state.latest, state.counting
         data.append({"filing_id": f.id, "institution_code": f.institution.code, "period": f.period.code,
-                     "kind": f.kind, "versions": len(f.versions),
+                     "kind": f.kind, "versions": len(f.versions), "reporting_status": state.status.value,
+                     "counting": {"id": counting.id, "version": counting.number} if counting else None,
                      "latest": {"id": latest.id, "version": latest.number, "status": latest.status,
                                 "sha256": latest.sha256, "on_time": latest.on_time} if latest else None})
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
     for d in data:
-        lt = d["latest"] or {}
-        click.echo(f"{d['filing_id']:>6} {d['period']} {d['institution_code']} {d['kind']} "
-                   f"v{lt.get('version')} {lt.get('status')} (version id {lt.get('id')})")
+        lt, ct = d["latest"] or {}, d["counting"]
+        counts = f"counts v{ct['version']} (version id {ct['id']})" if ct else "nothing counts"
+        click.echo(f"{d['filing_id']:>6} {d['period']} {d['institution_code']} {d['kind']} {counts}; "
+                   f"last v{lt.get('version')} {lt.get('status')} (version id {lt.get('id')}); "
+                   f"{d['reporting_status']}")
 
 
 def _version(version_id: int):
@@ -180,20 +186,47 @@ def filings_accept(version_id):
     click.echo(f"version {v.id} (v{v.number}): {v.status}")
 
 
-@filings.command("return")
-@click.argument("version_id", type=int)
-@click.option("--note", required=True)
-def filings_return(version_id, note):
-    """Return a VALIDATED or ACCEPTED version with a note."""
+def _leave(action, version_id: int, note: str) -> None:
+    """Return or withdraw, commit, say what counts now and re-run the filing's checks."""
+    from supervision.checks.engine import run_after_change
     from supervision.filings import services
 
     v = _version(version_id)
     try:
-        services.return_version(None, v, note)
+        back = action(None, v, note)
     except services.FilingError as exc:
+        db.session.rollback()
         _usage(str(exc))
     db.session.commit()
     click.echo(f"version {v.id} (v{v.number}): {v.status}")
+    if back is not None:
+        click.echo(f"reinstated: version {back.id} (v{back.number}) counts again")
+    elif services.counting_version(v.filing.institution_id, v.filing.period_id, v.filing.kind) is None:
+        click.echo("no version of this filing counts: the institution is 未报送 / not filed for it")
+    counts = run_after_change(v.filing.institution_id, v.filing.period_id, trigger=f"console:{v.status.lower()}")
+    click.echo(f"checks re-run: {json.dumps(counts, sort_keys=True)}")
+
+
+@filings.command("return")
+@click.argument("version_id", type=int)
+@click.option("--note", required=True)
+def filings_return(version_id, note):
+    """Return a VALIDATED or ACCEPTED version with a note (the previous accepted version is reinstated
+    when it was the version that counts)."""
+    from supervision.filings import services
+
+    _leave(services.return_version, version_id, note)
+
+
+@filings.command("withdraw")
+@click.argument("version_id", type=int)
+@click.option("--note", required=True, help="Why the institution withdraws it (audited).")
+def filings_withdraw(version_id, note):
+    """Withdraw a version for its institution (§1.3; the console operator acts for the filer):
+    VALIDATED, ACCEPTED, REJECTED or FAILED, while the period is open."""
+    from supervision.filings import services
+
+    _leave(services.withdraw, version_id, note)
 
 
 @filings.command("rerun")

@@ -1,7 +1,7 @@
 """League command (spec §8)::
 
     supervision league --period 2024Q1 [--sector CF] [--published | --snapshot N] [--format table|csv|json]
-    supervision league publish --period 2024Q1
+    supervision league publish --period 2024Q1 [--sector PAY …]
 
 The first prints the current draft (computed now from the accepted filings) or a published
 snapshot (the latest with ``--published``); JSON is exactly ``{period, snapshot, rows, medians}`` as
@@ -43,12 +43,16 @@ def _period(code: str | None):
 def _table(period, sector: str | None, published: bool, number: int | None) -> dict:
     from supervision.league import queries, services
 
-    if published or number is not None:
-        snap = queries.snapshot_number(period.id, number) if number is not None else \
-            services.latest_snapshot(period.id)
+    if number is not None:
+        snap = queries.snapshot_number(period.id, number)
         if snap is None:
-            _fail(f"{period.code} 没有已发布的排行榜 / no published league table for {period.code}", 1)
+            _fail(f"{period.code} 没有第 {number} 版排行榜 / no published snapshot {number} for {period.code}", 1)
         return services.snapshot_table(snap, sector)
+    if published:
+        table = services.published_table(period.id, sector=sector)
+        if table is None:
+            _fail(f"{period.code} 没有已发布的排行榜 / no published league table for {period.code}", 1)
+        return {k: table[k] for k in ("period", "snapshot", "rows", "medians")}
     table = services.compute_draft(period).table
     if sector:
         table = {**table, "rows": [r for r in table["rows"] if r["sector"] == sector],
@@ -103,16 +107,18 @@ def league(ctx, period_code, sector, published, number, fmt):
 
 @league.command("publish")
 @click.option("--period", "period_code", required=True, help="Period code, e.g. 2024Q1.")
-def league_publish(period_code):
+@click.option("--sector", "sectors", multiple=True, type=click.Choice(Sector.values(), case_sensitive=False),
+              help="Publish only these sectors (repeatable; default: every sector).")
+def league_publish(period_code, sectors):
     """Publish the period's current table as the next numbered snapshot (console operator)."""
     from supervision.league.services import LeagueError, publish
 
     period = _period(period_code)
     try:
-        snap = publish(None, period)
+        snap = publish(None, period, [s.upper() for s in sectors] or None)
     except LeagueError as exc:
         db.session.rollback()
         _fail(str(exc), 1)
     db.session.commit()
-    click.echo(f"published {period.code} snapshot {snap.number}: {snap.row_count} institutions, "
-               f"{len(snap.changes)} changes, sha256 {snap.sha256}")
+    click.echo(f"published {period.code} snapshot {snap.number} ({', '.join(snap.sectors)}): {snap.row_count} "
+               f"institutions, {len(snap.changes)} changes, sha256 {snap.sha256}")

@@ -68,9 +68,10 @@ def _add_aliases(inst: Institution, names: tuple[str, ...]) -> None:
             continue  # aliases must be unique across institutions; a clashing one is skipped
 
 
-def load_institutions() -> int:
+def load_institutions(active_from: str | None = None) -> int:
     """Create the shipped reference institutions (the 31 consumer-finance companies and the
-    first-batch payment institutions) that do not exist yet; returns how many were created."""
+    first-batch payment institutions) that do not exist yet, expected from ``active_from`` (default:
+    the current quarter); returns how many were created."""
     created = 0
     for ref in reference_institutions():
         if orgs.find_institution_by_name(ref.name):
@@ -78,7 +79,7 @@ def load_institutions() -> int:
         inst = orgs.create_institution(
             None, code=ref.generated_uscc, name=ref.name, sector=ref.sector, short_name=ref.short_name or None,
             agency_code=_office_for(ref.province, LEAD_AGENCY[ref.sector]), licence_no=ref.licence_no,
-            province=ref.province, code_generated=True)
+            province=ref.province, code_generated=True, active_from=active_from)
         _add_aliases(inst, ref.aliases)
         created += 1
     return created
@@ -95,9 +96,10 @@ def load_demo(password: str, shared_dir: str | Path | None = None, today=None, f
     for code, name, name_en, parent, _prov in LOCAL_OFFICES:
         if orgs.get_agency(code) is None:
             orgs.create_agency(None, code=code, name=name, name_en=name_en, parent_code=parent)
-    created = load_institutions()
+    quarters = last_completed_quarters(4, today or today_local())
+    created = load_institutions(active_from=quarters[0].code)  # the demo's history is back-filled
     periods = []
-    for qp in last_completed_quarters(4, today or today_local()):
+    for qp in quarters:
         if get_period(qp.code) is None:
             add_period(None, qp.code)
         periods.append(qp.code)

@@ -89,23 +89,37 @@ class VersionStatus(LabelledEnum):
 
 
 _V = VersionStatus
-#: allowed §7a transitions (SUPERSEDED when a newer version is accepted). WITHDRAWN has no way in
-#: yet: the withdraw action adds its edges here.
+#: allowed §7a transitions (SUPERSEDED when a newer version is accepted). A filer withdraws a version
+#: once it is processed (VALIDATED, ACCEPTED, REJECTED, FAILED; §1.3, docs/decisions.md); a
+#: SUPERSEDED version that had been accepted is reinstated (→ ACCEPTED) when the version that counts
+#: is returned or withdrawn (lead's decision 2). RETURNED and WITHDRAWN are final.
 VERSION_TRANSITIONS: dict[VersionStatus, frozenset[VersionStatus]] = {
     _V.RECEIVED: frozenset({_V.VALIDATING, _V.FAILED}),
     _V.VALIDATING: frozenset({_V.REJECTED, _V.VALIDATED, _V.FAILED}),
-    _V.FAILED: frozenset({_V.VALIDATING}),
-    _V.VALIDATED: frozenset({_V.ACCEPTED, _V.RETURNED, _V.SUPERSEDED}),
-    _V.ACCEPTED: frozenset({_V.SUPERSEDED, _V.RETURNED}),
-    _V.REJECTED: frozenset(),
+    _V.FAILED: frozenset({_V.VALIDATING, _V.WITHDRAWN}),
+    _V.VALIDATED: frozenset({_V.ACCEPTED, _V.RETURNED, _V.SUPERSEDED, _V.WITHDRAWN}),
+    _V.ACCEPTED: frozenset({_V.SUPERSEDED, _V.RETURNED, _V.WITHDRAWN}),
+    _V.REJECTED: frozenset({_V.WITHDRAWN}),
     _V.RETURNED: frozenset(),
-    _V.SUPERSEDED: frozenset(),
+    _V.SUPERSEDED: frozenset({_V.ACCEPTED}),
     _V.WITHDRAWN: frozenset(),
 }
+#: states a filer may withdraw a version from (§1.3; never while it is being processed)
+WITHDRAWABLE_STATES: frozenset[VersionStatus] = frozenset({_V.VALIDATED, _V.ACCEPTED, _V.REJECTED, _V.FAILED})
 #: states a version is (re)processed from
 PROCESSABLE_STATES: frozenset[VersionStatus] = frozenset({_V.RECEIVED, _V.FAILED, _V.VALIDATING})
 #: states that record a supervisor's (or auto-accept's) decision on the version
 DECISION_STATES: frozenset[VersionStatus] = frozenset({_V.ACCEPTED, _V.RETURNED})
+
+
+class ReportingStatus(LabelledEnum):
+    """Whether an expected filing (institution × period × kind) was reported, and on time — one
+    definition for the dashboard, ``T01``, the 报送情况 sheet, the league's 未报送 and the API
+    (:mod:`supervision.filings.reporting`, lead's decision 4)."""
+
+    ON_TIME = "on_time", lazy_pgettext("reporting status", "Filed on time")
+    LATE = "late", lazy_pgettext("reporting status", "Filed late")
+    MISSING = "missing", lazy_pgettext("reporting status", "Not filed")
 
 
 class RegisterUploadStatus(LabelledEnum):
@@ -250,9 +264,9 @@ class Sector(LabelledEnum):
 
 
 #: every enum with labels (the translation tests walk these)
-ALL_ENUMS: tuple[type[LabelledEnum], ...] = (FilingKind, VersionStatus, RegisterUploadStatus, Severity, FindingLevel,
-                                             FindingStatus, ReferralStatus, JobRunStatus, JobTrigger, NotificationKind,
-                                             ExportKind, Role, Sector)
+ALL_ENUMS: tuple[type[LabelledEnum], ...] = (FilingKind, VersionStatus, ReportingStatus, RegisterUploadStatus,
+                                             Severity, FindingLevel, FindingStatus, ReferralStatus, JobRunStatus,
+                                             JobTrigger, NotificationKind, ExportKind, Role, Sector)
 #: enums whose labels are states shown side by side (no two may read the same in any language)
-STATUS_ENUMS: tuple[type[LabelledEnum], ...] = (VersionStatus, RegisterUploadStatus, FindingStatus, ReferralStatus,
-                                                JobRunStatus)
+STATUS_ENUMS: tuple[type[LabelledEnum], ...] = (VersionStatus, ReportingStatus, RegisterUploadStatus, FindingStatus,
+                                                ReferralStatus, JobRunStatus)

@@ -27,13 +27,14 @@ from sqlalchemy import insert, select
 from reports.workbook import write_feedback, write_league_csv, write_league_json, write_summary
 from supervision.audit.services import record
 from supervision.domain.calendar import TZ
-from supervision.domain.enums import REGULATOR_ROLES, FilingKind, FindingStatus, Role
+from supervision.domain.enums import REGULATOR_ROLES, FindingStatus, Role
 from supervision.errors import ServiceError
 from supervision.exports.models import Export, ExportInstitution
 from supervision.extensions import db
-from supervision.filings.counting import first_without_blocking_times
+from supervision.filings import reporting
 from supervision.findings.models import Finding
 from supervision.league import services as league
+from supervision.league.models import LeagueSnapshot
 from supervision.orgs.models import Agency, Institution
 from supervision.periods.models import Period
 from supervision.rules.catalog import RULESET_VERSION
@@ -87,10 +88,13 @@ def scope_ids(view: AgencyView | None, kind: str) -> set[int]:
 
 
 def league_source(period: Period, draft: league.Draft | None = None) -> LeagueSource:
-    """The latest published snapshot of the period, else its draft (computed now unless given)."""
-    snap = league.latest_snapshot(period.id)
-    if snap is not None:
-        table = league.snapshot_table(snap)
+    """The period's published table (per sector, the latest snapshot covering it; ``snapshot`` is
+    the newest of them), else its draft (computed now unless given)."""
+    published = league.published_table(period.id)
+    if published is not None:
+        snap = db.session.scalar(select(LeagueSnapshot).where(LeagueSnapshot.period_id == period.id,
+                                                              LeagueSnapshot.number == published["snapshot"]))
+        table = {k: published[k] for k in ("period", "snapshot", "rows", "medians")}
         codes = [r["institution_code"] for r in table["rows"]]
         ids = dict(db.session.execute(select(Institution.code, Institution.id)
                                       .where(Institution.code.in_(codes))).all()) if codes else {}
@@ -111,28 +115,21 @@ def scoped_table(source: LeagueSource, league_ids: set[int] | None) -> dict:
 
 
 def reporting_entries(period: Period, institution_ids: set[int] | None) -> list[dict]:
-    """One entry per active institution (in ``institution_ids`` when given) and kind: ``on_time``
-    when its first version without blocking errors arrived before the end of the due date, ``late``
-    after it, ``missing`` when there is none (the definitions of the dashboard and ``T01``)."""
-    insts = db.session.scalars(select(Institution).where(Institution.active.is_(True))
-                               .order_by(Institution.sector, Institution.code)).all()
-    insts = [i for i in insts if institution_ids is None or i.id in institution_ids]
-    first = first_without_blocking_times(period.id)
-    due = period.due_at
-    out = []
-    for inst in insts:
-        for kind in FilingKind:
-            t = first.get((inst.id, kind))
-            status = "missing" if t is None else ("on_time" if t < due else "late")
-            out.append({"institution_code": inst.code, "name": inst.name, "sector": inst.sector, "kind": kind,
-                        "status": status, "received_at": t})
-    return out
+    """One entry per institution expected in the period (in ``institution_ids`` when given) and kind,
+    with its status — ``on_time``, ``late`` or ``missing`` — by the one definition of
+    :mod:`supervision.filings.reporting` (decision 4; the dashboard and ``T01`` use it too)."""
+    entries = reporting.reporting_entries(period, institution_ids, order=(Institution.sector, Institution.code))
+    return [{"institution_code": e.institution.code, "name": e.institution.name, "sector": e.institution.sector,
+             "kind": e.kind, "status": e.status.value, "received_at": e.first_at} for e in entries]
 
 
 def finding_dicts(findings) -> list[dict]:
     """Findings as the writers' plain dicts (Chinese message)."""
     return [{"id": f.id, "rule": f.rule, "level": f.level, "status": f.status, "institution_code": f.institution.code,
-             "name": f.institution.name, "period": f.period.code, "message": f.message_zh} for f in findings]
+             "name": f.institution.name, "period": f.period.code, "message": f.message_zh,
+             "remediation_due": f.remediation_due.isoformat() if f.remediation_due else None,
+             "overdue": f.status == FindingStatus.REMEDIATION and f.remediation_overdue_at is not None}
+            for f in findings]
 
 
 def period_findings(period: Period, institution_ids: set[int] | None) -> list[Finding]:

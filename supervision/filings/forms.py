@@ -27,4 +27,4 @@ class NoteForm(FlaskForm):
     """Return a version with a note."""
 
     note = TextAreaField(_l("Note to the institution"),
-                         validators=[DataRequired(_l("A note is required to return a filing.")), Length(max=2000)])
+                         validators=[DataRequired(_l("Write a note: it is required.")), Length(max=2000)])

@@ -88,6 +88,9 @@ class FilingVersion(db.Model):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: when the version was (first) accepted: "had been accepted" is a fact, so a SUPERSEDED version
+    #: that had counted can be reinstated when its successor is returned or withdrawn (decision 2)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     note: Mapped[str | None] = mapped_column(Text)
     on_time: Mapped[bool | None] = mapped_column(Boolean)

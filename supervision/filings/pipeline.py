@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from flask import current_app
@@ -214,6 +214,28 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
     return counts
 
 
+def earlier_complaints(institution_id: int, period_code: str) -> Callable[[set[str]], set[str]]:
+    """``C09``'s look-up: which of some complaint ids name a complaint in the versions that count of
+    the institution's earlier periods (queried in chunks, only for the references a filing could
+    not resolve itself)."""
+    def lookup(refs: set[str]) -> set[str]:
+        from supervision.filings.counting import counts_condition
+        from supervision.periods.models import Period
+
+        found: set[str] = set()
+        ids = sorted(refs)
+        with db.engine.connect() as conn:  # its own short read: the pipeline holds no transaction here
+            for start in range(0, len(ids), 500):
+                found.update(conn.execute(
+                    select(ComplaintRow.complaint_id).join(FilingVersion, FilingVersion.id == ComplaintRow.version_id)
+                    .join(Period, Period.id == ComplaintRow.period_id)
+                    .where(ComplaintRow.institution_id == institution_id, Period.code < period_code,
+                           ComplaintRow.complaint_id.in_(ids[start:start + 500]),
+                           counts_condition(FilingVersion))).scalars())
+        return found
+    return lookup
+
+
 def registered_names(inst) -> list[str]:
     """Names the cover's institution_name may carry without a W-NAME warning."""
     return [n for n in [inst.name, inst.short_name, *(a.alias for a in inst.aliases)] if n]
@@ -236,7 +258,8 @@ def process_version(version_id: int, early_guard=None) -> str:
     if version.status not in PROCESSABLE_STATES:
         return version.status
     filing, inst, period = version.filing, version.filing.institution, version.filing.period
-    job = {"kind": filing.kind, "code": inst.code, "sector": inst.sector, "names": registered_names(inst),
+    job = {"kind": filing.kind, "code": inst.code, "inst_id": inst.id, "sector": inst.sector,
+           "names": registered_names(inst),
            "period": period.code, "start": period.start_date, "end": period.end_date,
            "path": services.version_path(version)}
     started = time.monotonic()
@@ -266,7 +289,8 @@ def process_version(version_id: int, early_guard=None) -> str:
         counting = CountingWorkbook(wb, version_id)
         result = validate(counting, kind=job["kind"], institution_code=job["code"], period=job["period"],
                           period_start=job["start"], period_end=job["end"], sector=job["sector"],
-                          registered_names=job["names"], cap_per_rule=cap)
+                          registered_names=job["names"], cap_per_rule=cap,
+                          earlier_complaints=earlier_complaints(job["inst_id"], job["period"]))
         set_progress(version_id, stage="validating", rows_read=counting.rows_read)
         template_version = str(result.cover.get("template_version") or "") or None
         if not result.ok:
@@ -382,7 +406,8 @@ def dry_run(path: str, institution_code: str, period_code: str, kind: str) -> di
         result = validate(wb, kind=kind, institution_code=inst.code, period=period.code,
                           period_start=period.start_date, period_end=period.end_date, sector=inst.sector,
                           registered_names=registered_names(inst),
-                          cap_per_rule=int(current_app.config["ERROR_CAP_PER_RULE"]))
+                          cap_per_rule=int(current_app.config["ERROR_CAP_PER_RULE"]),
+                          earlier_complaints=earlier_complaints(inst.id, period.code))
         result.close()
     return {"status": VersionStatus.VALIDATED if result.ok else VersionStatus.REJECTED,
             "rows": dict(result.row_counts),

@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from supervision.domain.enums import Severity
+from supervision.domain.enums import ReportingStatus, Severity
+from supervision.domain.reporting import reporting_status
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, ValidationIssue
 from supervision.filings.models import Filing, FilingVersion
@@ -17,6 +18,7 @@ from supervision.ingest.issues import Issue
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import visible_filings
+from supervision.timeutil import as_utc
 
 #: code-valued columns of 投诉明细 the complaint-row list filters on by equality (``?cause=C13``)
 ROW_FILTERS = ("business_category", "cause", "status", "source", "product_code", "complaint_type", "channel",
@@ -145,6 +147,27 @@ def sheet_counts(version: FilingVersion) -> list[tuple[str, int]]:
 def refused_before_parsing(version: FilingVersion) -> bool:
     """True when a guard (F01–F07) refused the file before it was read (no annotated workbook)."""
     return any(rule in (version.rule_totals or {}) for rule in GUARD_RULES)
+
+
+@dataclass(frozen=True)
+class FilingState:
+    """A filing as the list shows it (issue 10 item 2): the effective state first — the version
+    that counts, or none — then the last attempt, the due date and the reporting status (on time,
+    late, not filed: :mod:`supervision.domain.reporting`)."""
+
+    counting: FilingVersion | None
+    latest: FilingVersion | None
+    status: ReportingStatus
+    due_date: object
+
+
+def filing_state(filing: Filing) -> FilingState:
+    """The effective state of one filing (its versions loaded)."""
+    counting = filing.version_that_counts
+    first = filing.first_without_blocking_errors
+    status = reporting_status(counting is not None, as_utc(first.uploaded_at) if first else None,
+                              filing.period.due_at)
+    return FilingState(counting, filing.versions[-1] if filing.versions else None, status, filing.period.due_date)
 
 
 def visible_version(user, version_id: int) -> FilingVersion | None:

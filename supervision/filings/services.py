@@ -1,14 +1,21 @@
-"""Filing actions (spec §7a): submit an upload, accept, return, supersede, fail and re-run.
+"""Filing actions (spec §7a): submit an upload, accept, return, withdraw, supersede, reinstate.
 
 Every function takes the acting user (None = an operator at the console), flushes and never
-commits; the request, the CLI command or the job commits once.
+commits; the request, the CLI command or the job commits once — and then re-runs the checks of
+the filing when :func:`return_version` or :func:`withdraw` changed which version counts
+(:func:`supervision.checks.engine.run_after_change`).
+
+Returning or withdrawing the version that counts reinstates the most recent earlier version that
+had been accepted (``accepted_at``) and was later superseded; with none, no version counts and
+the institution is 未报送 (lead's decision 2). :func:`consequence` tells a page what an action will
+do *before* it is done, from the same plan the action follows (:func:`_plan`).
 """
 
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,10 +25,19 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from supervision.audit.services import record
 from supervision.domain.calendar import today_local
-from supervision.domain.enums import DECISION_STATES, VERSION_TRANSITIONS, FilingKind, Role, VersionStatus
+from supervision.domain.enums import (
+    DECISION_STATES,
+    VERSION_TRANSITIONS,
+    WITHDRAWABLE_STATES,
+    FilingKind,
+    ReportingStatus,
+    Role,
+    VersionStatus,
+)
+from supervision.domain.reporting import reporting_status
 from supervision.errors import ServiceError
 from supervision.extensions import db
-from supervision.filings.counting import counting_version
+from supervision.filings.counting import counting_version, first_without_blocking_errors, version_that_counts
 from supervision.filings.models import Filing, FilingVersion
 from supervision.filings.storage import StoredFile, store_stream
 from supervision.orgs.models import Institution
@@ -58,6 +74,23 @@ def check_can_file(actor, institution: Institution) -> None:
     if actor.role == Role.FILER and actor.institution_id == institution.id:
         return
     raise FilingError("无权为该机构报送 / you may not file for this institution", 403)
+
+
+def check_expected(institution: Institution, period: Period) -> None:
+    """Refuse a filing for a quarter the institution is not expected in (decision 5): before its
+    ``active_from`` or after its ``active_until``; an administrator back-fills by setting an
+    earlier ``active_from``."""
+    if institution.expected_in(period.code):
+        return
+    start, until = institution.active_from, institution.active_until
+    zh = f"{start} 至 {until}" if until else f"{start} 起"
+    en = f"{start} to {until}" if until else f"from {start}"
+    command = f"supervision institutions set-active {institution.code} --from {period.code}"
+    raise FilingError(
+        f"{institution.name} 的应报季度为 {zh}，不含 {period.code}；补录更早的期间须由管理员先调整起始季度"
+        f"（管理后台，或 {command}） / {institution.code} is expected to file {en}, not for {period.code}; to "
+        f"back-fill an earlier period an administrator first sets an earlier first quarter (admin page, or "
+        f"`{command}`)", 409)
 
 
 def check_period_open(period: Period) -> None:
@@ -111,6 +144,7 @@ def submit(actor, institution: Institution, period: Period, kind: str, stored: S
     if kind not in FilingKind.values():
         raise FilingError(f"报表类型无效 / unknown filing kind {kind!r}; one of {', '.join(FilingKind.values())}")
     check_can_file(actor, institution)
+    check_expected(institution, period)
     if not (historic and actor is None):  # only the demo loader replays history into locked periods
         check_period_open(period)
     for attempt in range(20):
@@ -159,6 +193,8 @@ def set_status(actor, version: FilingVersion, status: VersionStatus, note: str |
     before = version.status
     version.status = status
     version.status_changed_at = utcnow()
+    if status == VersionStatus.ACCEPTED and version.accepted_at is None:
+        version.accepted_at = version.status_changed_at
     if note is not None:
         version.note = note
     if status in DECISION_STATES:
@@ -192,16 +228,141 @@ def accept(actor, version: FilingVersion) -> None:
         set_status(actor, old, VersionStatus.SUPERSEDED, note=f"superseded by v{version.number}")
 
 
-def return_version(actor, version: FilingVersion, note: str) -> None:
-    """A supervisor sends a validated or accepted version back with a note (§7a)."""
+@dataclass(frozen=True)
+class _Step:
+    """A version as the plan sees it (number, state, upload and acceptance times)."""
+
+    id: int
+    number: int
+    status: str
+    uploaded_at: object
+    accepted_at: object
+
+
+def _plan(version: FilingVersion, to_status: VersionStatus) -> tuple[list[_Step], _Step | None, bool]:
+    """What moving ``version`` to ``to_status`` does to its filing: the versions afterwards, the one
+    reinstated (the most recent earlier version that had been accepted and is SUPERSEDED), and
+    whether ``version`` counted before. The one plan behind :func:`consequence` and the actions."""
+    steps = [_Step(v.id, v.number, v.status, v.uploaded_at, v.accepted_at) for v in version.filing.versions]
+    counted = version_that_counts(steps)
+    was_counting = counted is not None and counted.id == version.id
+    after = [replace(s, status=to_status) if s.id == version.id else s for s in steps]
+    reinstated = None
+    if was_counting:
+        earlier = [s for s in after if s.number < version.number and s.status == VersionStatus.SUPERSEDED
+                   and s.accepted_at is not None]
+        if earlier:
+            reinstated = max(earlier, key=lambda s: s.number)
+            after = [replace(s, status=VersionStatus.ACCEPTED) if s.id == reinstated.id else s for s in after]
+    return after, reinstated, was_counting
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """What returning or withdrawing a version will do, shown before the click (decision 2).
+
+    ``counted`` — the version counts now; ``current`` — the version that counts now (None: none);
+    ``reinstated`` — the version that will count instead
+    (None: none); ``status_before``/``status_after`` — the filing's reporting status (on time, late,
+    missing) now and afterwards; ``expected`` — the institution is expected in the period (it is in
+    the league draft and the reporting rate); ``league`` — the filing feeds the league table (CMP)."""
+
+    version: FilingVersion
+    to_status: VersionStatus
+    counted: bool
+    current: FilingVersion | None
+    reinstated: FilingVersion | None
+    status_before: ReportingStatus
+    status_after: ReportingStatus
+    expected: bool
+    league: bool
+
+    @property
+    def drops_out(self) -> bool:
+        """True when no version will count afterwards (the institution becomes 未报送)."""
+        return self.status_after == ReportingStatus.MISSING and self.status_before != ReportingStatus.MISSING
+
+
+def _status(steps, due) -> ReportingStatus:
+    first = first_without_blocking_errors(steps)
+    return reporting_status(version_that_counts(steps) is not None, as_utc(first.uploaded_at) if first else None, due)
+
+
+def consequence(version: FilingVersion, to_status: VersionStatus) -> Consequence:
+    """What moving ``version`` to RETURNED or WITHDRAWN will do (nothing is changed)."""
+    filing = version.filing
+    before = [_Step(v.id, v.number, v.status, v.uploaded_at, v.accepted_at) for v in filing.versions]
+    after, reinstated, counted = _plan(version, to_status)
+    due = filing.period.due_at
+    current = version_that_counts(filing.versions)
+    return Consequence(version, to_status, counted, current,
+                       db.session.get(FilingVersion, reinstated.id) if reinstated else None,
+                       _status(before, due), _status(after, due), filing.institution.expected_in(filing.period.code),
+                       filing.kind == FilingKind.CMP)
+
+
+def _leave_counting(actor, version: FilingVersion, to_status: VersionStatus, note: str) -> FilingVersion | None:
+    """Move ``version`` to ``to_status`` and, when it counted, reinstate the previous accepted
+    version (audited as a reinstatement with the reason). Returns the reinstated version."""
+    _lock_filing(version.filing)
+    db.session.refresh(version.filing)
+    _after, reinstated, _counted = _plan(version, to_status)
+    set_status(actor, version, to_status, note=note)
+    if reinstated is None:
+        return None
+    back = db.session.get(FilingVersion, reinstated.id)
+    reason = f"v{version.number} {to_status.value}: {note}"
+    set_status(actor, back, VersionStatus.ACCEPTED, note=f"reinstated: v{version.number} {to_status.value}",
+               audit=False)
+    record("filing_reinstated", actor=actor, object_type="filing_version", object_id=back.id,
+           detail={"from": VersionStatus.SUPERSEDED, "to": VersionStatus.ACCEPTED, "instead_of": version.id,
+                   "instead_of_number": version.number, "because": to_status.value, "reason": reason})
+    return back
+
+
+def return_version(actor, version: FilingVersion, note: str) -> FilingVersion | None:
+    """A supervisor sends a validated or accepted version back with a note (§7a). Returning the
+    version that counts reinstates the previous accepted one (decision 2); returns it (or None)."""
     if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以退回报送 / only supervisors return filings", 403)
     if not (note or "").strip():
         raise FilingError("退回须填写说明 / a note is required to return a filing")
-    set_status(actor, version, VersionStatus.RETURNED, note=note.strip())
+    if VersionStatus.RETURNED not in VERSION_TRANSITIONS.get(version.status, frozenset()):
+        zh, en = VersionStatus.zh_en(version.status)
+        raise FilingError(f"只有校验通过或已采纳的版本可以退回（该版本为“{zh}”） / only validated or accepted versions "
+                          f"can be returned (this one is “{en}”)", 409)
+    back = _leave_counting(actor, version, VersionStatus.RETURNED, note.strip())
     from supervision.notifications.events import notify_filing_returned
 
     notify_filing_returned(version, note.strip())
+    return back
+
+
+def check_can_withdraw(actor, version: FilingVersion) -> None:
+    """Filers withdraw versions of their own institution; a console operator acts for an institution."""
+    if actor is None:
+        return
+    if actor.role == Role.FILER and actor.institution_id == version.filing.institution_id:
+        return
+    raise FilingError("只有本机构报送人员可以撤回报送 / only the institution's filers withdraw its filings", 403)
+
+
+def withdraw(actor, version: FilingVersion, note: str) -> FilingVersion | None:
+    """A filer withdraws a processed version of their institution with a note (§1.3, decision 3):
+    from VALIDATED, ACCEPTED, REJECTED or FAILED, only while the period is open. A withdrawn version
+    never counts and is not a filing for timeliness; withdrawing the version that counts reinstates
+    the previous accepted one (decision 2). Returns the reinstated version (or None)."""
+    check_can_withdraw(actor, version)
+    if not (note or "").strip():
+        raise FilingError("撤回须填写说明 / a note is required to withdraw a filing")
+    if version.status not in WITHDRAWABLE_STATES:
+        zh, en = VersionStatus.zh_en(version.status)
+        raise FilingError(f"该版本为“{zh}”，不能撤回（处理中的版本须等处理完成；"
+                          f"已被替代、已退回或已撤回的版本不能撤回） / "
+                          f"a version that is “{en}” cannot be withdrawn (one being processed must finish first; "
+                          f"superseded, returned and withdrawn ones are final)", 409)
+    check_period_open(version.filing.period)
+    return _leave_counting(actor, version, VersionStatus.WITHDRAWN, note.strip())
 
 
 def accept_by(actor, version: FilingVersion) -> None:

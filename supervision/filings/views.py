@@ -51,7 +51,7 @@ def index():
     filings = paged.items
     periods = db.session.scalars(select(Period).order_by(Period.code.desc())).all()
     return render_template("filings/list.html", filings=filings, paged=paged, periods=periods, args=args,
-                           period=args["period"])
+                           period=args["period"], states={f.id: queries.filing_state(f) for f in filings})
 
 
 @bp.get("/<int:filing_id>")
@@ -135,14 +135,15 @@ def template(kind: str):
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def _version_page(v, note_form: NoteForm | None = None) -> str:
-    """The version report; a refused return comes back with the note typed and the error beside it."""
+def _version_page(v) -> str:
+    """The version report (returning and withdrawing go through their confirmation pages)."""
     rule = request.args.get("rule") or None
     severity = request.args.get("severity") or None
     issues = queries.issues_of(v, rule=rule, severity=severity, limit=100)
     return render_template("filings/version.html", v=v, filing=v.filing, groups=queries.issue_groups(v),
-                           issues=issues, rule=rule, severity=severity, note_form=note_form or NoteForm(formdata=None),
-                           annotatable=not queries.refused_before_parsing(v), stages=queries.PROGRESS_STAGES)
+                           issues=issues, rule=rule, severity=severity, note_form=NoteForm(formdata=None),
+                           annotatable=not queries.refused_before_parsing(v), stages=queries.PROGRESS_STAGES,
+                           today=today_local())
 
 
 @bp.get("/versions/<int:version_id>")
@@ -257,18 +258,57 @@ def accept(version_id: int):
     return redirect(url_for("filings.version", version_id=v.id))
 
 
-@bp.post("/versions/<int:version_id>/return")
+def _confirm_page(v, to_status: VersionStatus, form: NoteForm, status: int = 200):
+    """The confirmation step of a return or withdrawal: what will count afterwards, shown before
+    the click (decision 2), with the note form (the user's input kept on errors)."""
+    return render_template("filings/confirm.html", v=v, filing=v.filing, form=form,
+                           c=services.consequence(v, to_status), to_status=to_status), status
+
+
+def _after_leaving(v, back) -> None:
+    """Commit, re-run the filing's checks in the background, say what counts now."""
+    db.session.commit()
+    enqueue("supervision.checks.engine.run_after_change", v.filing.institution_id, v.filing.period_id,
+            f"user:{v.status.lower()}")
+    if back is not None:
+        flash(_("Version %(n)s counts again (reinstated).", n=back.number), "info")
+    elif services.counting_version(v.filing.institution_id, v.filing.period_id, v.filing.kind) is None:
+        flash(_("No version of this filing counts now: the institution is not filed for it."), "warning")
+
+
+@bp.route("/versions/<int:version_id>/return", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
 def return_(version_id: int):
-    """A supervisor returns a version to the institution with a note (§7a)."""
+    """A supervisor returns a version to the institution with a note (§7a); the GET is the
+    confirmation step that shows which version will count instead."""
     v = _version_or_404(version_id)
-    form = NoteForm()
+    form = NoteForm(formdata=None) if request.method == "GET" else NoteForm()
+    if request.method == "GET":
+        return _confirm_page(v, VersionStatus.RETURNED, form)
     if not form.validate_on_submit():
-        return _version_page(v, form), 400
-    answer_errors_with(render=lambda: _version_page(v, form))
-    services.return_version(current_user, v, form.note.data)
-    db.session.commit()
+        return _confirm_page(v, VersionStatus.RETURNED, form, 400)
+    answer_errors_with(render=lambda: _confirm_page(v, VersionStatus.RETURNED, form)[0])
+    back = services.return_version(current_user, v, form.note.data)
     flash(_("Version returned to the institution."), "success")
+    _after_leaving(v, back)
+    return redirect(url_for("filings.version", version_id=v.id))
+
+
+@bp.route("/versions/<int:version_id>/withdraw", methods=["GET", "POST"])
+@roles_required(Role.FILER)
+def withdraw(version_id: int):
+    """A filer withdraws a version of their institution with a note (§1.3); the GET is the
+    confirmation step that shows the consequence."""
+    v = _version_or_404(version_id)
+    form = NoteForm(formdata=None) if request.method == "GET" else NoteForm()
+    if request.method == "GET":
+        return _confirm_page(v, VersionStatus.WITHDRAWN, form)
+    if not form.validate_on_submit():  # the error beside the note, what was typed kept
+        return _confirm_page(v, VersionStatus.WITHDRAWN, form, 400)
+    answer_errors_with(render=lambda: _confirm_page(v, VersionStatus.WITHDRAWN, form)[0])
+    back = services.withdraw(current_user, v, form.note.data)
+    flash(_("Version withdrawn."), "success")
+    _after_leaving(v, back)
     return redirect(url_for("filings.version", version_id=v.id))
 
 

@@ -42,6 +42,8 @@ class Finding(db.Model):
     visible_to_institution: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_to_institution_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     remediation_due: Mapped[date | None] = mapped_column(Date)
+    #: set by the daily ``remediation_tracking`` job once the remediation due date has passed
+    remediation_overdue_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

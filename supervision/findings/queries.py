@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from sqlalchemy import case, func, or_, select
 
 from reports.numbers import display
-from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus
+from supervision.domain.enums import FindingLevel, FindingStatus
 from supervision.extensions import db
-from supervision.filings.counting import counting_version_ids, first_without_blocking_times
 from supervision.findings.models import Finding, Referral
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
@@ -91,29 +88,24 @@ def latest_period_with_data(user, periods: list[Period]) -> Period:
 
 
 def dashboard(user, period: Period) -> dict:
-    """DHIS2-style reporting figures and findings overview for one period, within the user's scope."""
-    insts = db.session.scalars(select(Institution).where(institution_condition(user, "filings"),
-                                                         Institution.active.is_(True))
-                               .order_by(Institution.sector, Institution.name)).all()
-    ids = [i.id for i in insts]
-    first_ok = first_without_blocking_times(period.id, ids)
-    accepted = set(counting_version_ids(period.id))
-    due = period.due_at
+    """DHIS2-style reporting figures and findings overview for one period, within the user's scope.
+
+    Reporting and on-time rates follow the one definition of :mod:`supervision.filings.reporting`
+    (decision 4) over the institutions expected in the period (decision 5)."""
+    from supervision.domain.enums import ReportingStatus
+    from supervision.filings.reporting import rates, reporting_entries
+
+    scoped = db.session.scalars(select(Institution.id).where(institution_condition(user, "filings")))
+    entries = reporting_entries(period, list(scoped), order=(Institution.sector, Institution.name))
+    insts = list(dict.fromkeys(e.institution for e in entries))
     per_kind = {}
-    late, missing = [], []
-    for kind in FilingKind:
-        expected = len(insts)
-        on_time = sum(1 for i in insts if (i.id, kind) in first_ok and first_ok[(i.id, kind)] < due)
-        rep = sum(1 for i in insts if (i.id, kind) in accepted)
-        per_kind[kind] = {"expected": expected, "accepted": rep, "on_time": on_time,
-                          "reporting_rate": display(Fraction(rep * 100, expected), 2) if expected else None,
-                          "on_time_rate": display(Fraction(on_time * 100, expected), 2) if expected else None}
-        for i in insts:
-            t = first_ok.get((i.id, kind))
-            if t is None:
-                missing.append((i, kind))
-            elif t >= due:
-                late.append((i, kind, t))
+    for kind, r in rates(entries).items():
+        per_kind[kind] = {"expected": r.expected, "accepted": r.reported, "on_time": r.on_time, "late": r.late,
+                          "missing": r.missing,
+                          "reporting_rate": display(r.reporting_rate, 2) if r.expected else None,
+                          "on_time_rate": display(r.on_time_rate, 2) if r.expected else None}
+    late = [(e.institution, e.kind, e.first_at) for e in entries if e.status == ReportingStatus.LATE]
+    missing = [(e.institution, e.kind) for e in entries if e.status == ReportingStatus.MISSING]
     by_rule_level = db.session.execute(
         select(Finding.rule, Finding.level, func.count())
         .where(finding_condition(user), Finding.status != FindingStatus.CLOSED, Finding.period_id == period.id)
@@ -123,5 +115,24 @@ def dashboard(user, period: Period) -> dict:
         .where(finding_condition(user), Finding.status != FindingStatus.CLOSED, Finding.level == FindingLevel.HIGH,
                Finding.period_id == period.id)
         .group_by(Institution.id).order_by(func.count(Finding.id).desc(), Institution.code).limit(10)).all()
+    overdue = db.session.scalar(select(func.count()).select_from(
+        overdue_remediations_query(user).where(Finding.period_id == period.id).subquery()))
     return {"institutions": insts, "per_kind": per_kind, "late": late, "missing": missing,
-            "by_rule_level": by_rule_level, "top_high": top, "due": due}
+            "by_rule_level": by_rule_level, "top_high": top, "due": period.due_at, "entries": entries,
+            "overdue_remediations": overdue}
+
+
+def overdue_remediations_query(user):
+    """``select(Finding)`` of the remediations in the user's scope whose due date has passed (marked
+    by the daily ``remediation_tracking`` job), most overdue first."""
+    return (visible_findings(user).where(Finding.status == FindingStatus.REMEDIATION,
+                                         Finding.remediation_overdue_at.is_not(None))
+            .order_by(Finding.remediation_due, Finding.id))
+
+
+def overdue_remediations(user, period: Period | None = None) -> list[Finding]:
+    """The overdue remediations the user may see (optionally of one period)."""
+    q = overdue_remediations_query(user)
+    if period is not None:
+        q = q.where(Finding.period_id == period.id)
+    return list(db.session.scalars(q))

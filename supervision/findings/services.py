@@ -142,11 +142,20 @@ def transition(actor, finding: Finding, to_status: str, note: str | None = None,
         if remediation_due is None:
             raise FindingError("整改须设定期限 / remediation needs a due date")
         finding.remediation_due = remediation_due
+        finding.remediation_overdue_at = None  # a new due date: the daily job decides again
     if to_status == FindingStatus.CLOSED:
         if not (note or "").strip():
             raise FindingError("关闭须填写说明 / closing needs a note")
         finding.closed_reason = note.strip()
     _move(finding, actor, to_status, "status", note=note, visible=finding.visible_to_institution)
+
+
+def mark_remediation_overdue(finding: Finding, now) -> None:
+    """The remediation due date has passed: mark the finding overdue (kept in its history, shown on
+    the dashboard, the overdue list and the summary export); the daily job calls this once."""
+    finding.remediation_overdue_at = now
+    _event(finding, None, "remediation_overdue", note=f"due {finding.remediation_due.isoformat()}",
+           visible=finding.visible_to_institution)
 
 
 def open_to_institution(actor, finding: Finding) -> None:

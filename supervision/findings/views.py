@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from supervision.authz import regulator_required, roles_required
+from supervision.domain.calendar import today_local
 from supervision.domain.enums import DATA_ROLES, FindingStatus, Role, Severity
 from supervision.errors import answer_errors_with
 from supervision.extensions import db
@@ -271,6 +272,15 @@ def dashboard():
         abort(404)
     return render_template("findings/dashboard.html", period=period, periods=periods,
                            data=queries.dashboard(current_user, period), empty=EmptyForm())
+
+
+@bp.get("/remediations/overdue")
+@regulator_required
+def overdue():
+    """Remediations in the user's scope whose due date has passed (marked daily), most overdue first."""
+    period = db.session.scalar(select(Period).where(Period.code == (request.args.get("period") or "")))
+    return render_template("findings/overdue.html", findings=queries.overdue_remediations(current_user, period),
+                           period=period, today=today_local())
 
 
 rules_bp = Blueprint("rules", __name__, url_prefix="/rules")

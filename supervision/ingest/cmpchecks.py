@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from supervision.domain.enums import Sector
@@ -135,14 +136,15 @@ class DetailChecks:
             per["open_end"] += 1
             tot["open_end"] += 1
 
-    def finish(self) -> None:
-        """C09: ``repeat_of`` must name a complaint of this filing.
-
-        Only this filing is searched here; the cross-check job extends the lookup to the
-        institution's earlier accepted filings in the database before raising C09 for good.
-        """
+    def finish(self, earlier: Callable[[set[str]], set[str]] | None = None) -> None:
+        """C09: ``repeat_of`` must name a complaint of this institution — of this filing, or of an
+        earlier period's filing: ``earlier`` (given by the caller that has the database) receives
+        the references not found in this filing and returns those that name a complaint of the
+        institution's earlier periods (their versions that count, :mod:`supervision.filings.counting`)."""
+        unresolved = {ref for _row, _letter, ref in self.repeats if ref not in self.ids}
+        found = earlier(unresolved) if earlier is not None and unresolved else set()
         for row, letter, ref in self.repeats:
-            if ref not in self.ids:
+            if ref not in self.ids and ref not in found:
                 self.issues.report("C09", sheet=self.sheet.name, row=row, column=letter, field="repeat_of", value=ref)
 
 

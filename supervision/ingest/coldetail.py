@@ -12,6 +12,7 @@ are what the row path gives. Memory: the complaint ids (V04, C09), the ``repeat_
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -243,11 +244,19 @@ class DetailColumns:
                 self.totals[key] += n
 
     # ------------------------------------------------------------------------------ end
-    def finish(self) -> Figures:
-        """C09, then hand every kept issue to the collector in the row path's order; return the figures."""
+    def finish(self, earlier: Callable[[set[str]], set[str]] | None = None) -> Figures:
+        """C09, then hand every kept issue to the collector in the row path's order; return the figures.
+
+        ``C09``: a ``repeat_of`` must name a complaint of this filing or — through ``earlier``, which
+        receives the references not found here and returns those that name a complaint of the
+        institution's earlier periods (their versions that count) — of an earlier one."""
         if self.repeats:
             refs = pl.concat(self.repeats)
             unknown = refs.join(self.seen_ids, left_on="ref", right_on="id", how="anti", maintain_order="left")
+            if earlier is not None and unknown.height:
+                found = earlier(set(unknown.get_column("ref").to_list()))
+                if found:
+                    unknown = unknown.filter(~pl.col("ref").is_in(sorted(found)))
             self._collect("C09", 0, unknown.sort("_row"), lambda r: {**self._where("repeat_of"), "value": r["ref"]})
         ordered = sorted(((row, seq, rule, kw) for rule, kept in self.kept.items() if rule != "C09"
                           for row, seq, kw in kept.items), key=lambda t: (t[0], t[1]))

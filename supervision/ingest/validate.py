@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
 from supervision.domain.enums import FilingKind, Sector, Severity
@@ -91,11 +91,14 @@ class ValidationResult:
 
 def validate(workbook, *, kind: str, institution_code: str, period: str, period_start: dt.date,
              period_end: dt.date, sector: str, registered_names: Collection[str] = (),
-             cap_per_rule: int = DEFAULT_CAP_PER_RULE) -> ValidationResult:
+             cap_per_rule: int = DEFAULT_CAP_PER_RULE,
+             earlier_complaints: Callable[[set[str]], set[str]] | None = None) -> ValidationResult:
     """Validate an opened workbook (see :func:`supervision.ingest.reader.open_workbook`) as a ``kind`` filing.
 
     ``period`` is the period code (``2024Q1``) with its first and last day; ``sector`` the
-    institution's sector; ``registered_names`` its register name, short name and aliases (W-NAME).
+    institution's sector; ``registered_names`` its register name, short name and aliases (W-NAME);
+    ``earlier_complaints`` answers which of some complaint ids name a complaint of the institution's
+    earlier periods (``C09``; without it only this filing is searched).
     """
     issues = IssueCollector(cap_per_rule=cap_per_rule)
     ctx = Context(institution_code, period, period_start, period_end, sector)
@@ -112,7 +115,7 @@ def validate(workbook, *, kind: str, institution_code: str, period: str, period_
     if "cover" in result._sheets and not _cover(result, template.sheet("cover"), workbook, ctx, registered_names):
         return result  # F09: the rest of the file follows an unknown template
     if kind == FilingKind.CMP:
-        _validate_cmp(result, template, workbook, ctx)
+        _validate_cmp(result, template, workbook, ctx, earlier_complaints)
     else:
         for sheet in template.sheets:
             if sheet.layout == "table" and sheet.code in result._sheets:
@@ -202,14 +205,15 @@ class _Unique:
                                    first_row=first)
 
 
-def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: Context) -> None:
+def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: Context,
+                  earlier_complaints: Callable[[set[str]], set[str]] | None = None) -> None:
     issues = result.issues
     figures: Figures | None = None
     detail_name = result._sheets.get("detail")
     if detail_name is not None:
         sheet = template.sheet("detail")
         before = issues.count(Severity.BLOCKING)
-        checks = _detail(result, sheet, workbook, detail_name, ctx)
+        checks = _detail(result, sheet, workbook, detail_name, ctx, earlier_complaints)
         result.derived = dict(checks.totals)
         result.derived_by_category = {k: dict(v) for k, v in checks.per_category.items() if k}
         if issues.count(Severity.BLOCKING) == before:
@@ -229,8 +233,10 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
         checks_s.finish(figures)
 
 
-def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Context) -> Figures:
-    """Read, convert and check the detail sheet column-wise; spool its rows; return its figures."""
+def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Context,
+            earlier_complaints: Callable[[set[str]], set[str]] | None = None) -> Figures:
+    """Read, convert and check the detail sheet column-wise; spool its rows; return its figures
+    (``earlier_complaints``: ``C09``'s look-up in the institution's earlier periods)."""
     # imported here: polars and the Rust readers load only in the process that parses (never a web worker)
     from supervision.ingest.colconv import Converter
     from supervision.ingest.coldetail import DetailColumns
@@ -264,7 +270,7 @@ def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Co
         break
     result.row_counts[sheet.code] = spool.rows
     result.spool = spool
-    return checks.finish()
+    return checks.finish(earlier_complaints)
 
 
 def _validate_table(result: ValidationResult, sheet: Sheet, workbook) -> None:

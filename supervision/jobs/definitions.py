@@ -53,6 +53,10 @@ JOBS: tuple[JobDef, ...] = (
            "summary workbook into the export archive."),
     JobDef("reminders", "supervision.jobs.functions.send_reminders", "JOB_REMINDERS_AT", "Filing reminders",
            "Days before a due date: filers whose institution has nothing accepted for the period and kind."),
+    JobDef("remediation_tracking", "supervision.jobs.functions.track_remediations", "JOB_REMEDIATION_AT",
+           "Remediation tracking",
+           "Findings under remediation: the institution is reminded 7, 3 and 1 days before the due date; "
+           "after it the finding is marked overdue."),
 )
 BY_ID: dict[str, JobDef] = {j.id: j for j in JOBS}
 
@@ -67,6 +71,9 @@ TEXTS = {
                          "summary workbook into the export archive.")),
     "reminders": (_l("Filing reminders"),
                   _l("Days before a due date: filers whose institution has nothing accepted for the period and kind.")),
+    "remediation_tracking": (_l("Remediation tracking"),
+                             _l("Findings under remediation: the institution is reminded 7, 3 and 1 days before the "
+                                "due date; after it the finding is marked overdue.")),
 }
 
 

@@ -15,13 +15,13 @@ from sqlalchemy import or_, select
 from supervision.audit.services import record
 from supervision.checks.engine import run_period
 from supervision.domain.calendar import today_local
-from supervision.domain.enums import FilingKind, NotificationKind
+from supervision.domain.enums import FilingKind, FindingStatus, NotificationKind, ReportingStatus
 from supervision.exports import services as exports
 from supervision.extensions import db
 from supervision.filings.counting import counting_version_ids
+from supervision.filings.reporting import reporting_entries
 from supervision.league.services import compute_draft
 from supervision.notifications.services import filers_of, notify
-from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 
 KIND_ZH = {FilingKind.CMP: "投诉数据报表（CMP）", FilingKind.DSC: "信息披露报表（DSC）"}
@@ -133,17 +133,18 @@ def _reminder_text(period: Period, kinds: list[str], left: int) -> tuple[tuple[s
 
 
 def remind(period: Period, today: date) -> dict:
-    """Notify the filers of every active institution with nothing accepted for the period and a
-    kind (one notification per user, period and day)."""
+    """Notify the filers of every institution expected in the period with no version counting for a
+    kind (reporting status ``missing``, :mod:`supervision.filings.reporting`; one notification per
+    user, period and day)."""
     left = (period.due_date - today).days
-    have = accepted_pairs(period)
+    missing: dict[int, list[str]] = {}
+    for e in reporting_entries(period):
+        if e.status == ReportingStatus.MISSING:
+            missing.setdefault(e.institution.id, []).append(e.kind)
     institutions = notified = 0
-    for inst in db.session.scalars(select(Institution).where(Institution.active.is_(True)).order_by(Institution.code)):
-        kinds = [k for k in FilingKind if (inst.id, k) not in have]
-        if not kinds:
-            continue
+    for inst_id, kinds in missing.items():
         subject, body = _reminder_text(period, kinds, left)
-        created = notify(filers_of(inst.id), NotificationKind.REMINDER, subject=subject, body=body, link="/filings/",
+        created = notify(filers_of(inst_id), NotificationKind.REMINDER, subject=subject, body=body, link="/filings/",
                          dedupe_key=f"reminder:{period.code}:{today.isoformat()}")
         institutions += 1
         notified += len(created)
@@ -151,12 +152,12 @@ def remind(period: Period, today: date) -> dict:
 
 
 def warn_locking(period: Period, today: date) -> dict:
-    """Tell the filers of every active institution that ``period`` locks soon (after the lock date
-    uploads and corrections need a supervisor's unlock); one notice per user, period and day."""
+    """Tell the filers of every institution expected in ``period`` that it locks soon (after the
+    lock date uploads and corrections need a supervisor's unlock); one notice per user, period and day."""
     from supervision.notifications.events import notify_period_locking
 
     left = (period.lock_date - today).days
-    ids = list(db.session.scalars(select(Institution.id).where(Institution.active.is_(True)).order_by(Institution.id)))
+    ids = sorted({e.institution.id for e in reporting_entries(period)})
     return {"days_left": left, "notifications": len(notify_period_locking(period, left, today, ids))}
 
 
@@ -176,3 +177,33 @@ def send_reminders(now: datetime, period: Period | None = None, run=None) -> dic
                and (period is None or p.id == period.id)]
     return {"today": today.isoformat(), "periods": {p.code: remind(p, today) for p in targets},
             "locking": {p.code: warn_locking(p, today) for p in locking}}
+
+
+# ------------------------------------------------------------------------------- remediations
+def track_remediations(now: datetime, period: Period | None = None, run=None) -> dict:
+    """Findings under remediation (optionally of one period): the institution's filers are reminded
+    7, 3 and 1 days (``SUPERVISION_REMINDER_DAYS``) before the remediation due date (once per
+    finding and day), and once the due date has passed (Asia/Shanghai) the finding is marked overdue
+    (``remediation_overdue_at``, audited in its history) and the institution and the regulator
+    handling it are told once (the notices: :mod:`supervision.notifications.events`). Running it
+    twice changes nothing more."""
+    from supervision.findings.models import Finding
+    from supervision.findings.services import mark_remediation_overdue
+    from supervision.notifications.events import notify_remediation_due, notify_remediation_overdue
+
+    today = today_local(now)
+    days = set(reminder_days())
+    q = select(Finding).where(Finding.status == FindingStatus.REMEDIATION, Finding.remediation_due.is_not(None))
+    if period is not None:
+        q = q.where(Finding.period_id == period.id)
+    reminded, marked = [], []
+    for f in db.session.scalars(q.order_by(Finding.id)):
+        left = (f.remediation_due - today).days
+        if left in days and f.visible_to_institution and notify_remediation_due(f, left, today):
+            reminded.append(f.id)
+        if left < 0 and f.remediation_overdue_at is None:
+            mark_remediation_overdue(f, now)
+            marked.append(f.id)
+            notify_remediation_overdue(f)
+    db.session.flush()
+    return {"today": today.isoformat(), "reminded": reminded, "overdue": marked}

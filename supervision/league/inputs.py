@@ -1,9 +1,11 @@
 """League inputs from stored figures (spec §8): never a GROUP BY over complaint rows.
 
-For every *active* institution (the expected filers of §2) of a period: the whole-filing
-:class:`DerivedFigures` row (``business_category IS NULL``, derived once at ingest) and the
-:class:`CoverFigures` of the ``CMP`` version that counts (:mod:`supervision.filings.counting`);
-whether a ``CMP`` was filed at all; whether a ``DSC`` counts; and the open ``D`` findings by level
+For every institution *expected* in a period (``active_from ≤ P ≤ active_until``, decision 5:
+:mod:`supervision.filings.reporting`): the whole-filing :class:`DerivedFigures` row
+(``business_category IS NULL``, derived once at ingest) and the :class:`CoverFigures` of the ``CMP``
+version that counts (:mod:`supervision.filings.counting`); whether a ``CMP`` counts (with none the
+institution is 未报送, the one definition of reported of decision 4 — a rejected, returned or
+withdrawn upload is not a filing); whether a ``DSC`` counts; and the open ``D`` findings by level
 (rule ``D…``, status not ``CLOSED``, still holding). Six small set-based queries whatever the
 number of institutions, the same on SQLite and PostgreSQL (counts are integers,
 ``business_volume`` a ``Decimal``), with plans that do not depend
@@ -16,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from reports.league import InstitutionFigures, LeagueConfig
@@ -24,7 +25,7 @@ from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus
 from supervision.extensions import db
 from supervision.filings.content_models import CoverFigures, DerivedFigures
 from supervision.filings.counting import counting_version_ids
-from supervision.filings.models import Filing, FilingVersion
+from supervision.filings.reporting import expected_condition
 from supervision.findings.models import Finding
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
@@ -70,9 +71,14 @@ def _pairs(raw: object, name: str) -> list[tuple[str, Decimal]]:
 
 
 def league_config(config: Mapping | None = None) -> LeagueConfig:
-    """The §8 *(config)* values from the app config: ``MIN_ACTIVE_CUSTOMERS``, ``COMPOSITE_WEIGHTS``
-    (``code:weight,…``) and ``GRADE_THRESHOLDS`` (``A:80,B:60,C:40``)."""
-    cfg = config if config is not None else current_app.config
+    """The §8 *(config)* values ``MIN_ACTIVE_CUSTOMERS``, ``COMPOSITE_WEIGHTS`` (``code:weight,…``)
+    and ``GRADE_THRESHOLDS`` (``A:80,B:60,C:40``) from ``config``, or — when None — their effective
+    values (an administrator's, else the environment's: :mod:`supervision.parameters.services`)."""
+    if config is None:
+        from supervision.parameters.services import effective
+
+        config = effective()
+    cfg = config
     return LeagueConfig(
         min_active_customers=int(cfg["MIN_ACTIVE_CUSTOMERS"]),
         composite_weights=dict(_pairs(cfg["COMPOSITE_WEIGHTS"], "COMPOSITE_WEIGHTS")),
@@ -86,13 +92,6 @@ def config_json(config: LeagueConfig) -> dict:
             "composite_weights": {k: str(v) for k, v in config.composite_weights.items()},
             "grade_thresholds": [[g, str(m)] for g, m in config.grade_thresholds],
             "fallback_grade": config.fallback_grade}
-
-
-def _filed_cmp(period_id: int) -> set[int]:
-    """Institutions with at least one uploaded ``CMP`` version for the period (any state)."""
-    q = (select(Filing.institution_id).join(FilingVersion, FilingVersion.filing_id == Filing.id)
-         .where(Filing.period_id == period_id, Filing.kind == FilingKind.CMP).distinct())
-    return set(db.session.scalars(q))
 
 
 def _derived(period_id: int, version_ids: set[int]) -> dict[int, dict[str, int]]:
@@ -139,10 +138,9 @@ def gather_inputs(period: Period) -> LeagueInputs:
     """Everything the §8 computation needs for ``period``, read from stored figures."""
     institutions = db.session.execute(
         select(Institution.id, Institution.code, Institution.name, Institution.sector)
-        .where(Institution.active.is_(True)).order_by(Institution.code)).all()
+        .where(expected_condition(period.code)).order_by(Institution.code)).all()
     accepted = counting_version_ids(period.id)
     cmp_ids = {vid for (_, kind), vid in accepted.items() if kind == FilingKind.CMP}
-    filed = _filed_cmp(period.id)
     derived = _derived(period.id, cmp_ids)
     covers = _covers(cmp_ids)
     findings = _open_d_findings(period.id)
@@ -156,7 +154,7 @@ def gather_inputs(period: Period) -> LeagueInputs:
         levels = findings.get(inst_id, {})
         figures.append(InstitutionFigures(
             code=code, name=name, sector=sector,
-            filed_cmp=inst_id in filed or cmp_id is not None, accepted_cmp=cmp_id is not None,
+            filed_cmp=cmp_id is not None, accepted_cmp=cmp_id is not None,
             **{c: counts.get(c, 0) for c in COUNTS},
             active_customers=None if customers is None else int(customers),
             business_volume=_volume(volume),

@@ -38,7 +38,11 @@ class LeagueSnapshot(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     published_by_label: Mapped[str] = mapped_column(String(254))
     ruleset_version: Mapped[str] = mapped_column(String(16))
-    #: the §8 *(config)* values used: min_active_customers, composite_weights, grade_thresholds
+    #: the sectors this snapshot publishes (a supervisor publishes the sectors of its ``league``
+    #: scope; a full-scope publication lists every sector; decision 6)
+    sectors: Mapped[list] = mapped_column(JSON, default=list)
+    #: the §6/§8 *(config)* values used: min_active_customers, composite_weights, grade_thresholds,
+    #: apr_cap (recorded with each publication; decision 7)
     config: Mapped[dict] = mapped_column(JSON, default=dict)
     #: sector → metric code → display text (``serialize_league``'s ``medians``)
     medians: Mapped[dict] = mapped_column(JSON, default=dict)

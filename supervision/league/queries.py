@@ -62,12 +62,15 @@ def snapshot_number(period_id: int, number: int) -> LeagueSnapshot | None:
 
 @dataclass
 class Source:
-    """The table a page shows: a published ``snapshot`` or a ``draft`` limited to ``visible`` codes."""
+    """The table a page shows: a published ``snapshot`` or a ``draft`` limited to ``visible`` codes.
+    When sectors were published apart (decision 6), ``parts`` maps each sector to the latest
+    snapshot covering it and ``snapshot`` is the newest of them."""
 
     period: Period
     snapshot: LeagueSnapshot | None = None
     draft: services.Draft | None = None
     visible: set[str] | None = None
+    parts: dict[str, LeagueSnapshot] | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -79,8 +82,35 @@ class Source:
         """The snapshot number, None for a draft."""
         return self.snapshot.number if self.snapshot else None
 
+    def _published(self, sector: str | None = None) -> dict:
+        table = services.published_table(self.period.id, sector=sector)
+        if table is None:
+            return {"period": self.period.code, "snapshot": self.number, "rows": [], "medians": {}}
+        return {k: table[k] for k in ("period", "snapshot", "rows", "medians")}
+
+    def _part_of(self, code: str) -> tuple[str, LeagueSnapshot] | None:
+        """(sector, snapshot) of the part that lists ``code``."""
+        for sector, snap in (self.parts or {}).items():
+            found = db.session.scalar(select(LeagueSnapshotRow.id).where(
+                LeagueSnapshotRow.snapshot_id == snap.id, LeagueSnapshotRow.sector == sector,
+                LeagueSnapshotRow.institution_code == code))
+            if found is not None:
+                return sector, snap
+        return None
+
+    def shown_parts(self) -> dict[str, LeagueSnapshot]:
+        """The parts (sector → snapshot) that list at least one institution."""
+        if not self.parts:
+            return {}
+        ids = {snap.id for snap in self.parts.values()}
+        listed = set(db.session.execute(select(LeagueSnapshotRow.snapshot_id, LeagueSnapshotRow.sector)
+                                        .where(LeagueSnapshotRow.snapshot_id.in_(ids)).distinct()).all())
+        return {s: snap for s, snap in self.parts.items() if (snap.id, s) in listed}
+
     def medians(self) -> dict:
         """Sector → metric → display median (drafts: only the sectors with a visible row)."""
+        if self.parts:
+            return {s: snap.medians[s] for s, snap in self.parts.items() if s in (snap.medians or {})}
         if self.snapshot is not None:
             return self.snapshot.medians or {}
         sectors = {r["sector"] for r in self.draft.table["rows"] if r["institution_code"] in self.visible}
@@ -88,6 +118,8 @@ class Source:
 
     def table(self, sector: str | None = None) -> dict:
         """The serialized table ``{period, snapshot, rows, medians}`` this user may read."""
+        if self.parts:
+            return self._published(sector)
         if self.snapshot is not None:
             return services.snapshot_table(self.snapshot, sector)
         rows = [r for r in self.draft.table["rows"] if r["institution_code"] in self.visible
@@ -97,6 +129,10 @@ class Source:
 
     def row(self, code: str) -> dict | None:
         """One institution's serialized row, if this user may read it."""
+        if self.parts:
+            part = self._part_of(code)
+            return None if part is None else db.session.scalar(select(LeagueSnapshotRow.data).where(
+                LeagueSnapshotRow.snapshot_id == part[1].id, LeagueSnapshotRow.institution_code == code))
         if self.snapshot is not None:
             return db.session.scalar(select(LeagueSnapshotRow.data).where(
                 LeagueSnapshotRow.snapshot_id == self.snapshot.id, LeagueSnapshotRow.institution_code == code))
@@ -110,9 +146,15 @@ class Source:
             return dict(self.draft.versions.get(code, {}))
         from supervision.league.models import LeagueSnapshotVersion
 
+        snapshot = self.snapshot
+        if self.parts:
+            part = self._part_of(code)
+            if part is None:
+                return {}
+            snapshot = part[1]
         rows = db.session.execute(select(LeagueSnapshotVersion.kind, LeagueSnapshotVersion.version_id)
                                   .join(Institution, Institution.id == LeagueSnapshotVersion.institution_id)
-                                  .where(LeagueSnapshotVersion.snapshot_id == self.snapshot.id,
+                                  .where(LeagueSnapshotVersion.snapshot_id == snapshot.id,
                                          Institution.code == code)).all()
         return dict(rows)
 
@@ -134,12 +176,24 @@ def resolve(user, period: Period, number: int | None = None, draft: bool = False
         if snap is None:
             raise LeagueAccess(404)
         return Source(period, snapshot=snap)
-    snap = services.latest_snapshot(period.id)
-    if snap is not None:
-        return Source(period, snapshot=snap)
+    source = published_source(period)
+    if source is not None:
+        return source
     if is_regulator(user):
         return draft_source(user, period)
     raise LeagueAccess(404)
+
+
+def published_source(period: Period) -> Source | None:
+    """The period's published table (per sector the latest snapshot covering it), or None."""
+    covering = services.published_snapshots(period.id)
+    if not covering:
+        return None
+    snaps = {snap.id: snap for snap in covering.values()}
+    newest = max(snaps.values(), key=lambda snap: snap.number)
+    if len(snaps) == 1 and set(services.snapshot_sectors(newest)) >= set(covering):
+        return Source(period, snapshot=newest)
+    return Source(period, snapshot=newest, parts=covering)
 
 
 def visible_changes(source: Source, changes: list[dict]) -> list[dict]:
@@ -190,7 +244,7 @@ def page_of(source: Source, *, sector: str | None = None, q: str | None = None, 
     page = max(1, page)
     if sort in BETTER_LOWER and descending is None:
         descending = not BETTER_LOWER[sort]
-    if source.snapshot is not None and sort not in BETTER_LOWER:
+    if source.snapshot is not None and not source.parts and sort not in BETTER_LOWER:
         where = [LeagueSnapshotRow.snapshot_id == source.snapshot.id]
         if sector:
             where.append(LeagueSnapshotRow.sector == sector)

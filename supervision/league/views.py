@@ -12,6 +12,7 @@ import io
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -77,6 +78,8 @@ def _linkable() -> set[str] | None:
 
 
 def _source_args(source: queries.Source) -> dict:
+    if source.parts:  # sectors published apart: the period's published table, no single number
+        return {}
     return {"draft": "1"} if source.is_draft else {"snapshot": source.number}
 
 
@@ -101,19 +104,21 @@ def index():
 @login_required
 def table(period_id: int):
     """The period table: published snapshot (latest or ``?snapshot=N``) or draft (``?draft=1``,
-    regulators); filter by sector, search, sort by any metric, pages of 250 rows."""
+    regulators); filter by sector, search, sort by any metric, pages of 100 rows."""
     period = _period(period_id)
     source = _source(period)
     sector, metric, q = _sector_arg(), _metric_arg(), request.args.get("q", "").strip()[:100] or None
     sort = request.args.get("sort") if request.args.get("sort") in METRIC_CODES else None
     desc = {"asc": False, "desc": True}.get(request.args.get("order", ""))
     page = queries.page_of(source, sector=sector, q=q, sort=sort, descending=desc, page=_int_arg("page") or 1)
-    pending, can_publish = None, False
+    pending, can_publish, publish_sectors = None, False, []
     if source.is_draft:
-        latest = services.latest_snapshot(period.id)
-        if latest is not None:
-            pending = summarize(queries.visible_changes(source, source.draft.changes_since(latest)))
-        can_publish = current_user.role == Role.SUPERVISOR and services.can_publish(current_user)
+        changes = source.draft.changes_since_published()
+        if changes is not None:
+            pending = summarize(queries.visible_changes(source, changes))
+        if current_user.role == Role.SUPERVISOR:
+            publish_sectors = services.publishable_sectors(current_user, period)
+            can_publish = bool(publish_sectors)
     history = history_mod.institution_history(current_user, current_user.institution) \
         if current_user.role == Role.FILER else None
     return render_template("league/table.html", period=period, source=source, page=page, sector=sector,
@@ -123,6 +128,7 @@ def table(period_id: int):
                            own_sector=current_user.institution.sector if _own_code() else None,
                            metric=metric, q=q or "", sort=sort, medians=source.medians(), own=_own_code(),
                            snapshots=queries.snapshots_of(period.id), pending=pending, can_publish=can_publish,
+                           publish_sectors=publish_sectors,
                            args=_source_args(source), form=PublishForm(period_code=period.code),
                            regulator=queries.is_regulator(current_user), sectors=Sector.values())
 
@@ -202,21 +208,21 @@ def snapshots(period_id: int):
 
 
 def _publish_page(period: Period, form: PublishForm, status: int = 200):
-    """The confirmation step: what publishing the current draft would put on record, as people
-    read it — institutions whose rank, grade or status changes against the latest snapshot (or,
-    for a first publication, the table by status and grade) — and the button that publishes it."""
+    """The confirmation step: what publishing now would put on record, as people read it —
+    institutions whose rank, grade or status changes against the published table of the same
+    sectors (or, for a first publication, the table by status and grade) — and the button that
+    publishes exactly that table (its SHA-256 goes back with the form)."""
     from supervision.league import changes as change_mod
 
-    if not services.can_publish(current_user):
+    if not services.can_publish(current_user, period):
         abort(403)
-    draft = services.compute_draft(period, cached=True)
-    latest = services.latest_snapshot(period.id)
-    summary = change_mod.summarize(draft.changes_since(latest)) if latest is not None else None
+    preview = services.publication_preview(current_user, period)
     form.period_code.data = period.code
-    form.table_sha256.data = services.draft_sha256(draft)
-    return render_template("league/publish.html", period=period, latest=latest, summary=summary,
-                           first=change_mod.first_publication(draft.table) if latest is None else None,
-                           form=form, number=(latest.number if latest else 0) + 1), status
+    form.table_sha256.data = preview.sha256
+    summary = change_mod.summarize(preview.changes) if preview.changes is not None else None
+    return render_template("league/publish.html", period=period, preview=preview, summary=summary,
+                           first=change_mod.first_publication(preview.table) if summary is None else None,
+                           form=form, number=preview.number), status
 
 
 @bp.get("/<int:period_id>/publish")
@@ -238,7 +244,9 @@ def publish(period_id: int):
     answer_errors_with(render=lambda: _publish_page(period, PublishForm(formdata=None))[0])
     snap = services.publish(current_user, period, expect_sha256=form.table_sha256.data)
     db.session.commit()
-    flash(_("Published snapshot %(n)s of %(period)s.", n=snap.number, period=period.code), "success")
+    flash(_("Published snapshot %(n)s of %(period)s (%(sectors)s).", n=snap.number, period=period.code,
+            sectors=("、" if str(get_locale()) == "zh" else ", ").join(str(Sector(s).label) for s in snap.sectors)),
+          "success")
     return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))
 
 

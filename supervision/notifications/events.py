@@ -143,9 +143,11 @@ def notify_remediation_due(finding, days_left: int, today) -> list:
 
 
 def notify_remediation_overdue(finding) -> list:
-    """A remediation's due date has passed: the filers and the handling regulator are told (once)."""
+    """A remediation's due date has passed: the filers (when the finding is open to them) and the
+    handling regulator are told (once per due date)."""
     due = finding.remediation_due.isoformat()
-    users = filers_of(finding.institution_id) + handling_regulators(finding)
+    filers = filers_of(finding.institution_id) if finding.visible_to_institution else []
+    users = filers + handling_regulators(finding)
     return notify(
         users, NotificationKind.REMEDIATION_OVERDUE,
         subject=(f"监管发现 {finding.rule} 的整改已逾期（{finding.institution.name}）",

@@ -74,9 +74,18 @@ class Institution(db.Model):
     province: Mapped[str | None] = mapped_column(String(2))
     code_generated: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: first quarter the institution is expected to file (``2024Q1``); see :meth:`expected_in`
+    active_from: Mapped[str] = mapped_column(String(6))
+    #: last quarter it is expected to file; None = open-ended (set on deactivation, decision 5)
+    active_until: Mapped[str | None] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     lead_agency: Mapped[Agency] = relationship()
+
+    def expected_in(self, period_code: str) -> bool:
+        """Whether the institution is expected to file for ``period_code``: active_from ≤ P ≤
+        active_until (open-ended when None). Period codes ``YYYYQn`` sort as strings."""
+        return self.active_from <= period_code and (self.active_until is None or period_code <= self.active_until)
     aliases: Mapped[list[InstitutionAlias]] = relationship(
         back_populates="institution", cascade="all, delete-orphan", order_by="InstitutionAlias.alias"
     )

@@ -85,11 +85,50 @@ def _check_alias_free(alias: str, institution_id: int | None) -> None:
         raise OrgError(f"别名已被其他机构使用或与其名称相同 / alias already names another institution: {alias}")
 
 
+def current_quarter() -> str:
+    """The quarter of today (Asia/Shanghai), e.g. ``2026Q4``."""
+    from supervision.domain.calendar import period_of, today_local
+
+    return period_of(today_local()).code
+
+
+def last_completed_quarter() -> str:
+    """The quarter before today's (Asia/Shanghai)."""
+    from supervision.domain.calendar import period_of, today_local
+
+    return period_of(today_local()).previous().code
+
+
+def _quarter(code: str | None, what: str) -> str | None:
+    """A valid quarter code (``2024Q1``) or None; a bilingual refusal otherwise."""
+    from supervision.domain.calendar import PeriodCodeError, parse_period
+
+    if code is None or not str(code).strip():
+        return None
+    try:
+        return parse_period(str(code)).code
+    except PeriodCodeError as exc:
+        raise OrgError(f"{what}: {exc}") from exc
+
+
+def _check_active_range(active_from: str, active_until: str | None) -> None:
+    if active_until is not None and active_until < active_from:
+        raise OrgError(f"报送截止季度 {active_until} 早于起始季度 {active_from} / active_until {active_until} is "
+                       f"before active_from {active_from}")
+
+
 def create_institution(actor, *, code: str, name: str, sector: str, short_name: str | None = None,
                        agency_code: str | None = None, licence_no: str | None = None,
                        province: str | None = None, aliases: list[str] | None = None,
-                       code_generated: bool = False) -> Institution:
-    """Create an institution after checking its USCC check character (§1.2); audited."""
+                       code_generated: bool = False, active_from: str | None = None,
+                       active_until: str | None = None) -> Institution:
+    """Create an institution after checking its USCC check character (§1.2); audited.
+
+    ``active_from`` (default: the current quarter) is the first quarter it is expected to file;
+    an earlier quarter back-fills history (decision 5, docs/decisions.md)."""
+    active_from = _quarter(active_from, "起始季度 / active_from") or current_quarter()
+    active_until = _quarter(active_until, "截止季度 / active_until")
+    _check_active_range(active_from, active_until)
     code = (code or "").strip().upper()
     if not is_valid_uscc(code):
         raise OrgError(f"统一社会信用代码校验位错误或格式不符 / USCC fails its check character or format (V05): {code}")
@@ -110,20 +149,33 @@ def create_institution(actor, *, code: str, name: str, sector: str, short_name: 
         raise OrgError(f"监管机构不存在 / agency not found: {agency_code or DEFAULT_AGENCY_BY_SECTOR[sector]}"
                        " (run `supervision load-reference`)")
     inst = Institution(code=code, name=name, short_name=short_name, sector=sector, lead_agency=agency,
-                       licence_no=licence_no, province=province, code_generated=code_generated)
+                       licence_no=licence_no, province=province, code_generated=code_generated,
+                       active_from=active_from, active_until=active_until)
     db.session.add(inst)
     db.session.flush()
     for alias in aliases or []:
         add_alias(actor, inst, alias, audit=False)
     record("institution_create", actor=actor, object_type="institution", object_id=inst.id,
-           detail={"code": code, "name": name, "sector": sector, "agency": agency.code})
+           detail={"code": code, "name": name, "sector": sector, "agency": agency.code,
+                   "active_from": active_from, "active_until": active_until})
     return inst
 
 
+#: ``update_institution(active_until=KEEP)``: leave the stored last quarter as it is
+KEEP = "keep"
+
+
 def update_institution(actor, inst: Institution, *, name: str, short_name: str | None, sector: str,
-                       agency_code: str, province: str | None, licence_no: str | None, active: bool) -> None:
-    """Edit institution master data (the USCC itself is immutable); audited with before/after."""
-    before = {"name": inst.name, "sector": inst.sector, "agency": inst.lead_agency.code, "active": inst.active}
+                       agency_code: str, province: str | None, licence_no: str | None, active: bool,
+                       active_from: str | None = None, active_until: str | None = KEEP) -> None:
+    """Edit institution master data (the USCC itself is immutable); audited with before/after.
+
+    Deactivating an institution ends its expected quarters at the last completed quarter (unless
+    ``active_until`` names one) instead of rewriting history; reactivating it reopens them
+    (decision 5). ``active_from`` None keeps the stored first quarter; ``active_until`` None makes
+    an active institution open-ended, :data:`KEEP` keeps the stored last quarter."""
+    before = {"name": inst.name, "sector": inst.sector, "agency": inst.lead_agency.code, "active": inst.active,
+              "active_from": inst.active_from, "active_until": inst.active_until}
     agency = get_agency(agency_code)
     if agency is None:
         raise OrgError(f"监管机构不存在 / agency not found: {agency_code}")
@@ -133,11 +185,37 @@ def update_institution(actor, inst: Institution, *, name: str, short_name: str |
     other = find_institution_by_name(name)
     if other is not None and other.id != inst.id:
         raise OrgError(f"机构名称已存在（或为其他机构别名）/ name already used by an institution: {name}")
+    start = _quarter(active_from, "起始季度 / active_from") or inst.active_from
+    keep = active_until == KEEP
+    until = None if keep else _quarter(active_until, "截止季度 / active_until")
+    if until is None:
+        if not active:  # deactivating (or still inactive): history stays, expectations end
+            until = (inst.active_until if not inst.active and inst.active_until
+                     else max(last_completed_quarter(), start))
+        elif inst.active and keep:
+            until = inst.active_until
+        # reactivating, or an active institution whose last quarter was cleared: open-ended
+    _check_active_range(start, until)
     inst.name, inst.short_name, inst.sector, inst.lead_agency = name, short_name, sector, agency
     inst.province, inst.licence_no, inst.active = province or None, licence_no or None, active
-    after = {"name": inst.name, "sector": inst.sector, "agency": agency.code, "active": inst.active}
+    inst.active_from, inst.active_until = start, until
+    after = {"name": inst.name, "sector": inst.sector, "agency": agency.code, "active": inst.active,
+             "active_from": inst.active_from, "active_until": inst.active_until}
     record("institution_update", actor=actor, object_type="institution", object_id=inst.id,
            detail={"before": before, "after": after})
+
+
+def set_active_quarters(actor, inst: Institution, active_from: str | None, active_until: str | None,
+                        *, clear_until: bool = False) -> None:
+    """Set the quarters an institution is expected to file (back-filling an earlier ``active_from``,
+    or ending at ``active_until``); audited with before/after. ``clear_until`` makes it open-ended."""
+    before = {"active_from": inst.active_from, "active_until": inst.active_until}
+    start = _quarter(active_from, "起始季度 / active_from") or inst.active_from
+    until = None if clear_until else (_quarter(active_until, "截止季度 / active_until") or inst.active_until)
+    _check_active_range(start, until)
+    inst.active_from, inst.active_until = start, until
+    record("institution_active_quarters", actor=actor, object_type="institution", object_id=inst.id,
+           detail={"before": before, "after": {"active_from": start, "active_until": until}})
 
 
 def add_alias(actor, inst: Institution, alias: str, audit: bool = True) -> InstitutionAlias:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
 class PeriodForm(FlaskForm):
@@ -14,6 +14,13 @@ class PeriodForm(FlaskForm):
 
 
 class UnlockForm(FlaskForm):
-    """Unlock a locked period until a date."""
+    """Unlock a locked period until a date, with a reason."""
 
     until = DateField(_l("Unlocked until"), validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class LockForm(FlaskForm):
+    """Lock a period now, with a reason."""
+
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])

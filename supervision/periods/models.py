@@ -41,10 +41,11 @@ class Period(db.Model):
         return end_of_day(self.due_date)
 
     def is_locked(self, today: date) -> bool:
-        """Locked from the lock date on, unless a supervisor unlocked it until a later day."""
+        """Locked from the lock date on (or once closed: ``open`` false — by the locking job or a
+        supervisor's lock), unless a supervisor unlocked it until a later day."""
         if self.unlocked_until and today <= self.unlocked_until:
             return False
-        return today >= self.lock_date
+        return today >= self.lock_date or not self.open
 
     def __repr__(self) -> str:
         return f"<Period {self.code}>"

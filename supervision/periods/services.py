@@ -1,4 +1,6 @@
-"""Period actions: add a quarter with its due/lock dates, unlock a locked period (audited)."""
+"""Period actions: add a quarter with its due/lock dates; lock and unlock a period (supervisors or
+the console operator; audited). The web page and ``supervision periods lock|unlock`` call the same
+functions."""
 
 from __future__ import annotations
 
@@ -42,11 +44,62 @@ def add_period(actor, code: str, due_days: int | None = None, lock_days: int | N
     return p
 
 
-def unlock_period(actor, period: Period, until: date) -> None:
-    """A supervisor unlocks a locked period until ``until`` (inclusive) for late versions."""
+def check_can_manage(actor) -> None:
+    """Supervisors and console operators (None) lock and unlock periods (§2)."""
+    from supervision.domain.enums import Role
+
+    if actor is not None and actor.role != Role.SUPERVISOR:
+        raise PeriodError("只有审核员可以锁定或解锁报送期 / only supervisors lock and unlock periods", 403)
+
+
+def unlock_period(actor, period: Period, until: date, reason: str | None = None, today: date | None = None) -> None:
+    """A supervisor unlocks a period until ``until`` (inclusive) for late versions (§2); audited
+    with the reason."""
+    from supervision.domain.calendar import today_local
+
+    check_can_manage(actor)
+    today = today or today_local()
     if until < period.end_date:
-        raise PeriodError("解锁截止日不能早于期末 / unlock date before the period end")
+        end = period.end_date.isoformat()
+        raise PeriodError(f"解锁截止日 {until.isoformat()} 不能早于期末 {end} / the unlock date {until.isoformat()} is "
+                          f"before the period end {end}")
+    if until < today:
+        raise PeriodError(f"解锁截止日 {until.isoformat()} 已过 / the unlock date {until.isoformat()} has passed")
     period.unlocked_until = until
-    period.unlocked_by_id = actor.id
+    period.unlocked_by_id = getattr(actor, "id", None)
     record("period_unlock", actor=actor, object_type="period", object_id=period.id,
-           detail={"code": period.code, "until": until.isoformat()})
+           actor_label=None if actor is not None else "console",
+           detail={"code": period.code, "until": until.isoformat(), "reason": (reason or "").strip() or None})
+
+
+def lock_period(actor, period: Period, reason: str | None = None, today: date | None = None) -> None:
+    """Close a period for filing now (ending any unlock, even before its lock date); audited with
+    the reason. A later version needs an unlock again."""
+    from supervision.domain.calendar import today_local
+
+    check_can_manage(actor)
+    today = today or today_local()
+    if period.is_locked(today):
+        raise PeriodError(f"报送期 {period.code} 已锁定 / period {period.code} is locked already", 409)
+    period.open = False
+    period.unlocked_until = None
+    record("period_lock", actor=actor, object_type="period", object_id=period.id,
+           actor_label=None if actor is not None else "console",
+           detail={"code": period.code, "lock_date": period.lock_date.isoformat(), "today": today.isoformat(),
+                   "reason": (reason or "").strip() or None})
+
+
+def lock_state(period: Period, today: date | None = None) -> str:
+    """A one-line bilingual lock state for the console: open until the lock date, locked since, or
+    unlocked until a day."""
+    from supervision.domain.calendar import today_local
+
+    today = today or today_local()
+    if period.unlocked_until and today <= period.unlocked_until:
+        return (f"已解锁至 {period.unlocked_until.isoformat()} / unlocked until {period.unlocked_until.isoformat()}")
+    if period.is_locked(today):
+        zh, en = ((f"锁定日 {period.lock_date.isoformat()}", f"since {period.lock_date.isoformat()}")
+                  if today >= period.lock_date else ("提前锁定", "closed early"))
+        return (f"已锁定（{zh}），补报须先解锁：supervision periods unlock {period.code} / locked ({en}); to file "
+                f"late: supervision periods unlock {period.code}")
+    return f"开放，锁定日 {period.lock_date.isoformat()} / open, locks on {period.lock_date.isoformat()}"

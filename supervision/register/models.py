@@ -32,7 +32,7 @@ class RegisterUpload(db.Model):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     issues: Mapped[list] = mapped_column(JSON, default=list)
     #: the uploading supervisor's agency: its report is shown to that agency and those above it
-    #: (no foreign key: see migration 0008)
+    #: (no foreign key: see migration 0009)
     agency_id: Mapped[int | None] = mapped_column(Integer)
 
 

@@ -152,11 +152,13 @@ def test_filer_uploads_is_returned_and_notified_then_resubmits(review_server, br
 
     login(page, server, "supervisor")
     page.goto(version_url)
-    page.click("#return-btn")  # no note: refused on the page, beside the field
-    expect(page.locator("#return-note-err")).to_be_visible()
-    page.fill("#return-note", "请补充投诉处理结果的说明")
-    page.click("#return-btn")
-    page.wait_for_load_state()
+    page.click("#return-link")  # the confirmation step says what will count afterwards
+    expect(page.locator("#consequence")).to_be_visible()
+    page.click("#confirm-btn")  # no note: refused on the page, beside the field
+    expect(page.locator("#confirm-note-err")).to_be_visible()
+    page.fill("#confirm-note", "请补充投诉处理结果的说明")
+    page.click("#confirm-btn")
+    page.wait_for_url(version_url)
     expect(page.locator("#status-label")).to_have_attribute("data-status", "RETURNED")
     logout(page)
 

@@ -166,7 +166,7 @@ def test_peer_outlier_s01_matches_independent_z(ctx, periods, tmp_path):
     peers = []
     for i in range(6):
         inst = orgs.create_institution(None, code=generate_uscc(500 + i, "31"), name=f"同业测试支付{i}有限公司",
-                                       sector="PAY", agency_code="PBOC", province="31")
+                                       sector="PAY", agency_code="PBOC", province="31", active_from="2020Q1")
         db.session.commit()
         peers.append(inst)
     per_10k = {}
@@ -197,7 +197,7 @@ def test_peer_outlier_s01_matches_independent_z(ctx, periods, tmp_path):
 def test_t01_late_and_missing(ctx, periods, tmp_path):
     prev, _cur = periods
     inst = orgs.create_institution(None, code=generate_uscc(700, "11"), name="迟报测试消费金融有限公司", sector="CF",
-                                   agency_code="NFRA", province="11")
+                                   agency_code="NFRA", province="11", active_from="2020Q1")
     db.session.commit()
     prof = profile(inst, 701, active_customers=100_000)
     late_at = prev.due_at + dt.timedelta(days=2)

@@ -18,7 +18,8 @@ from tests.checks.test_checks import _findings, _independent_z, periods  # noqa:
 
 def _new_inst(n: int, sector: str, name: str):
     inst = orgs.create_institution(None, code=generate_uscc(900 + n, "44"), name=name, sector=sector,
-                                   agency_code="PBOC" if sector == "PAY" else "NFRA", province="44")
+                                   agency_code="PBOC" if sector == "PAY" else "NFRA", province="44",
+                                   active_from="2020Q1")
     db.session.commit()
     return inst
 

@@ -142,31 +142,61 @@ def test_checks_use_both_definitions(lifecycle):
                for peers in engine.peer_facts(lifecycle.period).values() for p in peers)
 
 
-def test_summary_export_times_the_first_version_without_blocking_errors(lifecycle):
+def expected_status(lifecycle, inst_id: int, kind: str) -> str:
+    """Decision 4, stated independently: missing when no version counts, else on time or late by
+    the first version without blocking errors."""
+    if (inst_id, kind) not in lifecycle.counting:
+        return "missing"
+    return "on_time" if lifecycle.first[(inst_id, kind)] < lifecycle.period.due_at else "late"
+
+
+def test_the_one_definition_differs_from_timing_alone(lifecycle):
+    """A's DSC: a returned version (no blocking error) came after the due date, but nothing counts:
+    missing, not late; C's DSC: only a VALIDATED version, never accepted: missing."""
+    w = lifecycle.world
+    assert expected_status(lifecycle, w.inst_a.id, "DSC") == "missing" and (w.inst_a.id, "DSC") in lifecycle.first
+    assert expected_status(lifecycle, w.inst_c.id, "DSC") == "missing" and (w.inst_c.id, "DSC") in lifecycle.first
+    assert expected_status(lifecycle, w.inst_a.id, "CMP") == "on_time"  # the superseded v1 was in time
+    assert expected_status(lifecycle, w.inst_b.id, "CMP") == "late"
+
+
+def test_summary_export_uses_the_one_definition(lifecycle):
     from supervision.extensions import db
 
     codes = dict(db.session.execute(select(Institution.code, Institution.id)).all())
-    due = lifecycle.period.due_at
-    for entry in reporting_entries(lifecycle.period, None):
-        first = lifecycle.first.get((codes[entry["institution_code"]], entry["kind"]))
-        assert entry["received_at"] == first
-        assert entry["status"] == ("missing" if first is None else "on_time" if first < due else "late")
+    entries = reporting_entries(lifecycle.period, None)
+    assert entries
+    for entry in entries:
+        inst_id = codes[entry["institution_code"]]
+        assert entry["received_at"] == lifecycle.first.get((inst_id, entry["kind"]))
+        assert entry["status"] == expected_status(lifecycle, inst_id, entry["kind"]), entry
 
 
-def test_dashboard_uses_both_definitions(lifecycle):
+def test_timeliness_facts_say_whether_a_version_counts(lifecycle):
+    from supervision.extensions import db
+
+    codes = dict(db.session.execute(select(Institution.code, Institution.id)).all())
+    for f in engine.timeliness_facts(lifecycle.period):
+        assert f.counts == ((codes[f.institution_code], f.kind) in lifecycle.counting)
+
+
+def test_dashboard_uses_the_one_definition(lifecycle):
     user = lifecycle.world.users.analyst_nfra  # sees A, B and C
     data = dashboard(user, lifecycle.period)
     ids = {i.id for i in data["institutions"]}
-    due = lifecycle.period.due_at
+    assert ids == {lifecycle.world.inst_a.id, lifecycle.world.inst_b.id, lifecycle.world.inst_c.id}
     for kind in FilingKind:
         figures = data["per_kind"][kind]
-        assert figures["accepted"] == sum(1 for i in ids if (i, kind) in lifecycle.counting)
-        assert figures["on_time"] == sum(1 for i in ids if (i, kind) in lifecycle.first
-                                         and lifecycle.first[(i, kind)] < due)
+        statuses = [expected_status(lifecycle, i, kind) for i in ids]
+        assert figures["accepted"] == sum(1 for i in ids if (i, kind) in lifecycle.counting) \
+            == statuses.count("on_time") + statuses.count("late")
+        assert figures["on_time"] == statuses.count("on_time")
+        assert figures["expected"] == len(ids)
     assert {(i.id, k) for i, k in data["missing"]} == {(i, k) for i in ids for k in FilingKind
-                                                      if (i, k) not in lifecycle.first}
-    assert {(i.id, k, t) for i, k, t in data["late"]} == {(i, k, t) for (i, k), t in lifecycle.first.items()
-                                                         if i in ids and t >= due}
+                                                      if expected_status(lifecycle, i, k) == "missing"}
+    assert {(i.id, k, t) for i, k, t in data["late"]} == {(i, k, lifecycle.first[(i, k)]) for i in ids
+                                                         for k in FilingKind
+                                                         if expected_status(lifecycle, i, k) == "late"}
 
 
 def test_reminders_use_the_version_that_counts(lifecycle):

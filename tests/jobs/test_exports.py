@@ -154,6 +154,9 @@ def test_summary_workbook_equals_league_reporting_and_findings(jctx, xworld):
         late = sum(1 for _i, knd, _t in dash["late"] if knd == kind)
         missing = sum(1 for _i, knd in dash["missing"] if knd == kind)
         assert row[2:6] == (k["expected"], k["on_time"], late, missing)
+        # reported (on time + late) is one definition on both sides (decision 4): the reporting rate too
+        assert k["accepted"] == k["on_time"] + late and late == k["late"] and missing == k["missing"]
+        assert Decimal(str(row[6])) == Decimal(k["reporting_rate"])
         assert Decimal(str(row[7])) == Decimal(k["on_time_rate"])
     assert len(book["图表"]._charts) == 3
     assert formula_cells(path) == []

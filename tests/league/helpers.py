@@ -57,9 +57,8 @@ def expected_figures(lw, period_code: str) -> list[InstitutionFigures]:
         common = {"code": inst.code, "name": inst.name, "sector": inst.sector,
                   "has_accepted_dsc": (inst.code, period_code) in lw.dsc, "open_d_high": levels.get("high", 0),
                   "open_d_medium": levels.get("medium", 0), "open_d_low": levels.get("low", 0)}
-        if filing is None:
-            filed = (inst.code, period_code) in lw.filed
-            out.append(InstitutionFigures(filed_cmp=filed, accepted_cmp=False, **common))
+        if filing is None:  # no CMP counts: 未报送 whatever was uploaded (decision 4: one definition of reported)
+            out.append(InstitutionFigures(filed_cmp=False, accepted_cmp=False, **common))
             continue
         cover = filing.cover
         out.append(InstitutionFigures(filed_cmp=True, accepted_cmp=True, **figures_from_rows(filing),

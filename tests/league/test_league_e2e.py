@@ -23,7 +23,8 @@ def test_league_inputs_cover_every_active_institution(lctx):
     figures = {f.code: f for f in services.league_inputs(lw.period("2024Q1"))}
     assert set(figures) == {i.code for i in lw.inst.values()}
     rej, missing, tiny, d = (figures[lw.inst[k].code] for k in ("REJ", "MISSING", "TINY", "D"))
-    assert (rej.filed_cmp, rej.accepted_cmp) == (True, False)  # only a rejected version: filed, not accepted
+    # only a rejected version: nothing counts, so 未报送 like an institution that never uploaded (decision 4)
+    assert (rej.filed_cmp, rej.accepted_cmp) == (False, False)
     assert (missing.filed_cmp, missing.accepted_cmp) == (False, False)
     assert tiny.accepted_cmp and tiny.active_customers == 5_000
     assert d.accepted_cmp and not d.has_accepted_dsc
@@ -44,7 +45,7 @@ def test_table_from_sql_equals_independent_computation(lctx, code):
     assert draft.table == expected
     statuses = {r["institution_code"]: (r["status"], r["reason"]) for r in draft.table["rows"]}
     assert statuses[lw.inst["MISSING"].code][0] == "not_filed"
-    assert statuses[lw.inst["REJ"].code][0] == "not_ranked" and "no accepted CMP" in statuses[lw.inst["REJ"].code][1]
+    assert statuses[lw.inst["REJ"].code][0] == "not_filed"  # a rejected upload is not a filing (decision 4)
     assert statuses[lw.inst["TINY"].code][0] == "not_ranked" and "5000" in statuses[lw.inst["TINY"].code][1]
     d_row = next(r for r in draft.table["rows"] if r["institution_code"] == lw.inst["D"].code)
     assert d_row["metrics"]["disclosure_score"]["value"] == "0"  # no accepted DSC
@@ -130,17 +131,27 @@ def test_movement_against_previous_published_snapshot(lctx):
     assert q1_draft.basis is None and all(r["movement"] is None for r in q1_draft.table["rows"])
 
 
-def test_supervisor_must_cover_every_institution_to_publish(lctx):
+def test_supervisors_publish_the_sectors_of_their_scope(lctx):
+    """Decision 6: PBOC's supervisor covers every PAY institution (and no other sector) and may
+    publish PAY only; NFRA's supervisor sees every sector through the default sharing and publishes
+    the whole table; analysts publish nothing."""
     from supervision.accounts.models import User
 
     lw = lctx
-    pboc = db.session.scalar(select(User).where(User.email == lw.users["supervisor_pboc"]))
-    analyst = db.session.scalar(select(User).where(User.email == lw.users["analyst_nfra"]))
-    for actor in (pboc, analyst):
-        with pytest.raises(services.LeagueError) as refused:
-            services.publish(actor, lw.period("2024Q2"))
-        assert refused.value.status == 403
-        db.session.rollback()
+    period = lw.period("2024Q2")
+    pboc, nfra, analyst = (db.session.scalar(select(User).where(User.email == lw.users[k]))
+                           for k in ("supervisor_pboc", "supervisor", "analyst_nfra"))
+    assert services.publishable_sectors(pboc, period) == ["PAY"]
+    assert services.publishable_sectors(nfra, period) == ["PAY", "CF", "BANK", "INS", "AUTO"]
+    assert services.publishable_sectors(analyst, period) == []
+    with pytest.raises(services.LeagueError) as refused:
+        services.publish(analyst, period)
+    assert refused.value.status == 403
+    db.session.rollback()
+    with pytest.raises(services.LeagueError) as refused:
+        services.publish(pboc, period, ["CF"])
+    assert refused.value.status == 403
+    db.session.rollback()
 
 
 def test_cli_prints_draft_and_published_and_publishes(lctx):
@@ -177,7 +188,8 @@ def test_returned_version_no_longer_counts(lctx):
     db.session.commit()
     lw.cmp.pop((inst.code, "2024Q2"))
     figures = {f.code: f for f in services.league_inputs(period)}
-    assert (figures[inst.code].filed_cmp, figures[inst.code].accepted_cmp) == (True, False)
+    # no earlier version had been accepted: nothing counts, the institution is 未报送 (decision 2)
+    assert (figures[inst.code].filed_cmp, figures[inst.code].accepted_cmp) == (False, False)
     previous, _ = services.previous_published(period)
     assert services.compute_draft(period).table == expected_table(lw, "2024Q2", previous)
 

@@ -191,7 +191,7 @@ def test_notice_view_orders_filers_by_complaints(lctx):
         received = [int(next(r for r in table["rows"] if r["institution_code"] == c)["metrics"]["received"]["value"])
                     for c, _ in shown]
         assert received == sorted(received, reverse=True)
-        assert lw.inst["REJ"].name in page  # listed apart: filed but not accepted
+        assert lw.inst["REJ"].name in page  # listed apart: not filed (nothing counts)
 
 
 def test_charts_history_and_compare_pages(lctx):

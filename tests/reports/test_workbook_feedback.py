@@ -99,7 +99,7 @@ def test_only_open_findings_of_this_institution(tmp_path):
     path, _, _ = _feedback(tmp_path, "91350100M000100Y43")
     *_, findings = _sections(path)
     # S01 (OPEN) is listed, D02 (CLOSED) is not; other institutions' findings never appear
-    assert [(f[0], f[1], f[2], f[4]) for f in findings] == [("S01", "高", "待答复", "101")]
+    assert [(f[0], f[1], f[2], f[4]) for f in findings] == [("S01", "高", "待处理", "101")]
     path, _, _ = _feedback(tmp_path, "BANK00000000000001")
     assert _sections(path)[3] == [("X02", "低", "已转办", "2024Q1", "107", "规则X02：请核实")]
 

@@ -44,7 +44,7 @@ def test_returning_a_version_notifies_its_filers(app, db, world):
     refused = client.post(f"/filings/versions/{version.id}/return", data={"csrf_token": csrf_from(page), "note": ""})
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
-    assert 'id="return-note-err"' in html and "退回须填写说明" in html
+    assert 'id="confirm-note-err"' in html and "请填写说明" in html  # beside the note, on the confirmation
     assert notices(db, u.filer_a, NotificationKind.FILING_RETURNED) == []
     done = client.post(f"/filings/versions/{version.id}/return",
                        data={"csrf_token": csrf_from(page), "note": "请补充处理结果"})

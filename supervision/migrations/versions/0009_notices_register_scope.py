@@ -13,16 +13,16 @@
 * ``user_account.name``: names that were only the e-mail's local part (filled in when no name was
   given) are cleared, so the page asks for a display name instead of greeting "analyst".
 
-Revision ID: 0008_notices_register_scope
-Revises: 0007_complaint_row_order
+Revision ID: 0009_notices_register_scope
+Revises: 0008_lifecycle
 Create Date: 2026-12-02 09:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_notices_register_scope'
-down_revision = '0007_complaint_row_order'
+revision = '0009_notices_register_scope'
+down_revision = '0008_lifecycle'
 branch_labels = None
 depends_on = None
 

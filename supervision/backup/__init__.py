@@ -1,0 +1,1 @@
+"""Consistent backups of the database and every stored file, and their verified restore."""
