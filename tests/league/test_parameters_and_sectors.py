@@ -101,7 +101,11 @@ def test_pboc_publishes_pay_and_the_published_table_combines_sectors(lctx):
     pboc = client_as(lw, "supervisor_pboc")
     page = pboc.get(f"/league/{q1}?draft=1").get_data(as_text=True)
     assert 'id="publish-form"' in page and "非银行支付机构" in page[page.index('id="publish-sectors"'):][:300]
-    resp = pboc.post(f"/league/{q1}/publish", data={"csrf_token": csrf_from(page), "period_code": "2024Q1"})
+    confirm = pboc.get(f"/league/{q1}/publish").get_data(as_text=True)  # the review step names the sectors
+    assert "非银行支付机构" in confirm[confirm.index('id="publish-sectors"'):][:300]
+    sha = re.search(r'name="table_sha256" value="([0-9a-f]{64})"', confirm).group(1)
+    data = {"csrf_token": csrf_from(confirm), "period_code": "2024Q1", "table_sha256": sha}
+    resp = pboc.post(f"/league/{q1}/publish", data=data)
     assert resp.status_code == 302
     db.session.rollback()
     snap = services.latest_snapshot(q1)
@@ -113,8 +117,8 @@ def test_pboc_publishes_pay_and_the_published_table_combines_sectors(lctx):
                                 {r["institution_code"] for r in table["rows"]} for c in snap.changes)
     assert any(c["institution_code"] == pay.code and c["field"] == "status" for c in snap.changes)
     # republishing the same PAY table is refused; the full snapshot never changed
-    refused = pboc.post(f"/league/{q1}/publish", data={"csrf_token": csrf_from(page), "period_code": "2024Q1"})
-    assert refused.status_code == 302 and "draft=1" in refused.headers["Location"]
+    refused = pboc.post(f"/league/{q1}/publish", data=data)
+    assert refused.status_code == 409 and 'id="no-changes"' in refused.get_data(as_text=True)
     db.session.rollback()
     assert services.latest_snapshot(q1).number == snap.number
     assert services.snapshot_table(db.session.get(LeagueSnapshot, full.id)) == full_table

@@ -193,7 +193,9 @@ def test_withdrawal_in_a_locked_period_needs_an_unlock(ctx, tmp_path):
     assert 'id="withdraw-link"' not in filer.get(f"/filings/versions/{version.id}").get_data(as_text=True)
     resp = post_form(filer, f"/filings/versions/{version.id}/withdraw", f"/filings/versions/{version.id}/withdraw",
                      note="撤回")
-    assert resp.status_code == 302 and _fresh(version.id).status == S.ACCEPTED
+    # refused on the confirmation page itself, the note kept (issue 10 item 4)
+    assert resp.status_code == 409 and _fresh(version.id).status == S.ACCEPTED
+    assert "撤回</textarea>" in resp.get_data(as_text=True)
     unlock_period(world.users.supervisor, db.session.get(type(period), period.id),
                   dt.date.today() + dt.timedelta(days=5), "补正")
     db.session.commit()

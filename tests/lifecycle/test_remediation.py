@@ -52,7 +52,7 @@ def test_reminders_then_overdue_then_listed_and_exported(ctx):
     assert reminded == [DUE - dt.timedelta(days=d) for d in (7, 3, 1)]
     assert _run(DUE - dt.timedelta(days=7), hour=9)["reminded"] == []  # a second run of a day: nothing new
     notes = _notes(filer_id)[before:]
-    assert len(notes) == 3 and all(n.link == url and n.kind == "reminder" for n in notes)
+    assert len(notes) == 3 and all(n.link == url and n.kind == "remediation_due" for n in notes)
     assert [n.subject_en.rsplit("in ", 1)[1] for n in notes] == ["7 day(s)", "3 day(s)", "1 day(s)"]
     assert all("整改" in n.subject_zh for n in notes)
     assert db.session.get(Finding, finding.id).remediation_overdue_at is None  # the due day itself is not late

@@ -36,7 +36,8 @@ def opens(app, user, link: str) -> None:
     assert resp.status_code == 200, (link, resp.status_code)
 
 
-def test_returning_a_version_notifies_its_filers(app, db, world):
+def test_returning_a_version_notifies_its_filers(app, db, world, monkeypatch):
+    monkeypatch.setitem(app.config, "TASK_BACKEND", "sync")  # the checks re-run inside this test's transaction
     u = world.users
     version = world.filing_a.versions[0]
     client = as_user(app, u.supervisor)
