@@ -55,6 +55,9 @@ def test_confirmation_names_what_changes_and_publishes_the_reviewed_draft(lctx):
     client = client_as(lw, "supervisor")
     assert client_as(lw, "analyst_nfra").get(f"/league/{q1}/publish").status_code == 403
     added = []
+    number_before = db.session.scalar(select(LeagueSnapshot.number).where(LeagueSnapshot.period_id == q1)
+                                      .order_by(LeagueSnapshot.number.desc()).limit(1))
+    assert number_before >= snap.number
     db.session.rollback()  # a fresh transaction: the requests above committed (SQLite snapshots)
     try:
         # three high disclosure findings lower three institutions' disclosure score, composite and rank
@@ -64,7 +67,10 @@ def test_confirmation_names_what_changes_and_publishes_the_reviewed_draft(lctx):
             db.session.add(f)
             added.append(f)
         db.session.commit()
-        diff = services.diff_tables(services.snapshot_table(snap), services.compute_draft(period).table)
+        # against what is published now for every sector (sector-scoped snapshots combined)
+        published = services.published_table(q1)
+        before = {k: published[k] for k in ("period", "snapshot", "rows", "medians")}
+        diff = services.diff_tables(before, services.compute_draft(period).table)
         expected = {c["institution_code"] for c in diff
                     if c["field"] in ("rank_composite", "grade", "status", "row") and c["institution_code"]}
         assert expected, "the findings change some institution's rank, grade or status"
@@ -86,13 +92,14 @@ def test_confirmation_names_what_changes_and_publishes_the_reviewed_draft(lctx):
                                                             "table_sha256": sha})
         assert stale.status_code == 409 and 'id="publish-summary"' in stale.get_data(as_text=True)
         db.session.rollback()
-        assert db.session.scalar(select(LeagueSnapshot.number).where(LeagueSnapshot.period_id == q1)
-                                 .order_by(LeagueSnapshot.number.desc()).limit(1)) == snap.number
+        latest = db.session.scalar(select(LeagueSnapshot.number).where(LeagueSnapshot.period_id == q1)
+                                   .order_by(LeagueSnapshot.number.desc()).limit(1))
+        assert latest == number_before  # nothing was published
         _page, html2, sha2 = _confirm(client, q1)
         assert sha2 != sha
         done = client.post(f"/league/{q1}/publish", data={"csrf_token": csrf_from(html2), "period_code": "2024Q1",
                                                            "table_sha256": sha2})
-        assert done.status_code == 302 and done.headers["Location"].endswith(f"snapshot={snap.number + 1}")
+        assert done.status_code == 302 and done.headers["Location"].endswith(f"snapshot={number_before + 1}")
     finally:
         db.session.rollback()
         db.session.execute(delete(Finding).where(Finding.id.in_([f.id for f in added if f.id])))
