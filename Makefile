@@ -50,7 +50,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d supervision/translations
 
 translations-update: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-location --omit-header --sort-output \
 	  -o $(POT) .
 	$(BIN)/pybabel update -i $(POT) -d supervision/translations -l zh --no-fuzzy-matching \
 	  --ignore-obsolete --ignore-pot-creation-date -w 110
