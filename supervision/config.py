@@ -128,6 +128,16 @@ def load_config(overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL") or f"sqlite:///{instance / 'supervision.db'}",
         "UPLOAD_FOLDER": _env("UPLOAD_FOLDER") or str(instance / "uploads"),
         "EXPORT_FOLDER": _env("EXPORT_FOLDER") or str(instance / "exports"),
+        # object storage (issue 16): empty = the local folders above; s3://bucket[/prefix] = an
+        # S3-compatible bucket shared by every node (docs/deploy.md)
+        "STORAGE_URL": _env("STORAGE_URL", ""),
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL"),
+        "S3_ACCESS_KEY_ID": _env("S3_ACCESS_KEY_ID"),
+        "S3_SECRET_ACCESS_KEY": _env("S3_SECRET_ACCESS_KEY"),
+        "S3_REGION": _env("S3_REGION", "us-east-1"),
+        # /metrics: answered to these addresses (comma-separated) or to "Authorization: Bearer <token>"
+        "METRICS_ALLOW": _env("METRICS_ALLOW", "127.0.0.1,::1"),
+        "METRICS_TOKEN": _env("METRICS_TOKEN"),
         "TIMEZONE": "Asia/Shanghai",
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

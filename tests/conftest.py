@@ -237,3 +237,16 @@ def pytest_runtest_makereport(item, call):
             report.outcome = "failed"
             report.longrepr = ("read ../shared without @pytest.mark.realdata (a user's clone has no ../shared): "
                                + "; ".join(reads[:5]))
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory):
+    """A real SeaweedFS S3 server for the session (skipped, with the reason, where it cannot start)."""
+    from tests.seaweed import start_seaweed
+
+    try:
+        server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
+    except RuntimeError as exc:
+        pytest.skip(f"SeaweedFS cannot start here: {exc}")
+    yield server
+    server.stop()

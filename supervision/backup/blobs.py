@@ -4,9 +4,8 @@ Every file the platform keeps is content-addressed: originals of filing versions
 uploads, answer attachments (``SUPERVISION_UPLOAD_FOLDER``) and exports
 (``SUPERVISION_EXPORT_FOLDER``), each under a key such as ``ab/<sha256>.xlsx``. Backup and restore
 see them only through an :class:`ObjectStore` — ``iter_keys``, ``open``, ``put``, ``exists`` — named by
-area (``uploads``, ``exports``); :func:`stores` returns the configured ones. Today they are local
-folders (:class:`FolderStore`); an object-storage implementation (S3, by SHA-256) plugs in by
-providing the same four methods from :func:`stores`, and backup/restore do not change.
+area (``uploads``, ``exports``); :func:`stores` returns the configured ones: local folders or
+prefixes of an S3-compatible bucket (:mod:`supervision.storage`), and backup/restore do not change.
 
 :func:`recorded_objects` lists, from the database, every object a row refers to with the SHA-256
 recorded beside it — what a restore must find intact.
@@ -15,15 +14,13 @@ recorded beside it — what a restore must find intact.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flask import current_app
 from sqlalchemy import select
+
+from supervision.storage.local import LocalStorage
 
 CHUNK = 1 << 20
 
@@ -46,62 +43,15 @@ class ObjectStore(Protocol):
         """Whether ``key`` is stored."""
 
 
-class FolderStore:
-    """An :class:`ObjectStore` in a local folder (the embedded default). Temporary files of the
-    writers (``tmp/``, names starting with a dot) are not objects."""
-
-    def __init__(self, name: str, root: str | os.PathLike[str]):
-        self.name = name
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
-            raise ValueError(f"key outside the store: {key!r}")
-        return path
-
-    def iter_keys(self) -> Iterator[str]:
-        """Every file below the folder except temporaries, sorted."""
-        if not self.root.is_dir():
-            return iter(())
-        found = []
-        for dirpath, dirnames, filenames in os.walk(self.root):
-            rel_dir = Path(dirpath).relative_to(self.root)
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (rel_dir == Path(".")
-                                                                                     and d == "tmp"))
-            found += [(rel_dir / f).as_posix() for f in filenames if not f.startswith(".")]
-        return iter(sorted(found))
-
-    def open(self, key: str) -> BinaryIO:
-        """The file of ``key``."""
-        return self._path(key).open("rb")
-
-    def put(self, key: str, stream: BinaryIO) -> None:
-        """Write to a temporary file beside the target, then rename it into place."""
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".restore-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for chunk in iter(lambda: stream.read(CHUNK), b""):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-    def exists(self, key: str) -> bool:
-        """Whether the file exists."""
-        return self._path(key).is_file()
+#: the local folder store (kept under its former name for backup/restore callers)
+FolderStore = LocalStorage
 
 
 def stores() -> dict[str, ObjectStore]:
-    """The configured stores by area name."""
-    cfg = current_app.config
-    return {"uploads": FolderStore("uploads", cfg["UPLOAD_FOLDER"]),
-            "exports": FolderStore("exports", cfg["EXPORT_FOLDER"])}
+    """The configured stores by area name (local folders, or prefixes of the S3 bucket)."""
+    from supervision.storage.service import AREAS, storage
+
+    return {area: storage(area) for area in AREAS}
 
 
 def sha256_of(stream: BinaryIO) -> tuple[str, int]:

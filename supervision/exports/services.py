@@ -147,33 +147,20 @@ def _meta(period: Period, source: LeagueSource, producer: str, now: datetime | N
             "platform_version": platform_version()}
 
 
-def export_root() -> Path:
-    """``EXPORT_FOLDER`` (created when missing)."""
-    root = Path(current_app.config["EXPORT_FOLDER"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
 def _write_and_store(ext: str, write) -> tuple[str, str, int]:
-    """Run ``write(path)`` on a temporary file, then move it to ``ab/<sha256>.<ext>``; returns
-    (relative path, sha256, size)."""
-    root = export_root()
-    (root / "tmp").mkdir(exist_ok=True)
-    tmp = root / "tmp" / f"{uuid.uuid4().hex}.{ext}"
+    """Run ``write(path)`` on a private scratch file, then store it as ``ab/<sha256>.<ext>`` in the
+    exports store (verified after the write); returns (key, sha256, size)."""
+    from supervision.storage.service import scratch_dir, store_file
+
+    tmp = scratch_dir() / f".export-{uuid.uuid4().hex}.{ext}"
     try:
         result = write(str(tmp))
-        sha, size = result.sha256, result.size
-        relative = f"{sha[:2]}/{sha}.{ext}"
-        final = root / relative
-        final.parent.mkdir(exist_ok=True)
-        if final.exists():
-            tmp.unlink()
-        else:
-            os.replace(tmp, final)
+        stored = store_file("exports", tmp, suffix=f".{ext}")
+        if stored.sha256 != result.sha256 or stored.size != result.size:
+            raise RuntimeError(f"export changed while stored: {result.sha256} → {stored.sha256}")
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    return relative, sha, size
+        tmp.unlink(missing_ok=True)
+    return stored.relative, stored.sha256, stored.size
 
 
 def _stamp(now: datetime | None) -> str:
@@ -318,30 +305,31 @@ def agency_scopes() -> list[tuple[str, AgencyView | None]]:
 
 
 def file_path(export: Export) -> Path:
-    """Where an export's file is stored."""
+    """Where an export's file is stored in the local store."""
     return Path(current_app.config["EXPORT_FOLDER"]) / export.storage_path
 
 
 def verify(export: Export) -> bool:
-    """Whether the stored file still has its recorded SHA-256."""
-    import hashlib
+    """Whether the stored object still has its recorded SHA-256."""
+    from supervision.storage.base import StorageError
+    from supervision.storage.service import materialise
 
-    path = file_path(export)
-    if not path.is_file():
+    try:
+        with materialise("exports", export.storage_path, export.sha256, verify=True):
+            return True
+    except StorageError:
         return False
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest() == export.sha256
 
 
 def copy_to(export: Export, target: str | os.PathLike) -> None:
     """Copy an archived file to ``target`` (atomically replaced)."""
     import shutil
 
+    from supervision.storage.service import materialise
+
     target = Path(target)
     fd, tmp = tempfile.mkstemp(prefix=".export-", dir=target.parent if str(target.parent) else ".")
     os.close(fd)
-    shutil.copyfile(file_path(export), tmp)
+    with materialise("exports", export.storage_path, export.sha256, verify=True) as source:
+        shutil.copyfile(source, tmp)
     os.replace(tmp, target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +22,8 @@ from supervision.league.models import LeagueSnapshot
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import can_see_institution
+from supervision.storage.base import StorageError
+from supervision.storage.service import send_object
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -113,12 +115,14 @@ def download():
     exp = queries.visible_export(current_user, int(raw)) if raw.isdigit() else None
     if exp is None:
         abort(404)
-    if not services.verify(exp):
-        log.error("export %s: stored file missing or its SHA-256 differs from %s", exp.id, exp.sha256)
-        abort(500)
+    ext = exp.storage_path.rpartition(".")[2]
+    try:  # verified (and fetched from object storage) before the download is recorded
+        response = send_object("exports", exp.storage_path, exp.sha256, mimetype=MIMETYPES.get(ext),
+                               download_name=exp.filename, etag=exp.sha256, max_age=0)
+    except StorageError:
+        log.error("export %s: stored file missing, unreachable or its SHA-256 differs from %s", exp.id, exp.sha256)
+        raise
     record("export_download", actor=current_user, object_type="export", object_id=exp.id,
            detail={"kind": exp.kind, "period": exp.period.code, "sha256": exp.sha256})
     db.session.commit()
-    ext = exp.storage_path.rpartition(".")[2]
-    return send_file(services.file_path(exp), mimetype=MIMETYPES.get(ext), as_attachment=True,
-                     download_name=exp.filename, etag=exp.sha256, max_age=0)
+    return response

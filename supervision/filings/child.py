@@ -1,10 +1,12 @@
 """Child-process entry point for ingest work, run with memory and time limits by
 :mod:`supervision.filings.runner`:
 
-* ``python -m supervision.filings.child VERSION_ID [PATH]`` — process a stored version; given the
-  stored file's ``PATH``, the guards (F01–F07) start at once in a forked helper while this process
-  loads the application (two cores: start-up and guards overlap); nothing parses the file before
-  their verdict, which is checked to be about that very file;
+* ``python -m supervision.filings.child VERSION_ID [PATH]`` — process a stored version; ``PATH`` is
+  a local file with the version's original (the stored file of the local store, or a private copy
+  the parent streamed from object storage and checked against its SHA-256); given it, the guards
+  (F01–F07) start at once in a forked helper while this process loads the application (two
+  cores: start-up and guards overlap); nothing parses the file before their verdict, which is
+  checked to be about that very file;
 * ``python -m supervision.filings.child --dry-run PATH INSTITUTION PERIOD KIND`` — validate a
   file without storing anything and print the report as one JSON object.
 
@@ -79,7 +81,7 @@ def main(argv: list[str]) -> int:
             else:
                 from supervision.filings.pipeline import process_version
 
-                process_version(int(argv[1]), early_guard=guard)
+                process_version(int(argv[1]), early_guard=guard, path=argv[2] if len(argv) > 2 else None)
         except MemoryError:
             logging.getLogger(__name__).error("out of memory in %s", argv[1:])
             return 3

@@ -241,8 +241,25 @@ def registered_names(inst) -> list[str]:
     return [n for n in [inst.name, inst.short_name, *(a.alias for a in inst.aliases)] if n]
 
 
-def process_version(version_id: int, early_guard=None) -> str:
+def process_version(version_id: int, early_guard=None, path: str | None = None) -> str:
     """Run the whole pipeline for one version; returns its final status.
+
+    ``path``: a local copy of the version's original (the ingest child is given one by its parent);
+    without it the original is read from the configured store (a private copy for object storage).
+    """
+    if path is None:
+        version = db.session.get(FilingVersion, version_id)
+        if version is None:
+            raise LookupError(f"version {version_id} not found")
+        if version.status not in PROCESSABLE_STATES:
+            return version.status
+        with services.original_file(version) as local:
+            return _process_version(version_id, early_guard, str(local))
+    return _process_version(version_id, early_guard, path)
+
+
+def _process_version(version_id: int, early_guard, path: str) -> str:
+    """:func:`process_version` on the local file ``path``.
 
     ``early_guard``: a callable giving ``(path, limits, GuardResult)`` computed beforehand (see
     :func:`supervision.filings.child.early_guard`); used only if it is about this version's file with
@@ -261,7 +278,7 @@ def process_version(version_id: int, early_guard=None) -> str:
     job = {"kind": filing.kind, "code": inst.code, "inst_id": inst.id, "sector": inst.sector,
            "names": registered_names(inst),
            "period": period.code, "start": period.start_date, "end": period.end_date,
-           "path": services.version_path(version)}
+           "path": path}
     started = time.monotonic()
     version.status = VersionStatus.VALIDATING
     version.processing_started_at = utcnow()

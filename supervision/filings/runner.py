@@ -36,7 +36,8 @@ def child_env() -> dict[str, str]:
         "SUPERVISION_ENV": "production" if c["SUPERVISION_ENV"] == "production" else "development",
     })
     for key in ("MAX_UPLOAD_BYTES", "MAX_UNPACKED_BYTES", "MAX_COMPRESSION_RATIO", "MAX_ROWS", "MAX_COLUMNS",
-                "DUE_DAYS", "LOCK_DAYS", "REDIS_URL", "RATELIMIT_STORAGE_URI"):
+                "DUE_DAYS", "LOCK_DAYS", "REDIS_URL", "RATELIMIT_STORAGE_URI", "EXPORT_FOLDER", "STORAGE_URL",
+                "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_REGION"):
         if c.get(key) is not None:
             env[f"SUPERVISION_{'RATELIMIT_STORAGE_URL' if key == 'RATELIMIT_STORAGE_URI' else key}"] = str(c[key])
     return env
@@ -51,15 +52,35 @@ def _limits(memory_mb: int):
     return apply
 
 
-def start_child(version_id: int) -> subprocess.Popen:
-    """Start the child process for ``version_id`` (tests use this to kill it mid-way); it is given the
-    stored file's path so that its guards start while it loads the application."""
-    from supervision.filings.services import version_path
+def child_input(version: FilingVersion) -> tuple[str, str | None]:
+    """The local path the child reads: the stored file of the local store, or a private copy streamed
+    from object storage (checked against the version's SHA-256) that the caller removes; returns
+    (path, copy to remove or None)."""
+    from supervision.storage.service import download_copy, scratch_dir, storage
 
-    path = str(version_path(db.session.get(FilingVersion, version_id)))
-    return subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id), path],
-                            env=child_env(), preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    store = storage("uploads")
+    local = store.local_path(version.storage_path)
+    if local is not None:
+        return str(local), None
+    copy = str(download_copy(store, version.storage_path, version.sha256, scratch_dir()))
+    return copy, copy
+
+
+def start_child(version_id: int) -> subprocess.Popen:
+    """Start the child process for ``version_id`` (tests use this to kill it mid-way); it is given a
+    local path of the original (:func:`child_input`) so that its guards start while it loads the
+    application. ``proc.input_copy`` is the private copy :func:`wait_child` removes (or None)."""
+    path, copy = child_input(db.session.get(FilingVersion, version_id))
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id), path],
+                                env=child_env(), preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    except BaseException:
+        if copy:
+            os.unlink(copy)
+        raise
+    proc.input_copy = copy
+    return proc
 
 
 def mark_failed(version_id: int, reason: str) -> None:
@@ -102,23 +123,51 @@ def wait_child(proc: subprocess.Popen, version_id: int) -> str:
     """Wait for the child within the time limit and return the version's final status."""
     limit = time_limit(db.session.get(FilingVersion, version_id).size)
     try:
-        _out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        _out, err = proc.communicate()
-        mark_failed(version_id, f"处理超时（{limit} 秒）/ processing exceeded the time limit of {limit} s")
-    else:
-        if proc.returncode != 0:
-            mark_failed(version_id, describe_exit(proc.returncode, err or b""))
+        try:
+            _out, err = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            _out, err = proc.communicate()
+            mark_failed(version_id, f"处理超时（{limit} 秒）/ processing exceeded the time limit of {limit} s")
+        else:
+            if proc.returncode != 0:
+                mark_failed(version_id, describe_exit(proc.returncode, err or b""))
+    finally:
+        copy = getattr(proc, "input_copy", None)
+        if copy and os.path.exists(copy):
+            os.unlink(copy)
     db.session.rollback()
     v = db.session.get(FilingVersion, version_id)
     db.session.refresh(v)
+    _observe(v)
     return v.status
 
 
+def _observe(v: FilingVersion) -> None:
+    """Ingest duration and rows by outcome (Prometheus)."""
+    from supervision.ops.metrics import observe_ingest
+
+    seconds = None
+    if v.processing_started_at and v.processing_finished_at:
+        seconds = max(0.0, (v.processing_finished_at - v.processing_started_at).total_seconds())
+    rows = sum(int(n) for n in (v.row_counts or {}).values() if isinstance(n, int | float))
+    observe_ingest(str(v.status), seconds, rows)
+
+
 def run_version(version_id: int) -> str:
-    """Job entry point: process ``version_id`` in a child process; returns its final status."""
-    return wait_child(start_child(version_id), version_id)
+    """Job entry point: process ``version_id`` in a child process; returns its final status. An
+    original that cannot be read from storage (missing, damaged, unreachable) fails the version with
+    that reason (re-runnable once storage is back)."""
+    from supervision.storage.base import StorageError
+
+    try:
+        proc = start_child(version_id)
+    except StorageError as exc:
+        mark_failed(version_id, str(exc))
+        v = db.session.get(FilingVersion, version_id)
+        _observe(v)
+        return v.status
+    return wait_child(proc, version_id)
 
 
 def dry_run_in_child(path: str, institution_code: str, period_code: str, kind: str) -> dict:

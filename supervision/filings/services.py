@@ -39,9 +39,9 @@ from supervision.errors import ServiceError
 from supervision.extensions import db
 from supervision.filings.counting import counting_version, first_without_blocking_errors, version_that_counts
 from supervision.filings.models import Filing, FilingVersion
-from supervision.filings.storage import StoredFile, store_stream
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
+from supervision.storage.service import StoredFile, store_upload
 from supervision.timeutil import as_utc, utcnow
 
 
@@ -58,13 +58,22 @@ class Submission:
 
 
 def upload_root() -> Path:
-    """Folder of stored originals (``SUPERVISION_UPLOAD_FOLDER``)."""
+    """Folder of stored originals (``SUPERVISION_UPLOAD_FOLDER``) of the local store."""
     return Path(current_app.config["UPLOAD_FOLDER"])
 
 
 def version_path(version: FilingVersion) -> Path:
-    """Absolute path of a version's original bytes."""
+    """Path of a version's original bytes in the local store (object storage: use
+    :func:`original_file`)."""
     return upload_root() / version.storage_path
+
+
+def original_file(version: FilingVersion, *, verify: bool = False):
+    """Context giving a local path of the version's original (the stored file, or a private copy
+    streamed from object storage and checked against its SHA-256)."""
+    from supervision.storage.service import materialise
+
+    return materialise("uploads", version.storage_path, version.sha256, verify=verify)
 
 
 def check_can_file(actor, institution: Institution) -> None:
@@ -105,7 +114,7 @@ def store_original(stream: BinaryIO) -> StoredFile:
     """Keep the uploaded bytes exactly (SHA-256 named), whatever happens next."""
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     try:
-        return store_stream(upload_root(), stream, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+        return store_upload(stream, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
     except ValueError as exc:
         raise FilingError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
                           413) from exc

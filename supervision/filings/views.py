@@ -225,8 +225,8 @@ def annotated(version_id: int):
         return redirect(url_for("filings.version", version_id=v.id))
     target = Path(tempfile.mkstemp(suffix=".xlsx")[1])
     try:
-        annotate(services.version_path(v), [queries.as_issue(i) for i in queries.issues_of(v)], target,
-                 totals=v.rule_totals or {})
+        with services.original_file(v, verify=True) as source:
+            annotate(source, [queries.as_issue(i) for i in queries.issues_of(v)], target, totals=v.rule_totals or {})
         data = target.read_bytes()
     finally:
         target.unlink(missing_ok=True)
@@ -240,8 +240,10 @@ def annotated(version_id: int):
 def original(version_id: int):
     """The original bytes exactly as uploaded."""
     v = _version_or_404(version_id)
-    return send_file(services.version_path(v), as_attachment=True, download_name=v.original_filename,
-                     mimetype="application/octet-stream")
+    from supervision.storage.service import send_object
+
+    return send_object("uploads", v.storage_path, v.sha256, download_name=v.original_filename,
+                       mimetype="application/octet-stream")
 
 
 @bp.post("/versions/<int:version_id>/accept")

@@ -25,12 +25,12 @@ from supervision.domain.enums import (
 )
 from supervision.errors import ServiceError
 from supervision.extensions import db
-from supervision.filings.storage import store_stream
 from supervision.findings.models import Finding, FindingCitation, FindingEvent, Referral
 from supervision.notifications import events as notices
 from supervision.notifications.services import notify_finding_opened
 from supervision.orgs.models import Agency
 from supervision.rules.catalog import RULESET_VERSION
+from supervision.storage.service import store_upload
 from supervision.timeutil import utcnow
 
 
@@ -174,12 +174,12 @@ def _attachment(stream: BinaryIO | None, filename: str | None) -> dict:
         return {}
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     try:
-        stored = store_stream(Path(current_app.config["UPLOAD_FOLDER"]) / "attachments", stream,
-                              suffix=Path(filename).suffix[:10], limit=limit, hard_limit=limit)
+        stored = store_upload(stream, prefix="attachments", suffix=Path(filename).suffix[:10], limit=limit,
+                              hard_limit=limit)
     except ValueError as exc:
         raise FindingError(f"附件超过平台上传上限 / the attachment is larger than the platform accepts: {exc}",
                            413) from exc
-    return {"attachment_name": filename[:255], "attachment_path": "attachments/" + stored.relative,
+    return {"attachment_name": filename[:255], "attachment_path": stored.relative,
             "attachment_sha256": stored.sha256}
 
 

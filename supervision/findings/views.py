@@ -3,9 +3,7 @@ workflow, institution answers, referrals, the rule catalogue and the period dash
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -237,8 +235,9 @@ def attachment(event_id: int):
         abort(404)
     if current_user.role == Role.FILER and not ev.visible_to_institution:
         abort(404)
-    return send_file(Path(current_app.config["UPLOAD_FOLDER"]) / ev.attachment_path, as_attachment=True,
-                     download_name=ev.attachment_name)
+    from supervision.storage.service import send_object
+
+    return send_object("uploads", ev.attachment_path, ev.attachment_sha256, download_name=ev.attachment_name)
 
 
 @bp.route("/check", methods=["POST"])

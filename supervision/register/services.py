@@ -7,7 +7,6 @@ validation error, rejects the whole file with the reasons listed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
@@ -18,7 +17,6 @@ from supervision.domain.calendar import period_of
 from supervision.domain.enums import RegisterUploadStatus, Role, Severity
 from supervision.errors import ServiceError
 from supervision.extensions import db
-from supervision.filings.storage import store_stream
 from supervision.ingest.guards import check_file
 from supervision.ingest.issues import Issue
 from supervision.ingest.reader import open_workbook
@@ -26,6 +24,7 @@ from supervision.ingest.validate import validate
 from supervision.orgs.models import Institution
 from supervision.register.csvbook import CsvDecodeError, CsvWorkbook
 from supervision.register.models import RegisterEntry, RegisterUpload
+from supervision.storage.service import materialise, store_upload
 
 FIELDS = ("institution_id", "period_code", "transferred_date", "hotline", "business_category", "cause", "summary")
 
@@ -45,40 +44,47 @@ def _issue_dict(i: Issue) -> dict:
             "value": i.value, "message": f"{i.message_zh} / {i.message_en}"}
 
 
-def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
-    """Store the original, validate it as ``REG-1`` and upsert its entries, or reject it whole."""
-    check_can_import(actor)
-    suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
-    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
-    root = Path(current_app.config["UPLOAD_FOLDER"]) / "register"
-    try:
-        stored = store_stream(root, stream, suffix=suffix, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
-    except ValueError as exc:
-        raise RegisterError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
-                            413) from exc
-    upload = RegisterUpload(sha256=stored.sha256, size=stored.size, original_filename=filename[:255],
-                            storage_path="register/" + stored.relative, uploaded_by_id=getattr(actor, "id", None),
-                            agency_id=getattr(actor, "agency_id", None))
-    db.session.add(upload)
-    db.session.flush()
+def _read_register(path, suffix: str) -> tuple[list[dict], list[Issue]]:
+    """Validated rows and issues of a stored register file (``.xlsx`` or ``.csv``)."""
     issues: list[Issue] = []
     rows: list[dict] = []
     if suffix == ".xlsx":
-        guard = check_file(stored.path)
+        guard = check_file(path)
         issues.extend(guard.issues)
         if guard.ok:
-            with open_workbook(stored.path) as wb:
+            with open_workbook(path) as wb:
                 rows, more = _validated_rows(wb)
                 issues.extend(more)
     else:
         try:
-            book = CsvWorkbook(stored.path, "监管转办登记")
+            book = CsvWorkbook(path, "监管转办登记")
         except CsvDecodeError as exc:
             issues.append(Issue("F01", Severity.BLOCKING, None, None, None, None, None, str(exc).split(" / ")[0],
                                 str(exc).split(" / ")[-1]))
         else:
             rows, more = _validated_rows(book)
             issues.extend(more)
+    return rows, issues
+
+
+def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
+    """Store the original, validate it as ``REG-1`` and upsert its entries, or reject it whole."""
+    check_can_import(actor)
+    suffix = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
+    limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    try:
+        stored = store_upload(stream, prefix="register", suffix=suffix, limit=limit,
+                              hard_limit=limit + 16 * 1024 * 1024)
+    except ValueError as exc:
+        raise RegisterError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
+                            413) from exc
+    upload = RegisterUpload(sha256=stored.sha256, size=stored.size, original_filename=filename[:255],
+                            storage_path=stored.relative, uploaded_by_id=getattr(actor, "id", None),
+                            agency_id=getattr(actor, "agency_id", None))
+    db.session.add(upload)
+    db.session.flush()
+    with materialise("uploads", stored.relative, stored.sha256) as path:
+        rows, issues = _read_register(path, suffix)
     issues.extend(_resolve_institutions(rows))
     blocking = [i for i in issues if i.severity == Severity.BLOCKING]
     upload.issues = [_issue_dict(i) for i in issues[:1000]]
