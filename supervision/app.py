@@ -33,9 +33,11 @@ def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_models()
+    register_logging(app)
     if not web:
         return app
     register_blueprints(app)
+    register_ops(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -119,6 +121,20 @@ def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, register_bp, findings_bp, rules_bp, league_bp,
                admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp):
         app.register_blueprint(bp)
+
+
+def register_logging(app: Flask) -> None:
+    """JSON log lines with the request id when ``SUPERVISION_LOG_FORMAT=json`` (issue 16)."""
+    from supervision.ops.logs import configure
+
+    configure(app)
+
+
+def register_ops(app: Flask) -> None:
+    """``/healthz``, ``/readyz``, ``/metrics`` and the request-latency metric (issue 16)."""
+    from supervision.ops.views import register
+
+    register(app)
 
 
 def register_request_hooks(app: Flask) -> None:

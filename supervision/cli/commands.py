@@ -27,10 +27,12 @@ def register(app: Flask) -> None:
     from supervision.cli.filings import filings, ingest, worker
     from supervision.cli.jobs import jobs
     from supervision.cli.league import league
+    from supervision.cli.ops import doctor, storage_group
     from supervision.cli.register import register as register_group
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
-                register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd):
+                register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd,
+                doctor, storage_group):
         app.cli.add_command(cmd)
 
 

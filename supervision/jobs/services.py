@@ -133,6 +133,9 @@ def _finish(run: JobRun, status: str, started: float, output: dict | None = None
            detail={"job_id": run.job_id, "scheduled_for": as_utc(run.scheduled_for).isoformat(),
                    "trigger": run.trigger, "status": status, "attempts": run.attempts,
                    "duration_ms": run.duration_ms, "period": run.period_code})
+    from supervision.ops.metrics import observe_job_run
+
+    observe_job_run(run.job_id, str(status))
 
 
 def _result(run_id: int) -> RunResult:

@@ -36,10 +36,4 @@ def set_language(code: str):
     return redirect(safe_next(request.args.get("next") or (request.referrer and urlsplit(request.referrer).path)))
 
 
-@bp.get("/healthz")
-def healthz():
-    """Liveness and database check for load balancers (no data)."""
-    from sqlalchemy import text
-
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+# /healthz and /readyz: supervision.ops.views (issue 16)

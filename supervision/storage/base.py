@@ -99,6 +99,9 @@ class Storage(Protocol):
     def iter_keys(self) -> Iterator[str]:
         """Every stored key, sorted (backups)."""
 
+    def digest(self, key: str) -> str:
+        """SHA-256 of the stored bytes of ``key``."""
+
     def ping(self) -> None:
         """Raise :class:`StorageUnavailable` unless the store answers (readiness)."""
 

@@ -285,7 +285,10 @@ def test_tampered_archive_file_is_refused(jctx, xworld):
     file_path(exp).write_bytes(b"changed")
     client = app.test_client()
     assert login(client, world.users["analyst_nfra"][1], PASSWORD).status_code == 302
-    assert client.get(f"/exports/download?id={exp.id}").status_code == 500
+    res = client.get(f"/exports/download?id={exp.id}")
+    assert res.status_code == 409  # a clear error page (issue 16), never a 500 nor the changed bytes
+    body = res.get_data(as_text=True)
+    assert "已损坏" in body and "damaged" in body and "changed" not in body
 
 
 def test_published_snapshot_is_preferred_and_filers_get_their_feedback(jctx, xworld):

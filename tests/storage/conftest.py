@@ -48,3 +48,28 @@ def store(request, tmp_path):
     s3 = S3Storage("uploads", server.client(), "sv-store-tests", f"t-{uuid.uuid4().hex[:12]}")
     s3.ensure_bucket()  # one bucket (a SeaweedFS collection), a fresh prefix per test
     return s3
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(request, tmp_path_factory):
+    """(app, world) on a committed SQLite database (the ingest child, a separate process, reads
+    it) with blobs in the local folder or in S3."""
+    from supervision.extensions import db
+    from tests.conftest import IsolatedClient, make_app
+    from tests.factories import build_world
+
+    extra = {"TASK_BACKEND": "sync"}
+    if request.param == "s3":
+        server = request.getfixturevalue("seaweed")
+        bucket = f"sv-{uuid.uuid4().hex[:12]}"
+        server.client().create_bucket(Bucket=bucket)
+        extra.update(s3_config(server, bucket))
+    app = make_app("sqlite", tmp_path_factory.mktemp(f"live-storage-{request.param}"), **extra)
+    app.config["STORAGE_BACKEND"] = request.param
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        world = build_world(db)
+        db.session.commit()
+        yield app, world
+        db.session.remove()
+        db.engine.dispose()
