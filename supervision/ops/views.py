@@ -4,14 +4,13 @@ balancers and monitoring. No login; nothing here reveals data."""
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import json
 import time
 
 from flask import Blueprint, Response, abort, current_app, g, request
 
 from supervision.extensions import csrf, limiter
+from supervision.ops.access import metrics_allowed
 
 bp = Blueprint("ops", __name__)
 
@@ -38,31 +37,12 @@ def readyz():
     return Response(json.dumps(body, ensure_ascii=False), status=200 if ready else 503, mimetype="application/json")
 
 
-def metrics_allowed() -> bool:
-    """The caller's address is in the allow-list, or it shows the configured bearer token."""
-    token = current_app.config.get("METRICS_TOKEN")
-    header = request.headers.get("Authorization", "")
-    if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].encode(), token.encode()):
-        return True
-    allowed = [a.strip() for a in str(current_app.config.get("METRICS_ALLOW") or "").split(",") if a.strip()]
-    try:
-        addr = ipaddress.ip_address(request.remote_addr or "")
-    except ValueError:
-        return False
-    for entry in allowed:
-        try:
-            if addr in ipaddress.ip_network(entry, strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
-
-
 @bp.get("/metrics")
 @limiter.exempt
 def metrics():
     """Prometheus text exposition."""
-    if not metrics_allowed():
+    if not metrics_allowed(request.remote_addr, request.headers.get("Authorization", ""),
+                           current_app.config.get("METRICS_ALLOW"), current_app.config.get("METRICS_TOKEN")):
         abort(403)
     from prometheus_client import CONTENT_TYPE_LATEST
 

@@ -1,0 +1,283 @@
+"""Several machines on one (issue 16): two gunicorn web nodes with their own instance folders and no
+shared disk, two RQ workers, one scheduler, PostgreSQL, Redis and SeaweedFS (S3).
+
+An upload through node A is processed by a worker; its report, original and annotated workbook are
+downloaded through node B; an export made by the scheduler is downloaded through node A; a session
+started on A is valid on B and a logout on B ends it on A; the login rate limit holds across both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.conftest import PASSWORD, PG_TEST_DB, recreate_pg_database
+from tests.multinode.httpclient import Browser
+from tests.seaweed import free_ports
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+REDIS = "redis://127.0.0.1:6379/13"
+LOGIN_LIMIT = 5
+
+
+class Cluster:
+    """The processes of the deployment and how to reach them."""
+
+    def __init__(self, tmp: Path, seaweed):
+        self.tmp = tmp
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.bucket = f"mn-{uuid.uuid4().hex[:10]}"
+        seaweed.client().create_bucket(Bucket=self.bucket)
+        self.db_url = recreate_pg_database(f"{PG_TEST_DB}_multinode")
+        self.queue = f"mn-{uuid.uuid4().hex[:8]}"
+        self.env = {**os.environ,
+                    "SUPERVISION_ENV": "development",
+                    "SUPERVISION_DATABASE_URL": self.db_url,
+                    "SUPERVISION_SECRET_KEY": "multi-node-" + uuid.uuid4().hex + uuid.uuid4().hex,
+                    "SUPERVISION_STORAGE_URL": f"s3://{self.bucket}",
+                    "SUPERVISION_S3_ENDPOINT_URL": seaweed.endpoint,
+                    "SUPERVISION_S3_ACCESS_KEY_ID": "test-key",
+                    "SUPERVISION_S3_SECRET_ACCESS_KEY": "test-secret",
+                    "SUPERVISION_REDIS_URL": REDIS,
+                    "SUPERVISION_RATELIMIT_STORAGE_URL": REDIS,
+                    "SUPERVISION_TASK_BACKEND": "rq",
+                    "SUPERVISION_TASK_QUEUE": self.queue,
+                    "SUPERVISION_LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per hour",
+                    "SUPERVISION_SCHEDULER_POLL_SECONDS": "1",
+                    "SUPERVISION_LOG_FORMAT": "json"}
+        self.env.pop("SUPERVISION_UPLOAD_FOLDER", None)
+        self.env.pop("SUPERVISION_EXPORT_FOLDER", None)
+
+    def node_env(self, name: str) -> dict:
+        """The environment of one machine: its own instance folder (and metrics folder)."""
+        inst = self.tmp / name
+        (inst / "metrics").mkdir(parents=True, exist_ok=True)
+        return {**self.env, "SUPERVISION_INSTANCE_PATH": str(inst), "PROMETHEUS_MULTIPROC_DIR": str(inst / "metrics")}
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        """Start one process of machine ``name`` (its output in ``<tmp>/<name>.log``)."""
+        log = (self.tmp / f"{name}.log").open("ab")
+        proc = subprocess.Popen(args, env=self.node_env(name.split("-")[0]), cwd=self.tmp, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        self.procs.append((name, proc))
+        return proc
+
+    def stop(self) -> None:
+        """Stop every process (its whole group)."""
+        for _name, proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _name, proc in self.procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def logs(self) -> str:
+        """The tail of every process's log (for a failing assertion)."""
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                         for p in sorted(self.tmp.glob("*.log")))
+
+
+def _seed(cluster: Cluster):
+    """Migrate the database and create the world (users, institutions, an open period) from this
+    test process, as an operator's shell on any machine would."""
+    from flask_migrate import upgrade
+
+    from supervision.app import create_app
+    from supervision.domain.calendar import period_of, today_local
+    from supervision.extensions import db
+    from supervision.periods.services import add_period
+    from tests.factories import build_world
+
+    cfg = {"SQLALCHEMY_DATABASE_URI": cluster.db_url, "INSTANCE_PATH": str(cluster.tmp / "shell"),
+           "SECRET_KEY": cluster.env["SUPERVISION_SECRET_KEY"], "STORAGE_URL": cluster.env["SUPERVISION_STORAGE_URL"],
+           "S3_ENDPOINT_URL": cluster.env["SUPERVISION_S3_ENDPOINT_URL"], "S3_ACCESS_KEY_ID": "test-key",
+           "S3_SECRET_ACCESS_KEY": "test-secret", "TASK_BACKEND": "sync", "ENV": "testing"}
+    app = create_app(cfg)
+    with app.app_context():
+        upgrade()
+        world = build_world(db)
+        current = add_period(None, period_of(today_local()).code)
+        db.session.commit()
+        info = {"inst_a": (world.inst_a.code, world.inst_a.name, world.inst_a.sector), "period": current.code,
+                "period_id": current.id}
+    return app, info
+
+
+def _wait_http(url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if Browser().get(url).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def cluster(seaweed, tmp_path_factory):
+    """The whole deployment, started once for the module."""
+    from redis import Redis
+
+    tmp = tmp_path_factory.mktemp("multinode")
+    c = Cluster(tmp, seaweed)
+    c.app, c.info = _seed(c)
+    port_a, port_b = free_ports(2, set(seaweed.ports))
+    c.a, c.b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
+    try:
+        for name, port in (("nodeA", port_a), ("nodeB", port_b)):
+            c.start(name, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+                           "--chdir", str(ROOT), "supervision.wsgi:app"])
+        for n in (1, 2):
+            c.start(f"worker{n}", [str(BIN / "supervision"), "worker"])
+        c.start("scheduler", [sys.executable, "-m", "scheduler"])
+        _wait_http(f"{c.a}/healthz")
+        _wait_http(f"{c.b}/healthz")
+        Redis.from_url(REDIS).delete(*(Redis.from_url(REDIS).keys("LIMITS:LIMITER*") or [b"none"]))
+        yield c
+    finally:
+        c.stop()
+        from supervision.extensions import db
+
+        with c.app.app_context():
+            db.engine.dispose()
+
+
+def _cmp_workbook(info, tmp: Path) -> bytes:
+    from supervision.demo import workbooks as gen
+
+    code, name, sector = info["inst_a"]
+    profile = gen.profile_for(code, name, sector, seed=11)
+    path = tmp / "upload.xlsx"
+    gen.write_cmp(path, gen.generate_cmp(profile, info["period"], carried_over=[]))
+    return path.read_bytes()
+
+
+def _poll(fn, timeout: float, what: str, cluster: Cluster):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"{what} not done within {timeout} s\n{cluster.logs()}")
+
+
+def test_two_nodes_workers_scheduler_share_everything_but_disks(cluster, tmp_path):
+    c = cluster
+    # both nodes are ready (database, migrations, Redis, queue with its two workers, object storage)
+    for base in (c.a, c.b):
+        ready = Browser().get(f"{base}/readyz")
+        assert ready.status == 200, ready.text
+        queue = next(x for x in json.loads(ready.text)["checks"] if x["name"] == "queue")
+        assert "2 worker(s)" in queue["detail"], queue
+
+    filer = Browser()
+    assert filer.login(c.a, "filer-a@test.cn", PASSWORD).status == 302
+    assert filer.get(f"{c.b}/account").status == 200  # the session from A is valid on B
+
+    # upload through A; a worker processes it (the web nodes only enqueue: TASK_BACKEND=rq)
+    data = _cmp_workbook(c.info, tmp_path)
+    page = filer.get(f"{c.a}/filings/upload")
+    res = filer.post(f"{c.a}/filings/upload", {"csrf_token": page.csrf(), "period": c.info["period"], "kind": "CMP"},
+                     files={"file": ("甲-CMP.xlsx", data)})
+    assert res.status == 302, res.text[:2000]
+    version_id = int(res.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+    def finished():
+        body = json.loads(filer.get(f"{c.b}/filings/versions/{version_id}/progress").text)
+        return body if body["status"] not in ("RECEIVED", "VALIDATING") else None
+
+    progress = _poll(finished, 180, "processing of the upload", c)
+    assert progress["status"] != "FAILED", progress
+    assert sum(progress["row_counts"].values()) > 0
+    worker_logs = (c.tmp / "worker1.log").read_text(errors="replace") + (c.tmp / "worker2.log").read_text(
+        errors="replace")
+    assert "run_version" in worker_logs, c.logs()  # an RQ worker took the job
+
+    # report, original and annotated workbook through B
+    report = filer.get(f"{c.b}/filings/versions/{version_id}/issues.json")
+    assert report.status == 200 and json.loads(report.text)["sha256"] == hashlib.sha256(data).hexdigest()
+    original = filer.get(f"{c.b}/filings/versions/{version_id}/original")
+    assert original.status == 200 and original.body == data
+    annotated = filer.get(f"{c.b}/filings/versions/{version_id}/annotated.xlsx")
+    assert annotated.status == 200
+    assert "校验结果" in openpyxl.load_workbook(io.BytesIO(annotated.body)).sheetnames
+
+    # an export made by the scheduler, downloaded through A
+    admin = Browser()
+    assert admin.login(c.b, "admin@test.cn", PASSWORD).status == 302
+    page = admin.get(f"{c.b}/admin/scheduler/")
+    res = admin.post(f"{c.b}/admin/scheduler/run", {"csrf_token": page.csrf(), "job_id": "post_deadline",
+                                                     "period": c.info["period"]})
+    assert res.status == 302, res.text[:1500]
+    from supervision.accounts.models import User
+    from supervision.exports.models import Export
+    from supervision.exports.queries import visible_export
+    from supervision.extensions import db
+
+    def exports():
+        with c.app.app_context():
+            rows = db.session.query(Export).filter(Export.producer == "job:post_deadline").all()
+            sup = db.session.query(User).filter(User.email == "supervisor@nfra.test.cn").one()
+            found = [(e.id, e.sha256) for e in rows if visible_export(sup, e.id) is not None]
+            db.session.remove()
+            return found
+
+    made = _poll(exports, 120, "the scheduler's post-deadline export", c)
+    supervisor = Browser()
+    assert supervisor.login(c.a, "supervisor@nfra.test.cn", PASSWORD).status == 302
+    for export_id, sha in made:
+        got = supervisor.get(f"{c.a}/exports/download?id={export_id}")
+        assert got.status == 200 and hashlib.sha256(got.body).hexdigest() == sha
+
+    # no machine keeps stored files on its own disk
+    for node in ("nodeA", "nodeB", "worker1", "worker2", "scheduler"):
+        kept = [p for p in (c.tmp / node).rglob("*") if p.is_file() and p.parts[-2] != "metrics"
+                and p.name != "secret_key" and not p.name.endswith(".db")]
+        assert kept == [], kept
+
+    # logout on B ends the session on A
+    page = filer.get(f"{c.b}/account")
+    assert filer.post(f"{c.b}/logout", {"csrf_token": page.csrf()}).status == 302
+    assert filer.get(f"{c.a}/account").status == 302
+    assert "/login" in filer.get(f"{c.a}/account").headers["Location"]
+
+    # /metrics of a node adds up its gunicorn workers (multiprocess mode)
+    metrics = Browser().get(f"{c.a}/metrics")
+    assert metrics.status == 200 and 'endpoint="exports.download"' in metrics.text
+
+
+def test_login_rate_limit_holds_across_nodes(cluster):
+    from redis import Redis
+
+    c = cluster
+    r = Redis.from_url(REDIS)
+    keys = r.keys("LIMITS:LIMITER*")
+    if keys:
+        r.delete(*keys)  # our own Redis database: the earlier test's logins do not count here
+    statuses = []
+    for n in range(LOGIN_LIMIT + 2):
+        base = (c.a, c.b)[n % 2]
+        statuses.append(Browser().login(base, "filer-b@test.cn", "wrong-password-1").status)
+    assert statuses == [200] * LOGIN_LIMIT + [429, 429], statuses
