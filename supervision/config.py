@@ -183,6 +183,12 @@ def load_config(overrides: dict | None = None) -> dict:
     cfg["SESSION_COOKIE_SECURE"] = secure_cookie
     cfg["REMEMBER_COOKIE_SECURE"] = secure_cookie
     cfg.update(overrides)
+    if str(cfg.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        # connections per process (docs/deploy.md "Sizing"): pool + overflow, × processes < max_connections
+        opts = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        opts.setdefault("pool_size", int(_env("DB_POOL_SIZE", "5")))
+        opts.setdefault("max_overflow", int(_env("DB_MAX_OVERFLOW", "5")))
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = opts
     if not cfg["SECRET_KEY"]:
         if env == "production":
             cfg["SECRET_KEY"] = None

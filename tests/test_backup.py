@@ -39,11 +39,28 @@ def _rows(app) -> dict[str, int]:
         return rows
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+def _object_storage(request) -> dict:
+    """For the ``-s3`` variant: the configuration of a fresh bucket on the SeaweedFS server."""
+    if not request.param.endswith("-s3"):
+        return {}
+    import uuid
+
+    from tests.storage.conftest import s3_config
+
+    server = request.getfixturevalue("seaweed")
+    bucket = f"bk-{uuid.uuid4().hex[:12]}"
+    server.client().create_bucket(Bucket=bucket)
+    return s3_config(server, bucket)
+
+
+@pytest.fixture(scope="module", params=[*BACKENDS, "sqlite-s3"])
 def source(request, tmp_path_factory):
-    """A demo world with something in every kind of store, backed up once."""
+    """A demo world with something in every kind of store, backed up once (also with the stores in
+    object storage: backup reads and restore writes the bucket)."""
     tmp = tmp_path_factory.mktemp(f"backup-{request.param}")
-    app = make_app(request.param, tmp / "src", pg_db=f"{PG_TEST_DB}_backup_src")
+    app = make_app(request.param.split("-")[0], tmp / "src", pg_db=f"{PG_TEST_DB}_backup_src",
+                   **_object_storage(request))
+    app.config["TEST_STORES"] = request.param
     runner = app.test_cli_runner()
     out = runner.invoke(args=["demo", "--password", "Demo-pass-123", "--limit", "2"])
     assert out.exit_code == 0, out.output
@@ -81,7 +98,21 @@ def source(request, tmp_path_factory):
         db.engine.dispose()
 
 
-def test_round_trip_restores_every_row_and_every_file(source):
+def _fresh_stores(app, request) -> dict:
+    """Empty stores of the same kind as the source's (a new bucket for the S3 variant)."""
+    if not app.config["TEST_STORES"].endswith("-s3"):
+        return {}
+    import uuid
+
+    from tests.storage.conftest import s3_config
+
+    server = request.getfixturevalue("seaweed")
+    bucket = f"bk-{uuid.uuid4().hex[:12]}"
+    server.client().create_bucket(Bucket=bucket)
+    return s3_config(server, bucket)
+
+
+def test_round_trip_restores_every_row_and_every_file(source, request):
     app, folder, tmp = source
     backend = app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -90,12 +121,15 @@ def test_round_trip_restores_every_row_and_every_file(source):
     assert {(f["store"], f["key"]): f["sha256"] for f in manifest["files"]} == files
     stores = {store for store, _key in files}
     assert stores == {"uploads", "exports"}
+    if app.config["TEST_STORES"].endswith("-s3"):  # nothing on the machine's disk: all in the bucket
+        assert not [p for d in (app.config["UPLOAD_FOLDER"], app.config["EXPORT_FOLDER"])
+                    for p in Path(d).rglob("*") if p.is_file()]
     assert any(key.startswith("attachments/") for _s, key in files) and any(
         key.startswith("register/") for _s, key in files)
     assert rows["filing_version"] > 0 and rows["complaint_row"] > 0 and rows["export"] > 0
 
     target = make_app("sqlite" if backend == "sqlite" else "postgresql", tmp / "dst",
-                      pg_db=f"{PG_TEST_DB}_backup_dst")
+                      pg_db=f"{PG_TEST_DB}_backup_dst", **_fresh_stores(app, request))
     assert _stored(target) == {}
     out = target.test_cli_runner().invoke(args=["restore", str(folder)])
     assert out.exit_code == 0, out.output
@@ -129,7 +163,7 @@ def test_round_trip_restores_every_row_and_every_file(source):
     victim = next(p for p in sorted((broken / "files" / "uploads").rglob("*")) if p.is_file())
     victim.write_bytes(victim.read_bytes() + b"x")
     empty = make_app("sqlite" if backend == "sqlite" else "postgresql", tmp / "dst2",
-                     pg_db=f"{PG_TEST_DB}_backup_dst")
+                     pg_db=f"{PG_TEST_DB}_backup_dst", **_fresh_stores(app, request))
     out = empty.test_cli_runner().invoke(args=["restore", str(broken)])
     assert out.exit_code == 1 and victim.name in out.output and "nothing was restored" in out.output
     assert _stored(empty) == {}

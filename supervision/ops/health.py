@@ -60,15 +60,32 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(cfg).get_heads())
 
 
+def known_revisions() -> set[str]:
+    """Every revision of the shipped Alembic history."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from supervision.app import MIGRATIONS_DIR
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return {s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
 def _migrations() -> str:
+    """At head: ready. Behind: not ready (this code needs a newer schema: run ``supervision db
+    upgrade``). Ahead (a revision this code does not know): ready — during an upgrade the migrations
+    run before the new code is rolled out, and the old nodes keep serving until they are replaced."""
     from supervision.extensions import db
 
     current = {r[0] for r in db.session.execute(text("SELECT version_num FROM alembic_version"))}
     heads = head_revisions()
-    if current != heads:
-        raise RuntimeError(f"database at {sorted(current) or 'no revision'}, code expects {sorted(heads)}: "
-                           "run `supervision db upgrade`")
-    return ", ".join(sorted(current))
+    if current == heads:
+        return ", ".join(sorted(current))
+    if current and not current & known_revisions():
+        return f"database at {sorted(current)}, newer than this code ({sorted(heads)}): upgrade in progress"
+    raise RuntimeError(f"database at {sorted(current) or 'no revision'}, code expects {sorted(heads)}: "
+                       "run `supervision db upgrade`")
 
 
 def redis_urls() -> list[str]:

@@ -11,127 +11,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.conftest import PASSWORD, PG_TEST_DB, recreate_pg_database
+from tests.conftest import PASSWORD
+from tests.multinode.cluster import BIN, REDIS, ROOT, Cluster, seed, wait_http
 from tests.multinode.httpclient import Browser
 from tests.seaweed import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-REDIS = "redis://127.0.0.1:6379/13"
 LOGIN_LIMIT = 5
-
-
-class Cluster:
-    """The processes of the deployment and how to reach them."""
-
-    def __init__(self, tmp: Path, seaweed):
-        self.tmp = tmp
-        self.procs: list[tuple[str, subprocess.Popen]] = []
-        self.bucket = f"mn-{uuid.uuid4().hex[:10]}"
-        seaweed.client().create_bucket(Bucket=self.bucket)
-        self.db_url = recreate_pg_database(f"{PG_TEST_DB}_multinode")
-        self.queue = f"mn-{uuid.uuid4().hex[:8]}"
-        self.env = {**os.environ,
-                    "SUPERVISION_ENV": "development",
-                    "SUPERVISION_DATABASE_URL": self.db_url,
-                    "SUPERVISION_SECRET_KEY": "multi-node-" + uuid.uuid4().hex + uuid.uuid4().hex,
-                    "SUPERVISION_STORAGE_URL": f"s3://{self.bucket}",
-                    "SUPERVISION_S3_ENDPOINT_URL": seaweed.endpoint,
-                    "SUPERVISION_S3_ACCESS_KEY_ID": "test-key",
-                    "SUPERVISION_S3_SECRET_ACCESS_KEY": "test-secret",
-                    "SUPERVISION_REDIS_URL": REDIS,
-                    "SUPERVISION_RATELIMIT_STORAGE_URL": REDIS,
-                    "SUPERVISION_TASK_BACKEND": "rq",
-                    "SUPERVISION_TASK_QUEUE": self.queue,
-                    "SUPERVISION_LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per hour",
-                    "SUPERVISION_SCHEDULER_POLL_SECONDS": "1",
-                    "SUPERVISION_LOG_FORMAT": "json"}
-        self.env.pop("SUPERVISION_UPLOAD_FOLDER", None)
-        self.env.pop("SUPERVISION_EXPORT_FOLDER", None)
-
-    def node_env(self, name: str) -> dict:
-        """The environment of one machine: its own instance folder (and metrics folder)."""
-        inst = self.tmp / name
-        (inst / "metrics").mkdir(parents=True, exist_ok=True)
-        return {**self.env, "SUPERVISION_INSTANCE_PATH": str(inst), "PROMETHEUS_MULTIPROC_DIR": str(inst / "metrics")}
-
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        """Start one process of machine ``name`` (its output in ``<tmp>/<name>.log``)."""
-        log = (self.tmp / f"{name}.log").open("ab")
-        proc = subprocess.Popen(args, env=self.node_env(name.split("-")[0]), cwd=self.tmp, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        self.procs.append((name, proc))
-        return proc
-
-    def stop(self) -> None:
-        """Stop every process (its whole group)."""
-        for _name, proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for _name, proc in self.procs:
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-    def logs(self) -> str:
-        """The tail of every process's log (for a failing assertion)."""
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
-                         for p in sorted(self.tmp.glob("*.log")))
-
-
-def _seed(cluster: Cluster):
-    """Migrate the database and create the world (users, institutions, an open period) from this
-    test process, as an operator's shell on any machine would."""
-    from flask_migrate import upgrade
-
-    from supervision.app import create_app
-    from supervision.domain.calendar import period_of, today_local
-    from supervision.extensions import db
-    from supervision.periods.services import add_period
-    from tests.factories import build_world
-
-    cfg = {"SQLALCHEMY_DATABASE_URI": cluster.db_url, "INSTANCE_PATH": str(cluster.tmp / "shell"),
-           "SECRET_KEY": cluster.env["SUPERVISION_SECRET_KEY"], "STORAGE_URL": cluster.env["SUPERVISION_STORAGE_URL"],
-           "S3_ENDPOINT_URL": cluster.env["SUPERVISION_S3_ENDPOINT_URL"], "S3_ACCESS_KEY_ID": "test-key",
-           "S3_SECRET_ACCESS_KEY": "test-secret", "TASK_BACKEND": "sync", "ENV": "testing"}
-    app = create_app(cfg)
-    with app.app_context():
-        upgrade()
-        world = build_world(db)
-        current = add_period(None, period_of(today_local()).code)
-        db.session.commit()
-        info = {"inst_a": (world.inst_a.code, world.inst_a.name, world.inst_a.sector), "period": current.code,
-                "period_id": current.id}
-    return app, info
-
-
-def _wait_http(url: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if Browser().get(url).status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not answer within {timeout} s")
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +34,8 @@ def cluster(seaweed, tmp_path_factory):
     from redis import Redis
 
     tmp = tmp_path_factory.mktemp("multinode")
-    c = Cluster(tmp, seaweed)
-    c.app, c.info = _seed(c)
+    c = Cluster(tmp, seaweed, login_limit=f"{LOGIN_LIMIT} per hour")
+    c.app, c.info = seed(c)
     port_a, port_b = free_ports(2, set(seaweed.ports))
     c.a, c.b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
     try:
@@ -151,8 +45,8 @@ def cluster(seaweed, tmp_path_factory):
         for n in (1, 2):
             c.start(f"worker{n}", [str(BIN / "supervision"), "worker"])
         c.start("scheduler", [sys.executable, "-m", "scheduler"])
-        _wait_http(f"{c.a}/healthz")
-        _wait_http(f"{c.b}/healthz")
+        wait_http(f"{c.a}/healthz")
+        wait_http(f"{c.b}/healthz")
         Redis.from_url(REDIS).delete(*(Redis.from_url(REDIS).keys("LIMITS:LIMITER*") or [b"none"]))
         yield c
     finally:

@@ -31,10 +31,20 @@ def test_readyz_reports_migrations_behind_head(app, db):
 
     from supervision.ops.health import readiness
 
-    db.session.execute(text("UPDATE alembic_version SET version_num = '0001_initial'"))
+    db.session.execute(text("UPDATE alembic_version SET version_num = '0001_foundation'"))
     checks = {c.name: c for c in readiness()}
     assert not checks["migrations"].ok and "supervision db upgrade" in checks["migrations"].detail
     assert checks["database"].ok
+
+
+def test_readyz_stays_ready_while_the_schema_is_ahead_during_an_upgrade(app, db):
+    from sqlalchemy import text
+
+    from supervision.ops.health import readiness
+
+    db.session.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_next_release'"))
+    checks = {c.name: c for c in readiness()}
+    assert checks["migrations"].ok and "upgrade in progress" in checks["migrations"].detail
 
 
 @pytest.fixture()
