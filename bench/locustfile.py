@@ -93,7 +93,8 @@ class Regulator(PlatformUser):
     weight = 3
 
     def on_start(self):
-        self.login(PLAN["regulators"][next(_next_regulator) % len(PLAN["regulators"])])
+        self.me = PLAN["regulators"][next(_next_regulator) % len(PLAN["regulators"])]
+        self.login(self.me["email"])
 
     @task(3)
     def league(self):
@@ -109,7 +110,7 @@ class Regulator(PlatformUser):
 
     @task(2)
     def explorer(self):
-        vid = random.choice(PLAN["version_ids"])
+        vid = random.choice(self.me["versions"])
         self.client.get(f"/filings/versions/{vid}/rows", name="GET rows explorer")
 
     @task(1)

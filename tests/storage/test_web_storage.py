@@ -144,3 +144,21 @@ def test_register_upload_and_export_are_stored_objects(app, db, world, client):
         assert res.status_code == 200 and res.data == data
     if app.config["STORAGE_BACKEND"] == "s3":
         assert _local_files(app) == []
+
+
+def test_storage_commands_init_and_verify(live):
+    app, world = live
+    runner = app.test_cli_runner()
+    res = runner.invoke(args=["storage", "init"])
+    assert res.exit_code == 0 and "uploads" in res.output and "exports" in res.output, res.output
+    res = runner.invoke(args=["storage", "verify"])
+    assert res.exit_code == 0 and " 0 bad" in res.output, res.output
+    v = world.filing_c.versions[0]
+    with _store(app).open(v.storage_path) as fh:
+        good = fh.read()
+    _tamper(app, v.storage_path, b"rot")
+    try:
+        res = runner.invoke(args=["storage", "verify"])
+        assert res.exit_code == 1 and f"filing_version {v.id}" in res.output and "1 bad" in res.output, res.output
+    finally:
+        _tamper(app, v.storage_path, good)
