@@ -8,7 +8,7 @@ PORT ?= 5000
 DEMO_PASSWORD ?= demo-Pass-2024
 export SUPERVISION_DEMO_PASSWORD := $(DEMO_PASSWORD)
 
-.PHONY: setup run test lint assets translations translations-update browser services clean help bench release
+.PHONY: setup run test lint assets translations translations-update browser services clean help bench bench-load release
 
 help:
 	@echo "make run   — set up, migrate, load the demo and serve on http://$(HOST):$(PORT)"
@@ -82,6 +82,11 @@ release: setup
 
 bench: setup
 	$(BIN)/python bench/read_bench.py
+
+# several machines on this one (two web nodes, two workers, a scheduler, SeaweedFS): Locust figures
+# for one and for two web nodes (docs/performance.md); Locust goes into .venv-load on first use
+bench-load: setup services
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) node_modules supervision/static/vendor instance .pytest_cache build dist

@@ -149,7 +149,7 @@ def main() -> int:
         bin_dir = Path(sys.executable).parent
         for name, port in zip(("nodeA", "nodeB"), ports, strict=True):
             cluster.start(name, [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                 "--threads", "4", "--timeout", "120", "--chdir", str(ROOT),
+                                 "--threads", "4", "--timeout", "120", "--keep-alive", "75", "--chdir", str(ROOT),
                                  "supervision.wsgi:app"])
         for n in (1, 2):
             cluster.start(f"worker{n}", [str(bin_dir / "supervision"), "worker"])

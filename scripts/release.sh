@@ -5,6 +5,7 @@
 #   OUT/wheelhouse/                             that wheel and the wheel of every dependency, for this
 #                                               platform (Python and OS of the build machine)
 #   OUT/SHA256SUMS                              `cd OUT && sha256sum -c SHA256SUMS`
+#   OUT/deploy/                                 systemd units and env example (docs/deploy.md §7)
 # Built from the tracked files of the checkout (untracked files never ship) plus what `make setup`
 # generates (static/vendor from npm, the .mo catalogues). Usage: scripts/release.sh [OUT] (default dist)
 set -euo pipefail
@@ -47,6 +48,8 @@ echo "collecting the wheels of every dependency into $OUT/wheelhouse (the versio
 "$BIN/pip" wheel --quiet --wheel-dir "$OUT/wheelhouse" --constraint "$SRC/constraints.txt" "$WHEEL" 2>"$SRC/deps.log" \
   || { cat "$SRC/deps.log" >&2; exit 1; }
 (cd "$OUT" && sha256sum "$(basename "$WHEEL")" wheelhouse/*.whl > SHA256SUMS)
+# the systemd units and the environment example of docs/deploy.md, to be adapted on each machine
+rm -rf "$OUT/deploy" && cp -r deploy "$OUT/deploy"
 echo "release: $WHEEL"
 echo "         $OUT/wheelhouse ($(ls "$OUT/wheelhouse" | wc -l) wheels), $OUT/SHA256SUMS"
 echo "install: pip install --no-index --find-links $OUT/wheelhouse supervision==$VERSION"
