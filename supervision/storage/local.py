@@ -31,8 +31,8 @@ class LocalStorage:
         return path
 
     def put(self, key: str, stream: BinaryIO, sha256: str | None = None) -> str:
-        """Write, fsync, read back to verify ``sha256``, then rename into place (an identical
-        object already stored is kept as it is)."""
+        """Write, fsync, read back to verify ``sha256``, then rename into place (atomically
+        replacing what is there: the same bytes, or a damaged copy that this heals)."""
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".put-", dir=target.parent)
@@ -46,8 +46,7 @@ class LocalStorage:
                 written, _size = sha256_of_stream(back)
             if sha256 is not None and written != sha256:
                 raise corrupt(key, sha256, written)
-            if not target.is_file():
-                os.replace(tmp, target)
+            os.replace(tmp, target)
             return written
         finally:
             if os.path.exists(tmp):

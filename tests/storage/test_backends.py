@@ -79,3 +79,18 @@ def test_unreachable_s3_is_storage_unavailable():
     assert err.value.status == 503 and "无法访问" in err.value.message_zh
     with pytest.raises(StorageUnavailable):
         s3.open("ab/abc.xlsx")
+
+
+def test_putting_the_same_bytes_again_heals_a_damaged_copy(store):
+    from supervision.storage.local import LocalStorage
+
+    data = b"the original upload"
+    key = key_for(_sha(data), ".xlsx")
+    store.put(key, io.BytesIO(data), _sha(data))
+    if isinstance(store, LocalStorage):
+        (store.root / key).write_bytes(b"rot")
+    else:
+        store.client.put_object(Bucket=store.bucket, Key=store.prefix + key, Body=b"rot")
+    assert store.digest(key) == _sha(b"rot")
+    store.put(key, io.BytesIO(data), _sha(data))
+    assert store.digest(key) == _sha(data)
