@@ -22,8 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from scheduler.process import run
     from supervision.app import create_app
+    from supervision.ops.metrics import serve_if_configured
 
-    run(create_app())
+    app = create_app()
+    serve_if_configured(app.config)  # SUPERVISION_METRICS_PORT: job runs by outcome (docs/deploy.md §8)
+    run(app)
     return 0
 
 

@@ -138,6 +138,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # /metrics: answered to these addresses (comma-separated) or to "Authorization: Bearer <token>"
         "METRICS_ALLOW": _env("METRICS_ALLOW", "127.0.0.1,::1"),
         "METRICS_TOKEN": _env("METRICS_TOKEN"),
+        # queue workers and the scheduler (no web pages): their own metrics port, if any
+        "METRICS_PORT": _env("METRICS_PORT"),
+        "METRICS_BIND": _env("METRICS_BIND", "127.0.0.1"),
         "TIMEZONE": "Asia/Shanghai",
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -255,5 +255,8 @@ def worker(burst):
     url = current_app.config.get("REDIS_URL")
     if not url:
         _usage("SUPERVISION_REDIS_URL 未设置 / is not set")
+    from supervision.ops.metrics import serve_if_configured
+
+    serve_if_configured(current_app.config)  # SUPERVISION_METRICS_PORT: ingest and job metrics of this worker
     conn = Redis.from_url(url)
     Worker([Queue(current_app.config["TASK_QUEUE"], connection=conn)], connection=conn).work(burst=burst)

@@ -67,8 +67,8 @@ class QueueDepthCollector:
         yield g
 
 
-def exposition(redis_url: str | None, queue: str) -> bytes:
-    """The text exposition of every metric (every process's in multiprocess mode)."""
+def registry_for(redis_url: str | None, queue: str) -> CollectorRegistry:
+    """A registry of every metric (every process's in multiprocess mode) plus the queue depth."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
@@ -78,4 +78,25 @@ def exposition(redis_url: str | None, queue: str) -> bytes:
         for collector in (REQUEST_SECONDS, INGEST_SECONDS, INGEST_ROWS, JOB_RUNS, STORAGE_ERRORS):
             registry.register(collector)
     registry.register(QueueDepthCollector(redis_url, queue))
-    return generate_latest(registry)
+    return registry
+
+
+def exposition(redis_url: str | None, queue: str) -> bytes:
+    """The text exposition of every metric."""
+    return generate_latest(registry_for(redis_url, queue))
+
+
+def serve_if_configured(config) -> int | None:
+    """For processes without web pages (queue workers, the scheduler): serve the metrics on
+    ``SUPERVISION_METRICS_PORT`` (address ``SUPERVISION_METRICS_BIND``, default loopback) in a
+    background thread; returns the port (None when not configured). Queue workers run each job in a
+    forked process: set ``PROMETHEUS_MULTIPROC_DIR`` so its samples are kept."""
+    port = config.get("METRICS_PORT")
+    if not port:
+        return None
+    from prometheus_client import start_http_server
+
+    queue_url = config.get("REDIS_URL") if config.get("TASK_BACKEND") == "rq" else None
+    start_http_server(int(port), addr=config.get("METRICS_BIND") or "127.0.0.1",
+                      registry=registry_for(queue_url, config["TASK_QUEUE"]))
+    return int(port)

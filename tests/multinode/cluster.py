@@ -55,10 +55,11 @@ class Cluster:
         (inst / "metrics").mkdir(parents=True, exist_ok=True)
         return {**self.env, "SUPERVISION_INSTANCE_PATH": str(inst), "PROMETHEUS_MULTIPROC_DIR": str(inst / "metrics")}
 
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        """Start one process of machine ``name`` (its output in ``<tmp>/<name>.log``)."""
+    def start(self, name: str, args: list[str], **env: str) -> subprocess.Popen:
+        """Start one process of machine ``name`` (its output in ``<tmp>/<name>.log``; ``env``: more
+        variables)."""
         log = (self.tmp / f"{name}.log").open("ab")
-        proc = subprocess.Popen(args, env=self.node_env(name.split("-")[0]), cwd=self.tmp, stdout=log,
+        proc = subprocess.Popen(args, env={**self.node_env(name.split("-")[0]), **env}, cwd=self.tmp, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.procs.append((name, proc))

@@ -36,15 +36,16 @@ def cluster(seaweed, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("multinode")
     c = Cluster(tmp, seaweed, login_limit=f"{LOGIN_LIMIT} per hour")
     c.app, c.info = seed(c)
-    port_a, port_b = free_ports(2, set(seaweed.ports))
+    port_a, port_b, *c.metric_ports = free_ports(5, set(seaweed.ports))
     c.a, c.b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
     try:
         for name, port in (("nodeA", port_a), ("nodeB", port_b)):
             c.start(name, [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
                            "--chdir", str(ROOT), "supervision.wsgi:app"])
         for n in (1, 2):
-            c.start(f"worker{n}", [str(BIN / "supervision"), "worker"])
-        c.start("scheduler", [sys.executable, "-m", "scheduler"])
+            c.start(f"worker{n}", [str(BIN / "supervision"), "worker"],
+                    SUPERVISION_METRICS_PORT=str(c.metric_ports[n - 1]))
+        c.start("scheduler", [sys.executable, "-m", "scheduler"], SUPERVISION_METRICS_PORT=str(c.metric_ports[2]))
         wait_http(f"{c.a}/healthz")
         wait_http(f"{c.b}/healthz")
         Redis.from_url(REDIS).delete(*(Redis.from_url(REDIS).keys("LIMITS:LIMITER*") or [b"none"]))
@@ -160,6 +161,13 @@ def test_two_nodes_workers_scheduler_share_everything_but_disks(cluster, tmp_pat
     # /metrics of a node adds up its gunicorn workers (multiprocess mode)
     metrics = Browser().get(f"{c.a}/metrics")
     assert metrics.status == 200 and 'endpoint="exports.download"' in metrics.text
+    # workers and the scheduler serve their own: the ingest (in a worker's job process) and the job run
+    workers = "".join(Browser().get(f"http://127.0.0.1:{p}/metrics").text for p in c.metric_ports[:2])
+    assert f'supervision_ingest_seconds_count{{outcome="{progress["status"]}"}} 1.0' in workers, workers[-3000:]
+    rows = float(sum(progress["row_counts"].values()))
+    assert f'supervision_ingest_rows_total{{outcome="{progress["status"]}"}} {rows}' in workers
+    scheduler = Browser().get(f"http://127.0.0.1:{c.metric_ports[2]}/metrics").text
+    assert 'supervision_job_runs_total{job="post_deadline",outcome=' in scheduler, scheduler[-2000:]
 
 
 def test_login_rate_limit_holds_across_nodes(cluster):
