@@ -1,0 +1,139 @@
+"""The complaint cube (spec §10.1): totals equal the §4.4 figures of every version for every
+dimension and pair; views equal breakdowns computed independently from the generated workbooks'
+rows; the cube follows the version that counts; the drill-down lists exactly the rows counted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import func, select
+
+from supervision.analytics.dims import ROW_DIMS, grains
+from supervision.analytics.measures import histogram_median, histogram_p90
+from supervision.analytics.models import CubeCell, CubeDays
+from supervision.analytics.queries import View, cell_rows, read_view
+from supervision.extensions import db
+from supervision.filings.content_models import DerivedFigures
+from tests.analytics.independent import breakdown
+
+FIGURES = ("received", "closed", "on_time", "favourable", "escalated")
+
+
+@pytest.fixture()
+def cw(cube_world):
+    with cube_world.app.app_context():
+        yield cube_world
+        db.session.remove()
+
+
+def _figures(version_id: int, category=None) -> dict:
+    d = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == version_id,
+                                                      DerivedFigures.business_category.is_(None) if category is None
+                                                      else DerivedFigures.business_category == category))
+    return {k: getattr(d, k) for k in FIGURES}
+
+
+@pytest.mark.parametrize("dim", ROW_DIMS)
+def test_cube_totals_equal_derived_figures(cw, dim):
+    """One identity per dimension: summed over the dimension's values (alone and in every pair),
+    the cube's counts are the version's DerivedFigures."""
+    for vid in cw.versions.values():
+        want = _figures(vid)
+        for a, b in grains():
+            if dim not in (a, b):
+                continue
+            got = db.session.execute(select(*[func.sum(getattr(CubeCell, k)) for k in FIGURES])
+                                     .where(CubeCell.version_id == vid, CubeCell.dim_a == a, CubeCell.dim_b == b)).one()
+            assert dict(zip(FIGURES, got, strict=True)) == want, (vid, a, b)
+            closed = db.session.scalar(select(func.sum(CubeDays.closed_rows)).where(
+                CubeDays.version_id == vid, CubeDays.dim_a == a, CubeDays.dim_b == b))
+            assert closed == want["closed"]
+
+
+def test_category_cells_equal_derived_figures_per_category(cw):
+    for vid in cw.versions.values():
+        cells = db.session.scalars(select(CubeCell).where(CubeCell.version_id == vid,
+                                                          CubeCell.dim_a == "business_category",
+                                                          CubeCell.dim_b == "")).all()
+        assert cells
+        for c in cells:
+            assert {k: getattr(c, k) for k in FIGURES} == _figures(vid, c.val_a)
+
+
+def _cur_filings(cw, keys=("a", "b", "c")):
+    return [cw.filings[k, cw.cur] for k in keys if (k, cw.cur) in cw.filings]
+
+
+@pytest.mark.parametrize("rows,cols", [("province", "business_category"), ("cause", None),
+                                       ("handling", "extension"), ("customer_group", "outcome")])
+def test_view_equals_independent_breakdown(cw, rows, cols):
+    want = breakdown(_cur_filings(cw), rows, cols)
+    res = read_view(View(period=cw.cur, rows=rows, cols=cols), None)
+    got = {k: v for k, v in res.cells.items()}
+    assert set(got) == set(want)
+    for key, w in want.items():
+        g = got[key]
+        for m in ("received", "closed", "on_time", "favourable", "escalated", "median_days", "p90_days"):
+            assert g[m] == w[m], (key, m, g[m], w[m])
+        assert Decimal(g["amount_sum"]) == w["amount_sum"] and Decimal(g["redress_sum"]) == w["redress_sum"]
+    total = sum(w["received"] for w in want.values())
+    for key, g in got.items():
+        assert g["share"] == (Fraction(want[key]["received"] * 100, total) if total else None)
+
+
+def test_sector_and_institution_rows_with_qoq_yoy(cw):
+    res = read_view(View(period=cw.cur, rows="institution", cols=None, sector=cw.sectors["a"]), None)
+    assert set(res.row_values) == {cw.codes["a"], cw.codes["c"]}
+    for key in ("a", "c"):
+        now = breakdown([cw.filings[key, cw.cur]], "institution", None, {0: cw.codes[key]})
+        before = breakdown([cw.filings[key, cw.prev]], "institution", None, {0: cw.codes[key]})
+        n, p = now[cw.codes[key], None]["received"], before[cw.codes[key], None]["received"]
+        cell = res.cells[cw.codes[key], None]
+        assert cell["received"] == n
+        assert cell["qoq"] == n - p and cell["qoq_pct"] == Fraction(n - p, p) * 100
+    ya = breakdown([cw.filings["a", cw.yoy]], "institution", None, {0: cw.codes["a"]})[cw.codes["a"], None]
+    cell = res.cells[cw.codes["a"], None]
+    assert cell["yoy"] == cell["received"] - ya["received"]
+    assert res.cells[cw.codes["c"], None]["yoy"] is None  # no filing a year before: empty, never 0
+    # per 10k customers of one institution: its own active customers
+    from supervision.filings.content_models import CoverFigures
+
+    ac = db.session.scalar(select(CoverFigures.active_customers).where(
+        CoverFigures.version_id == cw.versions["a", cw.cur]))
+    assert cell["per_10k_customers"] == Fraction(cell["received"] * 10_000, ac)
+
+
+def test_drill_down_lists_exactly_the_rows_of_a_cell(cw):
+    view = View(period=cw.cur, rows="province", cols="business_category")
+    res = read_view(view, None)
+    (row, col), cell = max(res.cells.items(), key=lambda kv: kv[1]["received"])
+    page = cell_rows(view, None, row=row, col=col, row_set="received", per_page=10)
+    assert page.total == cell["received"] and len(page.rows) == min(10, cell["received"])
+    assert all(r.province == row and r.business_category == col and not r.carried_over for r in page.rows)
+    closed = cell_rows(view, None, row=row, col=col, row_set="closed", per_page=1000)
+    assert closed.total == cell["closed"]
+    days = {}
+    for r in closed.rows:
+        days[r.days_to_close] = days.get(r.days_to_close, 0) + 1
+    assert histogram_median(days) == cell["median_days"] and histogram_p90(days) == cell["p90_days"]
+
+
+def test_scope_limits_the_view(cw):
+    from supervision.accounts.models import User
+    from supervision.scope import institution_condition
+
+    filer = db.session.scalar(select(User).where(User.email == "filer-a@test.cn"))
+    res = read_view(View(period=cw.cur, rows="institution"), institution_condition(filer, "filings"))
+    assert res.row_values == [cw.codes["a"]]
+    page = cell_rows(View(period=cw.cur, rows="institution"), institution_condition(filer, "filings"),
+                     row=cw.codes["b"], col=None)
+    assert page.total == 0
+
+
+def test_three_complaint_dimensions_are_refused(cw):
+    from supervision.analytics.queries import ViewError
+
+    with pytest.raises(ViewError):
+        read_view(View(period=cw.cur, rows="province", cols="cause", filters={"channel": ["A05"]}), None)
