@@ -252,3 +252,69 @@ def _helpers():
 
     return {"fmt2": lambda v: "—" if v is None else display(v, 2),
             "row_set_label": lambda s: ROW_SET_LABELS.get(s, ROW_SET_LABELS["received"])}
+
+
+def _period_arg() -> str | None:
+    code = request.args.get("period") or default_period()
+    return code
+
+
+@bp.get("/trends")
+@roles_required(*DATA_ROLES)
+def trends():
+    """Fastest growing institutions, categories, causes and provinces (§10.1) and quarter trends."""
+    from supervision.analytics import trends as T
+    from supervision.parameters.services import growth_minimums
+
+    period = _period_arg()
+    sector = (request.args.get("sector") or "").upper() or None
+    sector = sector if sector in Sector.values() else None
+    ctx = {"period": period, "sector": sector, "sectors": Sector.values(), "lists": None, "error": None,
+           "periods": list(db.session.scalars(select(Period.code).order_by(Period.code.desc()))),
+           "dim_labels": present.DIM_LABELS, "is_filer": current_user.role == Role.FILER}
+    if not period:
+        return render_template("analytics/trends.html", **ctx)
+    min_now, min_before = growth_minimums()
+    try:
+        lists = T.growth_lists(period, sector, _scope(), min_now=min_now, min_before=min_before)
+        by_sector = T.trend(period, 8, "business_category" if current_user.role == Role.FILER or sector else "sector",
+                            sector, _scope())
+    except ViewError as exc:
+        ctx["error"] = str(exc)
+        return render_template("analytics/trends.html", **ctx), exc.status
+    names = _names([g.code for g in lists["institution"]])
+    tbl = present.table(by_sector, "received", names)
+    return render_template("analytics/trends.html", **{**ctx, "lists": lists, "names": names,
+                                                       "min_now": min_now, "min_before": min_before,
+                                                       "chart": present.chart(by_sector, tbl, names),
+                                                       "trend_dim": by_sector.view.cols,
+                                                       "value_label": present.value_label})
+
+
+@bp.get("/speed")
+@roles_required(*DATA_ROLES)
+def speed():
+    """Handling speed (§10.1): closed rows per days-to-close bucket, on-time and extension rates,
+    median and 90th percentile, per institution or sector."""
+    from supervision.analytics import trends as T
+    from supervision.analytics.dims import HANDLING_BUCKETS
+
+    period = _period_arg()
+    sector = (request.args.get("sector") or "").upper() or None
+    sector = sector if sector in Sector.values() else None
+    by = request.args.get("by", "institution")
+    by = by if by in ("institution", "sector") else "institution"
+    ctx = {"period": period, "sector": sector, "by": by, "sectors": Sector.values(), "rows": None, "error": None,
+           "periods": list(db.session.scalars(select(Period.code).order_by(Period.code.desc()))),
+           "buckets": [b[0] for b in HANDLING_BUCKETS], "handling_labels": present.HANDLING_LABELS,
+           "is_filer": current_user.role == Role.FILER}
+    if not period:
+        return render_template("analytics/speed.html", **ctx)
+    try:
+        rows = T.handling_speed(period, by, sector, _scope())
+    except ViewError as exc:
+        ctx["error"] = str(exc)
+        return render_template("analytics/speed.html", **ctx), exc.status
+    names = _names([r.code for r in rows]) if by == "institution" else {}
+    return render_template("analytics/speed.html", **{**ctx, "rows": rows, "names": names,
+                                                      "value_label": present.value_label})
