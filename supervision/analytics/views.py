@@ -318,3 +318,24 @@ def speed():
     names = _names([r.code for r in rows]) if by == "institution" else {}
     return render_template("analytics/speed.html", **{**ctx, "rows": rows, "names": names,
                                                       "value_label": present.value_label})
+
+
+@bp.get("/disclosures")
+@roles_required(*DATA_ROLES)
+def disclosures():
+    """The disclosure registry of a period (DSC content of the versions that count, in scope)."""
+    from supervision.analytics.disclosures import registry
+    from supervision.scope import finding_condition
+
+    code = request.args.get("period") or default_period()
+    period = db.session.scalar(select(Period).where(Period.code == code)) if code else None
+    sector = (request.args.get("sector") or "").upper() or None
+    sector = sector if sector in Sector.values() else None
+    inst = request.args.get("institution") or None
+    ctx = {"period": code, "sector": sector, "institution": inst, "sectors": Sector.values(), "reg": None,
+           "periods": list(db.session.scalars(select(Period.code).order_by(Period.code.desc()))),
+           "institutions": _institution_choices(), "is_filer": current_user.role == Role.FILER}
+    if period is None:
+        return render_template("analytics/disclosures.html", **ctx), (404 if code else 200)
+    reg = registry(period.id, _scope(), finding_condition(current_user), sector=sector, institution=inst)
+    return render_template("analytics/disclosures.html", **{**ctx, "reg": reg})
