@@ -71,3 +71,24 @@ def test_trends_and_speed_pages(cube_world):
     html = c.get(f"/analytics/speed?period={cube_world.cur}&sector=CF").get_data(as_text=True)
     body = html.split('id="speed-table"', 1)[1]
     assert len(re.findall(r"<tr data-code=", body)) == 3  # A, C and the total
+
+
+def test_dashboard_charts_link_into_the_explorer(cube_world):
+    import json
+    from html import unescape
+
+    c = cube_world.app.test_client()
+    login(c, "supervisor@nfra.test.cn", PASSWORD)
+    html = c.get(f"/findings/dashboard?period={cube_world.cur}").get_data(as_text=True)
+    assert 'id="dashboard-charts"' in html and 'id="to-explorer"' in html
+    spec = json.loads(unescape(re.search(r"id=\"chart-complaints\"[^>]*data-chart='([^']*)'", html).group(1)))
+    assert spec["type"] == "stacked"
+    a, cc = cube_world.filings["a", cube_world.cur], cube_world.filings["c", cube_world.cur]
+    want = sum(1 for f in (a, cc) for r in f.rows if r["received_date"] >= f.period.start)
+    got = sum(sum(s["data"]) for s in spec["series"])
+    # NFRA's scope: the CF institutions A and C, plus any shared PAY institution
+    assert got >= want
+    table = html.split('id="sector-complaints"', 1)[1].split("</table>", 1)[0]
+    assert f">{want}<" in table
+    reporting = json.loads(unescape(re.search(r"id=\"chart-reporting\"[^>]*data-chart='([^']*)'", html).group(1)))
+    assert cube_world.cur in reporting["periods"]
