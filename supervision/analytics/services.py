@@ -1,3 +1,4 @@
+# ruff: noqa: S608  (the SQL here is built from the constants of this module only; values are bound)
 """Derive the complaint cube of a version (spec §10.1) with set-based SQL over its stored rows.
 
 Called by the ingest in the version's own transaction, right after the §4.4 figures (nothing is
@@ -74,19 +75,28 @@ def _grain_select(dims: dict[str, str], a: str, b: str, lead: str, measures: tup
     va = dims[a] if a else "''"
     vb = dims[b] if b else "''"
     group = [g for g in ((dims[a] if a else ""), (dims[b] if b else ""), extra_group) if g] or ["version_id"]
-    sql = (f"SELECT {lead}, {_quote(a)}, {va}, {_quote(b)}, {vb}, {', '.join(measures)} "  # noqa: S608 (constants)
+    sql = (f"SELECT {lead}, {_quote(a)}, {va}, {_quote(b)}, {vb}, {', '.join(measures)} "
            f"FROM complaint_row WHERE version_id = :v{where} GROUP BY {', '.join(group)}{having}")
     return sql
 
 
 def derive_cube(version_id: int, institution_id: int, period_id: int) -> int:
-    """Write the cube of one stored ``CMP`` version: one INSERT…SELECT…GROUP BY per grain (the
-    total, each dimension, each pair) for the cells, and the same for the days histogram. Cells with
-    neither received nor closed rows are not stored. Returns the number of cells written."""
-    dims = dimension_sql()
+    """Write the cube of one stored ``CMP`` version (every grain: the total, each dimension, each
+    pair; cells and the days histogram). The version's rows are read once and grouped column-wise
+    (:mod:`supervision.analytics.columnar`); the result is bulk-inserted in the caller's transaction.
+    :func:`derive_cube_sql` is the set-based SQL reading of the same definitions (the tests compare
+    the two). Returns the number of cells written."""
+    from supervision.analytics.columnar import derive
+
+    return derive(version_id, institution_id, period_id)
+
+
+def derive_cube_sql(version_id: int, institution_id: int, period_id: int) -> int:
+    """The cube by set-based SQL: one INSERT…SELECT…GROUP BY per grain for the cells and the days
+    (slower than :func:`derive_cube` — one scan of the version's rows per statement)."""
     params = {"v": version_id, "i": institution_id, "p": period_id}
+    dims = dimension_sql()
     cells_cols = ", ".join(CELL_COLUMNS)
-    days_cols = "version_id, dim_a, val_a, dim_b, val_b, days, closed_rows"
     having = f" HAVING SUM(CASE WHEN {_RECEIVED} OR {_CLOSED} THEN 1 ELSE 0 END) > 0"
     n = 0
     for a, b in grains():
@@ -94,8 +104,11 @@ def derive_cube(version_id: int, institution_id: int, period_id: int) -> int:
         n += db.session.execute(text(f"INSERT INTO cube_cell ({cells_cols}) {cells}"), params).rowcount or 0
         days = _grain_select(dims, a, b, ":v", ("days_to_close", "COUNT(*)"),
                              f" AND {_CLOSED} AND days_to_close IS NOT NULL", "days_to_close")
-        db.session.execute(text(f"INSERT INTO cube_days ({days_cols}) {days}"), params)
+        db.session.execute(text(f"INSERT INTO cube_days ({DAYS_COLUMNS}) {days}"), params)
     return n
+
+
+DAYS_COLUMNS = "version_id, dim_a, val_a, dim_b, val_b, days, closed_rows"
 
 
 def delete_cube(version_id: int) -> None:
