@@ -53,7 +53,10 @@ class CubeDays(db.Model):
     __table_args__ = (Index("ix_cube_days_version_grain", "version_id", "dim_a", "dim_b"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("filing_version.id", ondelete="CASCADE"))
+    # No foreign key: a version's histogram has about as many rows as it has complaints, and a
+    # referential check per row doubled the time to write it; it is written and deleted with the
+    # version's cells (which keep the key), versions are never deleted (docs/decisions.md).
+    version_id: Mapped[int] = mapped_column(Integer)
     dim_a: Mapped[str] = mapped_column(String(20))
     val_a: Mapped[str] = mapped_column(String(12))
     dim_b: Mapped[str] = mapped_column(String(20))
