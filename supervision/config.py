@@ -152,6 +152,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "INGEST_MEMORY_LIMIT_MB": int(_env("INGEST_MEMORY_LIMIT_MB", "4096")),
         "INGEST_TIME_LIMIT": int(_env("INGEST_TIME_LIMIT", "900")),
         "INGEST_SECONDS_PER_MIB": float(_env("INGEST_SECONDS_PER_MIB", "20")),
+        # bodies of routes that take no file (supervision.main.limits)
+        "MAX_FORM_BYTES": int(_env("MAX_FORM_BYTES", str(64 * 1024))),
+        # reverse proxies in front of the application (hops whose X-Forwarded-For/-Proto are trusted)
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,

@@ -23,6 +23,7 @@ from supervision.extensions import db
 from supervision.filings import queries, services
 from supervision.filings.forms import NoteForm, UploadForm
 from supervision.filings.models import Filing
+from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
@@ -74,6 +75,7 @@ def _upload_form() -> UploadForm:
 
 @bp.route("/upload", methods=["GET", "POST"])
 @roles_required(Role.FILER)
+@accepts_upload
 def upload():
     """Upload a workbook for the filer's institution; processing continues in the background."""
     form = _upload_form()

@@ -19,6 +19,7 @@ from supervision.extensions import db
 from supervision.findings import queries, services
 from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
 from supervision.findings.models import Finding, FindingEvent
+from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Agency, Institution
 from supervision.periods.models import Period
@@ -170,6 +171,7 @@ def open_(finding_id: int):
 
 
 @bp.post("/<int:finding_id>/answer")
+@accepts_upload
 @roles_required(Role.FILER)
 def answer(finding_id: int):
     """The institution answers with text and an optional attachment."""
