@@ -102,5 +102,8 @@ class FilingVersion(db.Model):
     processing_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     processing_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failure: Mapped[str | None] = mapped_column(Text)
+    #: while a job processes the version it renews this lease (``INGEST_LEASE_SECONDS``); a version still
+    #: VALIDATING past its lease has no live job and is recovered as FAILED (supervision.filings.recovery)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     filing: Mapped[Filing] = relationship(back_populates="versions")

@@ -94,7 +94,15 @@ def upload():
         enqueue("supervision.filings.runner.run_version", sub.version.id)
         flash(_("Received. Validation runs now; this page shows its progress."), "info")
     else:
-        flash(_("This exact file was uploaded before (same SHA-256): showing that version."), "warning")
+        from supervision.filings.recovery import recover_stalled
+
+        if recover_stalled(version_id=sub.version.id, by="upload"):  # its process died: FAILED, re-runnable
+            db.session.commit()
+        if sub.version.status == VersionStatus.FAILED:
+            flash(_("This exact file was uploaded before and its processing failed: re-run it with the button "
+                    "below."), "warning")
+        else:
+            flash(_("This exact file was uploaded before (same SHA-256): showing that version."), "warning")
     return redirect(url_for("filings.version", version_id=sub.version.id))
 
 
@@ -151,8 +159,14 @@ def _version_page(v) -> str:
 @bp.get("/versions/<int:version_id>")
 @roles_required(*DATA_ROLES)
 def version(version_id: int):
-    """The version report: state, live progress, issues grouped by rule, downloads, decisions."""
-    return _version_page(_version_or_404(version_id))
+    """The version report: state, live progress, issues grouped by rule, downloads, decisions; a
+    version stalled past its processing lease is shown FAILED (and re-runnable) at once."""
+    from supervision.filings.recovery import recover_stalled
+
+    v = _version_or_404(version_id)
+    if v.status == VersionStatus.VALIDATING and recover_stalled(version_id=v.id, by="page"):
+        db.session.commit()
+    return _version_page(v)
 
 
 @bp.get("/versions/<int:version_id>/rows")
@@ -318,7 +332,11 @@ def withdraw(version_id: int):
 @roles_required(Role.FILER, Role.SUPERVISOR)
 def rerun(version_id: int):
     """Re-run a FAILED version (the original is still stored)."""
+    from supervision.filings.recovery import recover_stalled
+
     v = _version_or_404(version_id)
+    if recover_stalled(version_id=v.id, by="rerun"):  # stalled past its lease: FAILED first
+        db.session.commit()
     if v.status != VersionStatus.FAILED:
         flash(_("Only a failed version can be re-run."), "warning")
     else:
