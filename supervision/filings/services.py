@@ -325,6 +325,9 @@ def return_version(actor, version: FilingVersion, note: str) -> FilingVersion | 
     version that counts reinstates the previous accepted one (decision 2); returns it (or None)."""
     if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以退回报送 / only supervisors return filings", 403)
+    from supervision.scope import check_can_act
+
+    check_can_act(actor, version.filing.institution_id)  # the lead agency's subtree, not a sharing partner
     if not (note or "").strip():
         raise FilingError("退回须填写说明 / a note is required to return a filing")
     if VersionStatus.RETURNED not in VERSION_TRANSITIONS.get(version.status, frozenset()):
@@ -369,6 +372,9 @@ def accept_by(actor, version: FilingVersion) -> None:
     """A supervisor (or console operator) accepts a VALIDATED version."""
     if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以采纳报送 / only supervisors accept filings", 403)
+    from supervision.scope import check_can_act
+
+    check_can_act(actor, version.filing.institution_id)  # the lead agency's subtree, not a sharing partner
     if version.status != VersionStatus.VALIDATED:
         zh, en = VersionStatus.zh_en(version.status)
         raise FilingError(f"只有校验通过的版本可以采纳（该版本为“{zh}”） / only validated versions can be accepted "
