@@ -27,6 +27,9 @@ def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
     """
     cfg = load_config(config)
     app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False)
+    from supervision.main.limits import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any blueprint registers a route
     app.config.update(cfg)
     # Flask defines MAX_CONTENT_LENGTH (as None), so it is set here, not defaulted: uploads may carry the
     # §3 upload limit plus form overhead; every other route far less (supervision.main.limits)

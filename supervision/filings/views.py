@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from supervision.audit.services import record_download
 from supervision.authz import roles_required
 from supervision.domain.calendar import today_local
 from supervision.domain.enums import DATA_ROLES, FilingKind, Role, VersionStatus
@@ -31,6 +32,12 @@ from supervision.scope import visible_filings
 from supervision.tasks import enqueue
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
+
+
+def safe_download_name(v) -> str:
+    """The original file name fit for a ``Content-Disposition`` header: control characters (CR, LF,
+    NUL …) and path separators replaced, so a hostile ``filename*`` cannot break the download."""
+    return services.clean_filename(v.original_filename)
 
 
 def _version_or_404(version_id: int):
@@ -87,6 +94,7 @@ def upload():
     if form.dry_run.data:
         return _dry_run(form, inst, period, fh)
     answer_errors_with(render=lambda: render_template("filings/upload.html", form=form))
+    services.check_can_submit(current_user, inst, period, form.kind.data)  # before storing: a refusal leaves no file
     stored = services.store_original(fh.stream)
     sub = services.submit(current_user, inst, period, form.kind.data, stored, fh.filename or "upload.xlsx")
     db.session.commit()
@@ -199,6 +207,7 @@ def _issue_rows(v):
 def issues_json(version_id: int):
     """Every listed issue as JSON with the exact totals per rule."""
     v = _version_or_404(version_id)
+    record_download("issues.json", object_type="filing_version", object_id=v.id)
     body = {"filing_id": v.filing_id, "version": v.number, "status": v.status, "sha256": v.sha256,
             "rows": v.row_counts or {}, "totals": v.rule_totals or {}, "errors": _issue_rows(v)}
     return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
@@ -210,6 +219,7 @@ def issues_json(version_id: int):
 def issues_csv(version_id: int):
     """Every listed issue as CSV (UTF-8 with BOM for Excel; formula-like text neutralised)."""
     v = _version_or_404(version_id)
+    record_download("issues.csv", object_type="filing_version", object_id=v.id)
     out = io.StringIO()
     out.write("\ufeff")
     w = csv.writer(out)
@@ -246,7 +256,8 @@ def annotated(version_id: int):
         data = target.read_bytes()
     finally:
         target.unlink(missing_ok=True)
-    stem = Path(v.original_filename).stem
+    record_download("annotated", object_type="filing_version", object_id=v.id)
+    stem = Path(safe_download_name(v)).stem
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}_校验结果_v{v.number}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -256,7 +267,8 @@ def annotated(version_id: int):
 def original(version_id: int):
     """The original bytes exactly as uploaded."""
     v = _version_or_404(version_id)
-    return send_file(services.version_path(v), as_attachment=True, download_name=v.original_filename,
+    record_download("original", object_type="filing_version", object_id=v.id, detail={"sha256": v.sha256})
+    return send_file(services.version_path(v), as_attachment=True, download_name=safe_download_name(v),
                      mimetype="application/octet-stream")
 
 

@@ -239,8 +239,13 @@ def attachment(event_id: int):
         abort(404)
     if current_user.role == Role.FILER and not ev.visible_to_institution:
         abort(404)
+    from supervision.audit.services import record_download
+    from supervision.filings.services import clean_filename
+
+    record_download("attachment", object_type="finding_event", object_id=ev.id,
+                    detail={"finding_id": ev.finding_id, "sha256": ev.attachment_sha256})
     return send_file(Path(current_app.config["UPLOAD_FOLDER"]) / ev.attachment_path, as_attachment=True,
-                     download_name=ev.attachment_name)
+                     download_name=clean_filename(ev.attachment_name or "attachment"))
 
 
 @bp.route("/check", methods=["POST"])

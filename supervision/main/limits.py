@@ -19,7 +19,7 @@ import io
 
 from flask import Flask, abort, request
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
-from werkzeug.routing import RequestRedirect
+from werkzeug.routing import IntegerConverter, RequestRedirect
 
 REFUSED = "supervision.body_refused"
 
@@ -100,8 +100,29 @@ def _refuse_oversized():
         abort(413)
 
 
+def _refuse_nul():
+    """A NUL byte in the path, the query or a form field is never meaningful (PostgreSQL cannot
+    even store it): 400 instead of an error deep inside a query."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        abort(400)
+    form_body = request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
+        "application/x-www-form-urlencoded", "multipart/form-data")
+    if form_body and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
+        abort(400)
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in routes: an id above 2**31 - 1 (beyond every id column) is simply not found
+    (404), instead of an integer overflow in the database."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def register(app: Flask) -> None:
     """Install the middleware and the request hook that answers a refused body with 413 (it runs
     before every other hook, CSRF included, so nothing tries to read the missing body)."""
     app.wsgi_app = BodyLimit(app, app.wsgi_app)
-    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_oversized)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, _refuse_nul)
+    hooks.insert(0, _refuse_oversized)
