@@ -163,6 +163,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "INGEST_SECONDS_PER_MIB": float(_env("INGEST_SECONDS_PER_MIB", "20")),
         # the processing lease a job renews every quarter of it; past it a VALIDATING version is recovered
         "INGEST_LEASE_SECONDS": int(_env("INGEST_LEASE_SECONDS", "120")),
+        # a dry run's report waits this long to be read, then it is deleted with its file
+        "DRY_RUN_TTL_MINUTES": int(_env("DRY_RUN_TTL_MINUTES", "60")),
         # bodies of routes that take no file (supervision.main.limits)
         "MAX_FORM_BYTES": int(_env("MAX_FORM_BYTES", str(64 * 1024))),
         # reverse proxies in front of the application (hops whose X-Forwarded-For/-Proto are trusted)

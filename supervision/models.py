@@ -14,7 +14,7 @@ from supervision.filings.content_models import (  # noqa: F401
     SummaryRow,
     ValidationIssue,
 )
-from supervision.filings.models import Filing, FilingVersion  # noqa: F401
+from supervision.filings.models import DryRun, Filing, FilingVersion  # noqa: F401
 from supervision.findings.models import CheckRun, Finding, FindingCitation, FindingEvent, Referral  # noqa: F401
 from supervision.jobs.models import JobRun, ScheduledJobState, SchedulerProcess  # noqa: F401
 from supervision.league.models import LeagueSnapshot, LeagueSnapshotRow, LeagueSnapshotVersion  # noqa: F401

@@ -92,5 +92,8 @@ def recover_stalled(now: datetime | None = None, *, version_id: int | None = Non
 
 
 def recover_job(now: datetime, period=None, run=None) -> dict:
-    """Scheduler job ``ingest_recovery``: versions stalled past their lease become FAILED."""
-    return {"recovered": recover_stalled(now, by="scheduler")}
+    """Scheduler job ``ingest_recovery``: versions stalled past their lease become FAILED; expired
+    dry runs are deleted with their files."""
+    from supervision.filings.dryrun import purge_expired
+
+    return {"recovered": recover_stalled(now, by="scheduler"), "dry_runs_deleted": purge_expired(now)}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -115,17 +114,34 @@ def upload():
 
 
 def _dry_run(form, inst, period, fh):
-    from supervision.filings.runner import dry_run_in_child
+    """Queue a dry run (background work, like an upload) and show its progress page."""
+    from supervision.filings import dryrun
 
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            fh.stream.seek(0)
-            out.write(fh.stream.read())
-        report = dry_run_in_child(tmp, inst.code, period.code, form.kind.data)
-    finally:
-        os.unlink(tmp)
-    return render_template("filings/dry_run.html", report=report, period=period, kind=form.kind.data, form=form)
+    answer_errors_with(render=lambda: render_template("filings/upload.html", form=form))
+    dryrun.purge_expired()
+    run = dryrun.create(current_user, inst, period, form.kind.data, fh.stream, fh.filename or "upload.xlsx")
+    db.session.commit()
+    enqueue("supervision.filings.dryrun.run_dry_run", run.id)
+    return redirect(url_for("filings.dry_run", run_id=run.id))
+
+
+@bp.get("/dry-runs/<int:run_id>")
+@roles_required(Role.FILER)
+def dry_run(run_id: int):
+    """A dry run of the acting filer: its progress while it runs, then its report, shown once (the
+    run and its file are deleted when the report is read)."""
+    from supervision.filings import dryrun
+    from supervision.filings.models import DryRun
+
+    run = db.session.get(DryRun, run_id)
+    if run is None or run.user_id != current_user.id:
+        abort(404)
+    if run.status != "done":
+        return render_template("filings/dry_run_wait.html", run=run, period=run.period, kind=run.kind)
+    period, kind = run.period, run.kind
+    report = dryrun.consume(run)
+    db.session.commit()
+    return render_template("filings/dry_run.html", report=report, period=period, kind=kind)
 
 
 @bp.get("/template/<kind>")

@@ -226,7 +226,7 @@ def test_scheduler_job_and_live_lease(ctx, tmp_path):
     assert recover_stalled() == [] and db.session.get(FilingVersion, vid).status == "VALIDATING"
     out = recover_job(utcnow() + timedelta(minutes=6))
     db.session.commit()
-    assert out == {"recovered": [vid]}
+    assert out["recovered"] == [vid]
     db.session.rollback()
     assert db.session.get(FilingVersion, vid).status == "FAILED"
     assert run_version(vid) in ("ACCEPTED", "REJECTED")  # processed again (B is a payment firm)

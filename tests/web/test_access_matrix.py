@@ -53,6 +53,7 @@ def _path(rule: str, world) -> str:
         "<int:referral_id>": str(world.referral_c.id),
         "<action>": "accept",
         "<int:event_id>": str(world.finding_a.events[0].id),
+        "<int:run_id>": "1",  # no dry run exists: a filer's own runs only (404), other roles 403
     }
     for key, val in values.items():
         rule = rule.replace(key, val)
