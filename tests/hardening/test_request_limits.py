@@ -77,3 +77,13 @@ def test_chunked_body_without_length_is_counted(app, db):
     assert _post(app, "/login", length=None, body=body, chunked=True) == 413
     assert body.read_bytes < limit + 2 * MiB  # stopped soon after the limit, not read to the end
 
+
+
+def test_hsts_in_production_only(app, client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    app.config["SUPERVISION_ENV"] = "production"
+    try:
+        hsts = client.get("/login").headers.get("Strict-Transport-Security", "")
+    finally:
+        app.config["SUPERVISION_ENV"] = "testing"
+    assert hsts.startswith("max-age=31536000")
