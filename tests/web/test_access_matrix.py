@@ -155,3 +155,11 @@ def test_referral_and_sharing_scope(app, world, state):
         assert db.session.get(FilingVersion, ids["b_v1"]).status == "ACCEPTED"
         assert db.session.get(Referral, ids["referral_c"]).status == "ANSWERED"
         assert db.session.get(Finding, ids["finding_a"]).status == "CLOSED"  # the lead side may act
+        # and the pages offer the refused actions to nobody who would be refused
+        page = clients["supervisor"].get(f"/filings/versions/{ids['b_v1']}").get_data(as_text=True)
+        assert 'id="return-link"' not in page and 'id="accept-btn"' not in page
+        for role, finding in (("analyst_nfra", "finding_b"), ("analyst_pboc", "finding_c")):
+            page = clients[role].get(f"/findings/{ids[finding]}").get_data(as_text=True)
+            assert 'id="decide"' not in page and 'id="refer"' not in page, role
+        page = clients["analyst_nfra"].get(f"/findings/{ids['finding_a']}").get_data(as_text=True)
+        assert 'id="refer"' in page  # the lead side still sees them
