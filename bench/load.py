@@ -79,10 +79,20 @@ def run(url: str, clients: int, seconds: float, email: str, password: str, paths
     latencies: dict[str, list[float]] = {p: [] for p in paths}
     errors: dict[str, int] = {p: 0 for p in paths}
     lock = threading.Lock()
+    first = Client(url)
+    first.login(email, password)  # one login (the per-address login limit); every client shares its session
+    resolved = []
+    for p in paths:  # a path that redirects (the league index → the latest period) is measured at its target
+        status, _t, headers = first.request("GET", p)
+        location = headers.get("Location") if status in (301, 302, 303) else None
+        resolved.append(urllib.parse.urlsplit(location).path if location else p)
+    paths = resolved
+    latencies = {p: [] for p in paths}
+    errors = {p: 0 for p in paths}
     sessions = []
     for _ in range(clients):
         c = Client(url)
-        c.login(email, password)
+        c.cookies = dict(first.cookies)
         sessions.append(c)
     start = time.monotonic()
     stop = start + seconds
