@@ -4,6 +4,7 @@ independent counts over the generated rows; K01, G01 and G02 positive and negati
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import select
 
@@ -76,6 +77,23 @@ def test_topic_counts_and_k01(ctx, periods, tmp_path):
     expected = ind.k01_expected(ind.topic_counts(s2), ind.topic_counts(s1))
     assert set(_holding(steady, cur, "K01")) == expected
     assert COLLECTION not in expected
+    # §10.4 command: the same counts per institution, previous = P−1's
+    app, _world = ctx
+    out = app.test_cli_runner().invoke(args=["topics", "--period", cur.code, "--institution", surging.code,
+                                             "--format", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["period"] == cur.code
+    assert {t["code"]: (t["count"], t["previous"]) for t in data["topics"]} == \
+        {c: (now[c], before[c]) for c in now}
+    line = next(t for t in data["topics"] if t["code"] == COLLECTION)
+    assert line["institutions"] == [{"institution_code": surging.code, "count": now[COLLECTION]}]
+    both = json.loads(app.test_cli_runner().invoke(args=["topics", "--period", cur.code]).output)
+    steady_now = ind.topic_counts(s2)
+    assert [t["code"] for t in both["topics"]] == list(ind.lexicon())  # every topic, lexicon order
+    for t in both["topics"]:
+        mine = {i["institution_code"]: i["count"] for i in t["institutions"]}
+        assert mine.get(surging.code, 0) == now[t["code"]] and mine.get(steady.code, 0) == steady_now[t["code"]]
 
 
 def _slow_elderly(filing, n: int = 60) -> None:
