@@ -115,11 +115,13 @@ def register_blueprints(app: Flask) -> None:
     from supervision.parameters.views import bp as parameters_bp
     from supervision.periods.views import bp as periods_bp
     from supervision.register.views import bp as register_bp
+    from supervision.notice.views import bp as notice_bp
     from supervision.topics.views import bp as topics_bp
     from supervision.vulnerable.views import bp as vulnerable_bp
 
     for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, register_bp, findings_bp, rules_bp, league_bp,
-               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, topics_bp, vulnerable_bp):
+               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, topics_bp, vulnerable_bp,
+               notice_bp):
         app.register_blueprint(bp)
 
 
