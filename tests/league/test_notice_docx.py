@@ -93,7 +93,7 @@ def test_notice_document_equals_the_snapshot(lctx, tmp_path):
         # overview: the sector's total and the change against the previous published quarter
         total, before = _total(rows, sector), _total(prev_rows, sector)
         line = next(p.text for p in doc.paragraphs if p.text.startswith(f"{SECTOR_NAMES[sector]}：{len(listed)} 家"))
-        assert f"共受理消费投诉 {total:,} 件" in line and f"较上季度（{before:,} 件）" in line or \
+        assert (f"共受理消费投诉 {total:,} 件" in line and f"较上季度（{before:,} 件）" in line) or \
             (total == before and f"与上季度（{before:,} 件）持平" in line)
         # institutions above the sector median of per_10k_customers (exact values of the snapshot)
         med = _median([Decimal(r["metrics"]["per_10k_customers"]["value"]) for r in rows

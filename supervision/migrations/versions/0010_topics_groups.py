@@ -4,6 +4,9 @@
   lexicon topic and the most frequent other terms (derived at acceptance; removed with the version).
 * ``group_fact``, ``group_cause``: per version and ``customer_group``, the counts of the
   vulnerable-group lens and the causes of each group.
+* ``complaint_row``: on PostgreSQL a trigram GIN index on ``summary`` (extension ``pg_trgm``) for the
+  full-text search of summaries (``LIKE '%…%'`` works for Chinese with trigrams); on SQLite an empty
+  partial index of the same name (``WHERE 0``: no entries, no cost), so both have one schema.
 * ``export.kind`` admits ``notice`` (the 通报 ``.docx``). SQLite rebuilds ``export`` in batch mode;
   dropping the old table would cascade to ``export_institution``, so its rows are kept aside and
   put back.
@@ -91,9 +94,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('version_id', 'customer_group', 'cause', name=op.f('pk_group_cause'))
     )
     _export_kinds(NEW_KINDS)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    op.create_index("ix_complaint_row_summary_trgm", "complaint_row", ["summary"], unique=False,
+                    postgresql_using="gin", postgresql_ops={"summary": "gin_trgm_ops"}, sqlite_where=sa.text("0"))
 
 
 def downgrade():
+    op.drop_index("ix_complaint_row_summary_trgm", table_name="complaint_row")
     op.get_bind().exec_driver_sql("DELETE FROM export WHERE kind = 'notice'")
     _export_kinds(OLD_KINDS)
     op.drop_table('group_cause')
