@@ -136,22 +136,29 @@ def scope_terms(user, period: Period, limit: int = 30) -> list[tuple[str, int]]:
         .group_by(TopicTerm.term).order_by(total.desc(), TopicTerm.term).limit(limit))]
 
 
+#: a search counts its matches up to this many (the page says "more than …" beyond)
+SEARCH_COUNT_CAP = 10_000
+
+
 @dataclass
 class RowPage:
-    """One page of complaint rows (masked summaries) with the total."""
+    """One page of complaint rows (masked summaries) with the total (``capped``: at least ``total``)."""
 
     rows: list
     total: int
     page: int
     pages: int
+    capped: bool = False
 
 
-def _page(q, count_q, page: int) -> RowPage:
+def _page(q, count_q, page: int, cap: int | None = None) -> RowPage:
     total = db.session.scalar(count_q) or 0
+    capped = cap is not None and total > cap
+    total = min(total, cap) if cap is not None else total
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     rows = db.session.execute(q.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return RowPage(rows, total, page, pages)
+    return RowPage(rows, total, page, pages, capped)
 
 
 _ROW_COLUMNS = (ComplaintRow.id, ComplaintRow.complaint_id, ComplaintRow.received_date, ComplaintRow.cause,
@@ -159,17 +166,25 @@ _ROW_COLUMNS = (ComplaintRow.id, ComplaintRow.complaint_id, ComplaintRow.receive
                 Institution.code.label("inst_code"), Institution.name.label("inst_name"))
 
 
-def topic_rows(user, period: Period, topic: str, institution_id: int | None = None, page: int = 1) -> RowPage:
-    """Received rows of the counting CMPs in scope that mention ``topic`` (sheet order per institution)."""
+def scoped_versions(user, period: Period, institution_id: int | None = None) -> list[int]:
+    """Ids of the counting CMP versions of ``period`` of the institutions in scope (one per
+    institution at most): resolved first, so the row queries touch ``complaint_row`` by version."""
     cv = _counting(period.id)
-    base = (select(*_ROW_COLUMNS).select_from(TopicRow)
-            .join(cv, cv.c.version_id == TopicRow.version_id)
-            .join(ComplaintRow, ComplaintRow.id == TopicRow.row_id)
-            .join(Institution, Institution.id == cv.c.institution_id)
-            .where(TopicRow.topic == topic, scope_condition(user)))
+    q = select(cv.c.version_id).join(Institution, Institution.id == cv.c.institution_id).where(scope_condition(user))
     if institution_id is not None:
-        base = base.where(Institution.id == institution_id)
-    count_q = select(func.count()).select_from(base.subquery())
+        q = q.where(Institution.id == institution_id)
+    return list(db.session.scalars(q))
+
+
+def topic_rows(user, period: Period, topic: str, institution_id: int | None = None, page: int = 1) -> RowPage:
+    """Received rows of the counting CMPs in scope that mention ``topic`` (by institution, sheet order)."""
+    versions = scoped_versions(user, period, institution_id) or [-1]
+    base = (select(*_ROW_COLUMNS).select_from(TopicRow)
+            .join(ComplaintRow, ComplaintRow.id == TopicRow.row_id)
+            .join(Institution, Institution.id == ComplaintRow.institution_id)
+            .where(TopicRow.topic == topic, TopicRow.version_id.in_(versions)))
+    count_q = select(func.count()).select_from(TopicRow).where(TopicRow.topic == topic,
+                                                               TopicRow.version_id.in_(versions))
     return _page(base.order_by(Institution.code, ComplaintRow.row_no), count_q, page)
 
 
@@ -181,13 +196,12 @@ def like_pattern(text: str) -> str:
 
 def search_rows(user, period: Period, text: str, institution_id: int | None = None, page: int = 1) -> RowPage:
     """Rows of the counting CMPs in scope whose (masked) summary contains ``text`` — a trigram GIN
-    index serves the LIKE on PostgreSQL (§10.2 search)."""
-    cv = _counting(period.id)
+    index serves the LIKE on PostgreSQL (§10.2 search) — in storage order; matches are counted up
+    to :data:`SEARCH_COUNT_CAP`."""
+    versions = scoped_versions(user, period, institution_id) or [-1]
+    match = (ComplaintRow.summary.like(like_pattern(text), escape="\\"), ComplaintRow.version_id.in_(versions))
     base = (select(*_ROW_COLUMNS).select_from(ComplaintRow)
-            .join(cv, cv.c.version_id == ComplaintRow.version_id)
-            .join(Institution, Institution.id == cv.c.institution_id)
-            .where(ComplaintRow.summary.like(like_pattern(text), escape="\\"), scope_condition(user)))
-    if institution_id is not None:
-        base = base.where(Institution.id == institution_id)
-    count_q = select(func.count()).select_from(base.subquery())
-    return _page(base.order_by(Institution.code, ComplaintRow.row_no), count_q, page)
+            .join(Institution, Institution.id == ComplaintRow.institution_id).where(*match))
+    count_q = select(func.count()).select_from(select(ComplaintRow.id).where(*match)
+                                               .limit(SEARCH_COUNT_CAP + 1).subquery())
+    return _page(base.order_by(ComplaintRow.id), count_q, page, SEARCH_COUNT_CAP)
