@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from supervision.checks.rules_base import Draft, dec, shown
+from supervision.rules.codes import CODE_LISTS
 
 __all__ = ["G01Params", "GroupCounts", "K01Params", "TopicFacts", "check_g01", "check_g02", "check_k01", "rate"]
 
@@ -68,6 +69,16 @@ def _text(value: Fraction | None) -> str | None:
     return None if value is None else dec(value)
 
 
+#: English names of the customer groups (the English messages)
+GROUP_EN = {"NONE": "other customers", "ELDERLY": "elderly", "MINOR": "minors", "DISABLED": "people with disabilities",
+            "FOREIGN": "foreign nationals"}
+
+
+def group_name(code: str) -> str:
+    """The group's Chinese name (the subject label of G01/G02 findings)."""
+    return CODE_LISTS.get("customer_group", {}).get(code, code)
+
+
 def check_g01(groups: Sequence[GroupCounts], params: G01Params = G01Params()) -> list[Draft]:
     """``G01`` (medium, subject = group code): a group other than NONE with ≥ ``min_closed`` closed
     rows whose on-time rate is more than ``on_time_gap`` points below the NONE rows', or whose
@@ -86,18 +97,19 @@ def check_g01(groups: Sequence[GroupCounts], params: G01Params = G01Params()) ->
         if not (on_gap > params.on_time_gap or fav_gap > params.favourable_gap):
             continue
         evidence = {
-            "group": g.group,
+            "customer_group": g.group,
             "closed": g.closed, "on_time": g.on_time, "favourable": g.favourable,
             "on_time_rate": _text(on), "favourable_rate": _text(fav),
             "none_closed": base.closed, "none_on_time": base.on_time, "none_favourable": base.favourable,
             "none_on_time_rate": _text(base_on), "none_favourable_rate": _text(base_fav),
             "on_time_gap_points": _text(on_gap), "favourable_gap_points": _text(fav_gap),
-            "thresholds": {"min_closed": params.min_closed, "on_time_gap": dec(params.on_time_gap),
-                           "favourable_gap": dec(params.favourable_gap)},
+            "min_closed": params.min_closed, "on_time_gap_threshold": dec(params.on_time_gap),
+            "favourable_gap_threshold": dec(params.favourable_gap),
         }
-        msg = {"group": g.group, "closed": g.closed, "on_time_rate": shown(on), "favourable_rate": shown(fav),
-               "none_on_time_rate": shown(base_on), "none_favourable_rate": shown(base_fav)}
-        out.append(Draft("G01", "medium", g.group, None, evidence, msg))
+        msg = {"group": group_name(g.group), "group_en": GROUP_EN.get(g.group, g.group), "closed": g.closed,
+               "on_time_rate": shown(on), "favourable_rate": shown(fav), "none_on_time_rate": shown(base_on),
+               "none_favourable_rate": shown(base_fav)}
+        out.append(Draft("G01", "medium", g.group, group_name(g.group), evidence, msg))
     return out
 
 
@@ -117,9 +129,10 @@ def check_g02(received: Mapping[str, int], channels: Sequence[Mapping[str, bool 
         n = received.get(group, 0)
         if n <= 0 or any(ch.get(flag) is True for ch in channels):
             continue
-        evidence = {"group": group, "received": n, "channel_flag": flag, "channels": len(channels)}
-        out.append(Draft("G02", "low", group, None, evidence,
-                         {"group": group, "received": n, "channel_kind": zh, "channel_kind_en": en}))
+        evidence = {"customer_group": group, "received": n, "channel_count": len(channels)}
+        out.append(Draft("G02", "low", group, group_name(group), evidence,
+                         {"group": group_name(group), "group_en": GROUP_EN[group], "received": n, "channel_kind": zh,
+                          "channel_kind_en": en}))
     return out
 
 
@@ -134,10 +147,9 @@ def check_k01(facts: Sequence[TopicFacts], params: K01Params = K01Params()) -> l
         if prev is not None and prev >= params.floor and Fraction((t.count - prev) * 100, prev) < params.rise_pct:
             continue
         rise = None if prev is None or prev == 0 else Fraction((t.count - prev) * 100, prev)
-        evidence = {"topic": t.code, "count": t.count, "previous": prev, "rise_pct": _text(rise),
-                    "complaint_ids": list(t.complaint_ids[:20]),
-                    "thresholds": {"min_rows": params.min_rows, "rise_pct": dec(params.rise_pct),
-                                   "floor": params.floor}}
+        evidence = {"topic_name": t.name_zh, "count": t.count, "previous": prev, "rise_pct": _text(rise),
+                    "complaint_ids": list(t.complaint_ids[:20]), "min_rows": params.min_rows,
+                    "rise_pct_threshold": dec(params.rise_pct), "previous_floor": params.floor}
         out.append(Draft("K01", "medium", t.code, t.name_zh, evidence,
                          {"topic_zh": t.name_zh, "topic_en": t.name_en, "count": t.count,
                           "previous": "—" if prev is None else prev}))

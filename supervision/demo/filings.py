@@ -40,8 +40,9 @@ DROP_CARRIED = (15, 33)  # drop one carried-over complaint in the latest period 
 TOPIC_PLAN: dict[tuple[int, int], dict[str, float]] = {}
 #: The demo's story for the topics and the vulnerable-group lens (issue 15): the first consumer-finance
 #: institution (in code order) that files every period gets a surge of collection complaints in the
-#: latest quarter (rare before: factor 0.2, then 10); the second one closes its elderly complainants'
-#: complaints late (``SLOW_ELDERLY_DAYS`` after receipt, within the quarter) in every period.
+#: latest quarter (rare before: factor 0.2, then 10); the busiest other one (most complaints expected,
+#: so its elderly complaints are enough for G01) closes its elderly complainants' complaints late
+#: (``SLOW_ELDERLY_DAYS`` after receipt, within the quarter) in every period.
 SURGE_TOPIC = "T_COLLECTION_ABUSE"
 SLOW_ELDERLY_DAYS = (24, 45)
 
@@ -50,7 +51,15 @@ def story_positions(institutions) -> tuple[int | None, int | None]:
     """Positions (code order) of the surging institution and of the one slow with elderly complaints."""
     taken = set(MISSING_LATEST) | set(DROP_CARRIED) | {p for p, _m, _r in MISTAKES}
     cf = [n for n, inst in enumerate(institutions) if inst.sector == Sector.CF and n not in taken]
-    return (cf[0] if cf else None), (cf[1] if len(cf) > 1 else None)
+    if not cf:
+        return None, None
+    others = cf[1:]
+
+    def volume(n: int) -> float:
+        inst = institutions[n]
+        return gen.profile_for(inst.code, inst.name, inst.sector, seed=1000 + n).expected_received
+
+    return cf[0], (max(others, key=volume) if others else None)
 
 
 def story_topics(pos: int, back: int, surge: int | None) -> dict[str, float] | None:

@@ -14,10 +14,11 @@ RULES = (
               "A customer group other than NONE with at least 20 closed rows whose on-time rate is more than 10 "
               "points below that of the institution's NONE rows, or whose favourable rate is more than 15 points "
               "below (thresholds configurable)."),
-             ("特殊群体 {group}：已办结 {closed} 件，按时办结率 {on_time_rate}%（普通客户 {none_on_time_rate}%），"
+             ("特殊群体{group}：已办结 {closed} 件，按时办结率 {on_time_rate}%（普通客户 {none_on_time_rate}%），"
               "有利办结率 {favourable_rate}%（普通客户 {none_favourable_rate}%）",
-              "Customer group {group}: {closed} closed, on-time rate {on_time_rate} % (NONE rows "
-              "{none_on_time_rate} %), favourable rate {favourable_rate} % (NONE rows {none_favourable_rate} %)")),
+              "Customer group {group_en}: {closed} closed, on-time rate {on_time_rate} % (other customers "
+              "{none_on_time_rate} %), favourable rate {favourable_rate} % (other customers "
+              "{none_favourable_rate} %)")),
     _finding("G02", LOW, (LOW,), ("有老年或残障客户投诉但未披露适老或无障碍投诉渠道",
                                    "Elderly or disabled complainants but no suitable complaint channel"),
              ("本期有老年（ELDERLY）或残障（DISABLED）客户的投诉，而本期已接受的信息披露表未列出适老化"
@@ -25,8 +26,8 @@ RULES = (
               "Rows from ELDERLY or DISABLED complainants were received in the period while the period's accepted "
               "DSC lists no elderly-friendly (for ELDERLY) or accessible (for DISABLED) complaint channel; skipped "
               "without an accepted DSC."),
-             ("本期受理特殊群体 {group} 投诉 {received} 件，信息披露表未列出{channel_kind}的投诉渠道",
-              "{received} complaint(s) from group {group} received, but the disclosure lists no {channel_kind_en} "
+             ("本期受理特殊群体{group}投诉 {received} 件，信息披露表未列出{channel_kind}的投诉渠道",
+              "{received} complaint(s) from {group_en} received, but the disclosure lists no {channel_kind_en} "
               "complaint channel")),
     _finding("K01", MEDIUM, (MEDIUM,), ("投诉主题激增", "Complaint topic surging"),
              ("某一词表主题本期在单一机构被不少于 20 件受理投诉提及，而上期少于 5 件（或上期无已接受的投诉报表），"

@@ -134,7 +134,8 @@ def test_group_measures_g01_g02(ctx, periods, tmp_path):
     g01 = _holding(slow, cur, "G01")
     assert "ELDERLY" in g01 and set(g01) == ind.g01_expected(groups)
     ev = g01["ELDERLY"].evidence
-    assert ev["closed"] == groups["ELDERLY"]["closed"] and ev["none_closed"] == groups["NONE"]["closed"]
+    assert ev["customer_group"] == "ELDERLY" and ev["closed"] == groups["ELDERLY"]["closed"]
+    assert ev["none_closed"] == groups["NONE"]["closed"]
     # G02: elderly rows and no elderly-friendly channel; every channel accessible, so no DISABLED finding
     assert set(_holding(slow, cur, "G02")) == {"ELDERLY"}
     # negative: unaltered rows and the generator's disclosure (an elderly-friendly hotline)
