@@ -102,7 +102,7 @@ def check_g01(groups: Sequence[GroupCounts], params: G01Params = G01Params()) ->
             "on_time_rate": _text(on), "favourable_rate": _text(fav),
             "none_closed": base.closed, "none_on_time": base.on_time, "none_favourable": base.favourable,
             "none_on_time_rate": _text(base_on), "none_favourable_rate": _text(base_fav),
-            "on_time_gap_points": _text(on_gap), "favourable_gap_points": _text(fav_gap),
+            "on_time_gap_points": _text(-on_gap), "favourable_gap_points": _text(-fav_gap),  # negative: below
             "min_closed": params.min_closed, "on_time_gap_threshold": dec(params.on_time_gap),
             "favourable_gap_threshold": dec(params.favourable_gap),
         }

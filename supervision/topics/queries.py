@@ -109,11 +109,14 @@ def period_topics(user, period: Period, institution_id: int | None = None) -> li
 
 
 def as_json(period: Period, lines: list[TopicLine]) -> dict:
-    """The §10.4 ``supervision topics`` object."""
-    return {"period": period.code,
-            "topics": [{"code": t.code, "count": t.count, "previous": t.previous,
-                        "institutions": [{"institution_code": c, "count": n} for c, n in t.institutions]}
-                       for t in lines]}
+    """The §10.4 ``supervision topics`` object (:class:`~supervision.topics.schemas.TopicsReportSchema`)."""
+    from supervision.topics.schemas import TopicsReportSchema
+
+    return TopicsReportSchema().dump(
+        {"period": period.code,
+         "topics": [{"code": t.code, "count": t.count, "previous": t.previous,
+                     "institutions": [{"institution_code": c, "count": n} for c, n in t.institutions]}
+                    for t in lines]})
 
 
 def institution_terms(user, period: Period, institution_id: int) -> list[tuple[str, int]]:
