@@ -24,6 +24,7 @@ from supervision.domain.enums import FilingKind, Sector
 from supervision.exports import services as exports
 from supervision.extensions import db
 from supervision.filings.counting import counting_versions
+from supervision.filings.models import FilingVersion
 from supervision.findings.models import Finding
 from supervision.league import services as league
 from supervision.league.models import LeagueSnapshot, LeagueSnapshotVersion
@@ -31,6 +32,7 @@ from supervision.notice import charts
 from supervision.notice import document as D
 from supervision.orgs.models import Agency, Institution
 from supervision.periods.models import Period
+from supervision.topics.derive import ensure_derived
 from supervision.topics.lexicon import topic
 from supervision.topics.models import TopicCount
 from supervision.vulnerable.models import GroupFact
@@ -241,6 +243,8 @@ def notice_data(period: Period, table: dict, snap: LeagueSnapshot, snapshot_ids:
     filings_scope = None if view is None else exports.scope_ids(view, "filings")
     findings_scope = None if view is None else exports.scope_ids(view, "findings")
     versions = _cmp_versions(snapshot_ids, filings_scope)
+    for vid in versions:  # versions accepted while the derivations were off are derived now
+        ensure_derived(db.session.get(FilingVersion, vid))
     names = dict(db.session.execute(select(Institution.id, Institution.name)
                                     .where(Institution.id.in_([i for i, _s in versions.values()] or [-1]))).all())
     groups, g_named = group_lines(period, versions, names, findings_scope)

@@ -79,14 +79,21 @@ class Tally:
 
     topic_rows: dict[str, list] = field(default_factory=dict)
     terms: Counter = field(default_factory=Counter)
+    #: summaries already segmented in this tally (identical texts are common: segmented once)
+    seen: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
 
     def add(self, key, text: str | None) -> frozenset[str]:
         """Count one received row (``key`` identifies it); returns the topics it mentions."""
-        segs = segments(text)
-        found = mentions(segs)
+        cached = self.seen.get(text or "")
+        if cached is None:
+            segs = segments(text)
+            cached = (mentions(segs), frozenset(other_terms(segs)))
+            if len(self.seen) < 200_000:
+                self.seen[text or ""] = cached
+        found, terms = cached
         for code in found:
             self.topic_rows.setdefault(code, []).append(key)
-        self.terms.update(other_terms(segs))
+        self.terms.update(terms)
         return found
 
     def topic_counts(self) -> dict[str, int]:
