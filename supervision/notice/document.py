@@ -15,7 +15,10 @@ import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
+
+from reports.numbers import display
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "data" / "notice_template.docx"
 
@@ -110,10 +113,6 @@ def change_text(total: int, previous: int | None) -> str:
     diff = total - previous
     if previous == 0:
         return f"上季度为 0 件，本季度{'增加' if diff else '持平'}"
-    from fractions import Fraction
-
-    from reports.numbers import display
-
     pct = display(abs(Fraction(diff * 100, previous)), 2)
     if diff > 0:
         return f"较上季度（{previous:,} 件）增加 {diff:,} 件，增长 {pct}%"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import select
 
 from reports.numbers import display
 from supervision.authz import roles_required
@@ -73,8 +74,6 @@ def period(period_id: int):
     names = {}
     codes = {c for t in lines for c, _n in t.institutions[:3]}
     if codes:
-        from sqlalchemy import select
-
         names = {c: (i, n) for i, c, n in db.session.execute(
             select(Institution.id, Institution.code, Institution.name).where(Institution.code.in_(codes)))}
     return render_template("topics/period.html", period=p, lines=lines, names=names,
