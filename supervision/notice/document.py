@@ -74,6 +74,16 @@ class TopicLine:
 
 
 @dataclass(frozen=True)
+class Surge:
+    """A topic surging at one institution (a holding ``K01`` finding): counts now and before."""
+
+    topic: str
+    institution: str
+    count: int
+    previous: int
+
+
+@dataclass(frozen=True)
 class Chart:
     """A chart image with its caption."""
 
@@ -95,6 +105,7 @@ class NoticeData:
     sectors: tuple[SectorNotice, ...]
     groups: tuple[GroupLine, ...] = ()
     topics: tuple[TopicLine, ...] = ()
+    surges: tuple[Surge, ...] = ()
     charts: tuple[Chart, ...] = field(default=())
 
 
@@ -195,6 +206,9 @@ def write_notice(target, data: NoticeData) -> Written:
         doc.add_paragraph("本季度无特殊群体消费者投诉数据。")
 
     doc.add_heading("四、投诉新热点", level=1)
+    if data.surges:
+        lines = [f"{s.institution}“{s.topic}”相关投诉 {s.count:,} 件（上季度 {s.previous:,} 件）" for s in data.surges]
+        doc.add_paragraph("以下机构的投诉主题较上季度明显上升，请予以关注：" + "；".join(lines) + "。")
     if data.topics:
         for t in data.topics:
             prev = "上季度无数据" if t.previous is None else f"上季度 {t.previous:,} 件"
@@ -203,7 +217,7 @@ def write_notice(target, data: NoticeData) -> Written:
             if t.institutions:
                 text += f"，集中于{'、'.join(t.institutions)}"
             doc.add_paragraph(text + "。")
-    else:
+    elif not data.surges:
         doc.add_paragraph("本季度未发现明显上升的投诉主题。")
 
     if data.charts:

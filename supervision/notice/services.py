@@ -211,6 +211,24 @@ def topic_lines(period: Period, versions: dict[int, tuple[int, str]], scope: set
     return out, named
 
 
+def surges(period: Period, names: dict[int, str], findings_scope: set[int] | None,
+           limit: int = 10) -> list[D.Surge]:
+    """Holding ``K01`` findings of the period against a counted previous period (an institution's
+    first period is left out: every frequent topic is new there), most mentions first."""
+    q = select(Finding.subject, Finding.institution_id, Finding.evidence).where(
+        Finding.period_id == period.id, Finding.rule == "K01", Finding.holds.is_(True))
+    out = []
+    for code, iid, ev in db.session.execute(q):
+        t = topic(code)
+        if t is None or iid not in names or (findings_scope is not None and iid not in findings_scope):
+            continue
+        if not isinstance(ev, dict) or ev.get("previous") is None:
+            continue
+        out.append(D.Surge(t.name_zh, names[iid], int(ev["count"]), int(ev["previous"])))
+    out.sort(key=lambda s: (-s.count, s.institution, s.topic))
+    return out[:limit]
+
+
 def notice_charts(sectors: list[D.SectorNotice], table: dict) -> list[D.Chart]:
     """Per sector: received by institution (most first) and per_10k_customers with the median."""
     out = []
@@ -249,6 +267,9 @@ def notice_data(period: Period, table: dict, snap: LeagueSnapshot, snapshot_ids:
                                     .where(Institution.id.in_([i for i, _s in versions.values()] or [-1]))).all())
     groups, g_named = group_lines(period, versions, names, findings_scope)
     topics_, k_named = topic_lines(period, versions, filings_scope, names, findings_scope)
+    surging = surges(period, names, findings_scope)
+    ids_by_name = {n: i for i, n in names.items()}
+    k_named |= {ids_by_name[s.institution] for s in surging}
     issuer = current_app.config.get("NOTICE_ISSUER") or "金融消费者权益保护监管部门"
     if view is not None:
         agency = db.session.get(Agency, view.agency_id)
@@ -257,7 +278,7 @@ def notice_data(period: Period, table: dict, snap: LeagueSnapshot, snapshot_ids:
     data = D.NoticeData(year=period.year, quarter=period.quarter, period_code=period.code,
                         number=f"消费投诉通报〔{period.year}〕第 {period.quarter} 号（排行榜第 {snap.number} 版）",
                         snapshot=snap.number, published_on=published, issuer=issuer, sectors=tuple(sectors),
-                        groups=tuple(groups), topics=tuple(topics_),
+                        groups=tuple(groups), topics=tuple(topics_), surges=tuple(surging),
                         charts=tuple(notice_charts(sectors, table)) if with_charts else ())
     holds = {"filings": {i for i, _s in versions.values()}, "findings": g_named | k_named}
     return data, holds

@@ -79,3 +79,30 @@ def test_threshold_parameters(app, db):
         set_value(None, "G01_THRESHOLDS", "min_closed:2.5,on_time_gap:10,favourable_gap:15")
     assert set_value(None, "K01_THRESHOLDS", " rise_pct:50 , min_rows:10 ")
     assert k01_params() == K01Params(10, Fraction(50))
+
+
+def test_notice_writer_on_plain_data(tmp_path):
+    from docx import Document
+
+    from supervision.notice import document as D
+
+    rows = (D.NoticeRow(1, "甲消费金融有限公司", "120", "60.00", "1.50", 2),
+            D.NoticeRow(2, "乙消费金融有限公司", "80", "40.00", None, None))
+    sector = D.SectorNotice("CF", "消费金融公司", 200, 250, rows, {"received": "100.0", "per_100m_volume": "1.50",
+                                                                 "per_10k_customers": "0.30"},
+                            above_median=(("甲消费金融有限公司", "0.45"),))
+    data = D.NoticeData(2024, 2, "2024Q2", "〔2024〕第 2 号", 3, "2024-08-01", "测试监管局", (sector,),
+                        groups=(D.GroupLine("消费金融公司", "老年人", 12, "6.00", ("甲消费金融有限公司",)),),
+                        surges=(D.Surge("暴力催收", "甲消费金融有限公司", 37, 2),))
+    out = D.write_notice(tmp_path / "n.docx", data)
+    doc = Document(str(tmp_path / "n.docx"))
+    assert out.size == (tmp_path / "n.docx").stat().st_size
+    body = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    assert body[1] == ["1", "甲消费金融有限公司", "120", "60.00", "1.50", "2"]
+    assert body[2] == ["2", "乙消费金融有限公司", "80", "40.00", "—", "—"]
+    assert body[3][1:5] == ["行业中位数", "100.0", "", "1.50"]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "共受理消费投诉 200 件，较上季度（250 件）减少 50 件，下降 20.00%" in text
+    assert "甲消费金融有限公司“暴力催收”相关投诉 37 件（上季度 2 件）" in text
+    assert "万人投诉量高于行业中位数（0.30）的机构：甲消费金融有限公司（0.45）。" in text
+    assert "甲消费金融有限公司对老年人投诉的处理明显差于其他客户" in text
