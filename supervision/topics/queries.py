@@ -154,14 +154,12 @@ class RowPage:
     capped: bool = False
 
 
-def _page(q, count_q, page: int, cap: int | None = None) -> RowPage:
+def _page(q, count_q, page: int) -> RowPage:
     total = db.session.scalar(count_q) or 0
-    capped = cap is not None and total > cap
-    total = min(total, cap) if cap is not None else total
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     rows = db.session.execute(q.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return RowPage(rows, total, page, pages, capped)
+    return RowPage(rows, total, page, pages)
 
 
 _ROW_COLUMNS = (ComplaintRow.id, ComplaintRow.complaint_id, ComplaintRow.received_date, ComplaintRow.cause,
@@ -199,12 +197,20 @@ def like_pattern(text: str) -> str:
 
 def search_rows(user, period: Period, text: str, institution_id: int | None = None, page: int = 1) -> RowPage:
     """Rows of the counting CMPs in scope whose (masked) summary contains ``text`` — a trigram GIN
-    index serves the LIKE on PostgreSQL (§10.2 search) — in storage order; matches are counted up
-    to :data:`SEARCH_COUNT_CAP`."""
+    index serves the LIKE on PostgreSQL (§10.2 search) — in storage order. One pass finds the ids
+    of the first :data:`SEARCH_COUNT_CAP` matches (the count and the page both come from it); the
+    page's rows are then read by id."""
     versions = scoped_versions(user, period, institution_id) or [-1]
-    match = (ComplaintRow.summary.like(like_pattern(text), escape="\\"), ComplaintRow.version_id.in_(versions))
-    base = (select(*_ROW_COLUMNS).select_from(ComplaintRow)
-            .join(Institution, Institution.id == ComplaintRow.institution_id).where(*match))
-    count_q = select(func.count()).select_from(select(ComplaintRow.id).where(*match)
-                                               .limit(SEARCH_COUNT_CAP + 1).subquery())
-    return _page(base.order_by(ComplaintRow.id), count_q, page, SEARCH_COUNT_CAP)
+    ids = list(db.session.scalars(
+        select(ComplaintRow.id).where(ComplaintRow.summary.like(like_pattern(text), escape="\\"),
+                                      ComplaintRow.version_id.in_(versions))
+        .order_by(ComplaintRow.id).limit(SEARCH_COUNT_CAP + 1)))
+    capped = len(ids) > SEARCH_COUNT_CAP
+    ids = ids[:SEARCH_COUNT_CAP]
+    pages = max(1, -(-len(ids) // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    chosen = ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    rows = db.session.execute(select(*_ROW_COLUMNS).select_from(ComplaintRow)
+                              .join(Institution, Institution.id == ComplaintRow.institution_id)
+                              .where(ComplaintRow.id.in_(chosen or [-1])).order_by(ComplaintRow.id)).all()
+    return RowPage(rows, len(ids), page, pages, capped)

@@ -49,6 +49,11 @@ def test_pages_show_the_scoped_counts(ctx, periods, tmp_path):
         total = int(re.search(r'id="search-rows-count"[^>]*data-total="(\d+)"', found).group(1))
         assert total == sum(len(hits[k]) for k in seen), role
         assert set(re.findall(r'data-complaint-id="([^"]+)"', found)) <= set().union(*(hits[k] for k in seen))
+        # LIKE's wildcards are searched literally
+        literal = _get(client, f"/topics/{cur.id}/search?q=24%25")
+        total = int(re.search(r'id="search-rows-count"[^>]*data-total="(\d+)"', literal).group(1))
+        assert total == sum(1 for q, key in ((qa, "A"), (qb, "B")) if key in seen
+                            for r in ind.received_rows(q) if "24%" in (r["summary"] or ""))
         # the institution pages outside the scope answer 404
         for inst, key in ((a, "A"), (b, "B")):
             status = client.get(f"/topics/{cur.id}/institutions/{inst.id}").status_code
