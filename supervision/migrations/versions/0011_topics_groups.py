@@ -11,16 +11,16 @@
   dropping the old table would cascade to ``export_institution``, so its rows are kept aside and
   put back.
 
-Revision ID: 0010_topics_groups
-Revises: 0009_notices_register_scope
+Revision ID: 0011_topics_groups
+Revises: 0010_analytics_cube
 Create Date: 2026-12-04 22:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_topics_groups'
-down_revision = '0009_notices_register_scope'
+revision = '0011_topics_groups'
+down_revision = '0010_analytics_cube'
 branch_labels = None
 depends_on = None
 
