@@ -54,6 +54,7 @@ def _path(rule: str, world) -> str:
         "<action>": "accept",
         "<int:event_id>": str(world.finding_a.events[0].id),
         "<int:run_id>": "1",  # no dry run exists: a filer's own runs only (404), other roles 403
+        "<topic>": "T_COLLECTION_ABUSE",
     }
     for key, val in values.items():
         rule = rule.replace(key, val)

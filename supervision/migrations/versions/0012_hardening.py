@@ -7,16 +7,16 @@
   back-off of ``supervision.accounts.throttle``.
 * ``dry_run``: dry runs as background work (the file in a temporary area, the report until read).
 
-Revision ID: 0010_hardening
-Revises: 0009_notices_register_scope
+Revision ID: 0012_hardening
+Revises: 0011_topics_groups
 Create Date: 2026-12-04 22:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_hardening'
-down_revision = '0009_notices_register_scope'
+revision = '0012_hardening'
+down_revision = '0011_topics_groups'
 branch_labels = None
 depends_on = None
 
