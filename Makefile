@@ -86,7 +86,7 @@ bench: setup
 # several machines on this one (two web nodes, two workers, a scheduler, SeaweedFS): Locust figures
 # for one and for two web nodes (docs/performance.md); Locust goes into .venv-load on first use
 bench-load: setup services
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/load_nodes.py
 
 clean:
 	rm -rf $(VENV) node_modules supervision/static/vendor instance .pytest_cache build dist

@@ -1,173 +1,159 @@
-"""Load figures of a several-machine deployment on this machine (issue 16).
+"""Load figures (docs/performance.md): N concurrent logged-in clients for T seconds against a running
+server, on the published league page and the dashboard (home page). Figures are printed, not asserted.
 
-Starts SeaweedFS, a fresh PostgreSQL database with the demo world (objects in the bucket), two RQ
-workers, one scheduler and two gunicorn web nodes (own instance folders, no shared disk) exactly as
-the multi-node test does, then drives them with Locust (``.venv-load``, created on first use) for a
-bounded time with the mix of bench/locustfile.py — first through one node, then through both — and
-prints requests/s, p50/p95/p99 per endpoint and errors as Markdown (docs/performance.md).
+Each client is a thread with its own keep-alive connection and session cookie (logged in through
+the real form); it requests the paths in turn as fast as the server answers. Printed: requests,
+req/s, error count, p50/p90/p99/max latency per path and overall, and the load average.
 
-    .venv/bin/python bench/load.py [--users 20] [--seconds 60] [--institutions 6]
+Usage (a server started by ``make run`` on port 5000, the demo loaded)::
 
-Needs PostgreSQL and Redis (make services); uses the test database name prefix (SUPERVISION_TEST_PG_DB).
+    .venv/bin/python bench/load.py --url http://127.0.0.1:5000 --clients 20 --seconds 120 \\
+        --email analyst@demo.cn --password demo-Pass-2024 --paths /league/ /
+    .venv/bin/python bench/load.py ... --json       # one JSON object
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import http.client
 import json
+import math
 import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
+import re
+import statistics
+import threading
+import time
+import urllib.parse
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-LOAD_VENV = ROOT / ".venv-load"
-PASSWORD = "Load-pass-2024"
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def locust_bin() -> Path:
-    """Locust in its own venv (it brings gevent; the platform's venv stays as tested)."""
-    exe = LOAD_VENV / "bin" / "locust"
-    if not exe.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(LOAD_VENV)], check=True)
-        subprocess.run([str(LOAD_VENV / "bin" / "pip"), "install", "--quiet", "locust>=2.20,<3"], check=True)
-    return exe
+class Client:
+    """One keep-alive HTTP connection with a cookie jar of one session."""
+
+    def __init__(self, base: str):
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port = u.hostname, u.port or 80
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, dict]:
+        """One request; returns (status, text, headers); keeps cookies."""
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        for value in resp.headers.get_all("Set-Cookie") or []:
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return resp.status, text, dict(resp.headers)
+
+    def login(self, email: str, password: str) -> None:
+        """Log in through the real form (CSRF token included)."""
+        _s, page, _h = self.request("GET", "/login")
+        token = CSRF_RE.search(page).group(1)
+        body = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token})
+        status, _t, _h = self.request("POST", "/login", body)
+        if status != 302:
+            raise SystemExit(f"login failed with {status}")
 
 
-def shell(cluster, *args: str) -> str:
-    """Run ``supervision ARGS`` as an operator would, with the deployment's environment."""
-    out = subprocess.run([str(Path(sys.executable).parent / "supervision"), *args], env=cluster.node_env("shell"),
-                         capture_output=True, text=True, check=True, cwd=cluster.tmp)
-    return out.stdout
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile (nearest rank) of ``values``."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
-def plan(cluster, institutions: int, files_per_filer: int, folder: Path) -> dict:
-    """Load the demo world, then write the workbooks the filers will upload; returns the plan."""
-    shell(cluster, "db", "upgrade")
-    info = json.loads(shell(cluster, "demo", "--password", PASSWORD, "--limit", str(institutions)))
-    from sqlalchemy import create_engine, text
+def run(url: str, clients: int, seconds: float, email: str, password: str, paths: list[str]) -> dict:
+    """Drive the load and return the figures."""
+    latencies: dict[str, list[float]] = {p: [] for p in paths}
+    errors: dict[str, int] = {p: 0 for p in paths}
+    lock = threading.Lock()
+    first = Client(url)
+    first.login(email, password)  # one login (the per-address login limit); every client shares its session
+    resolved = []
+    for p in paths:  # a path that redirects (the league index → the latest period) is measured at its target
+        status, _t, headers = first.request("GET", p)
+        location = headers.get("Location") if status in (301, 302, 303) else None
+        resolved.append(urllib.parse.urlsplit(location).path if location else p)
+    paths = resolved
+    latencies = {p: [] for p in paths}
+    errors = {p: 0 for p in paths}
+    sessions = []
+    for _ in range(clients):
+        c = Client(url)
+        c.cookies = dict(first.cookies)
+        sessions.append(c)
+    start = time.monotonic()
+    stop = start + seconds
 
-    from supervision.demo import workbooks as gen
+    def work(c: Client, offset: int) -> None:
+        i = offset
+        while time.monotonic() < stop:
+            path = paths[i % len(paths)]
+            i += 1
+            t0 = time.perf_counter()
+            try:
+                status, _t, _h = c.request("GET", path)
+            except Exception:
+                status = 0
+            dt = time.perf_counter() - t0
+            with lock:
+                latencies[path].append(dt)
+                if status != 200:
+                    errors[path] += 1
 
-    engine = create_engine(cluster.db_url)
-    period = info["periods"][-1]
-    with engine.connect() as conn:
-        period_id = conn.execute(text("SELECT id FROM period WHERE code = :c"), {"c": period}).scalar_one()
-        filers = conn.execute(text(
-            "SELECT u.email, i.code, i.name, i.sector FROM user_account u JOIN institution i ON i.id = u.institution_id"
-            " WHERE u.role = 'filer' AND u.active ORDER BY u.email")).all()
-    engine.dispose()
-    out = {"password": PASSWORD, "league_period_id": period_id, "regulators": regulator_versions(cluster),
-           "filers": []}
-    for n, (email, code, name, sector) in enumerate(filers):
-        files = []
-        for k in range(files_per_filer):
-            profile = gen.profile_for(code, name, sector, seed=1000 + n * 100 + k)
-            path = folder / f"{code}-{k}.xlsx"
-            gen.write_cmp(path, gen.generate_cmp(profile, period, carried_over=[]))
-            files.append(str(path))
-        out["filers"].append({"email": email, "period": period, "files": files})
-    return out
+    threads = [threading.Thread(target=work, args=(c, n)) for n, c in enumerate(sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    every = [x for v in latencies.values() for x in v]
 
+    def figures(values: list[float]) -> dict:
+        return {"requests": len(values), "p50_ms": round(percentile(values, 50) * 1000, 1),
+                "p90_ms": round(percentile(values, 90) * 1000, 1), "p99_ms": round(percentile(values, 99) * 1000, 1),
+                "max_ms": round(max(values) * 1000, 1) if values else None,
+                "mean_ms": round(statistics.fmean(values) * 1000, 1) if values else None}
 
-def regulator_versions(cluster) -> list[dict]:
-    """Each regulator with the accepted CMP versions its scope lets it open (the rows explorer of
-    others' filings is a 404 by design); regulators who see none are left out."""
-    from sqlalchemy import select
-
-    from supervision.accounts.models import User
-    from supervision.app import create_app
-    from supervision.domain.enums import REGULATOR_ROLES
-    from supervision.extensions import db
-    from supervision.filings.models import Filing, FilingVersion
-    from supervision.scope import visible_institution_ids
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": cluster.db_url, "INSTANCE_PATH": str(cluster.tmp / "shell"),
-                      "SECRET_KEY": cluster.env["SUPERVISION_SECRET_KEY"]})
-    out = []
-    with app.app_context():
-        for user in db.session.scalars(select(User).where(User.role.in_(REGULATOR_ROLES), User.active.is_(True))
-                                       .order_by(User.email)):
-            ids = list(db.session.scalars(
-                select(FilingVersion.id).join(Filing).where(Filing.kind == "CMP", FilingVersion.status == "ACCEPTED",
-                                                            Filing.institution_id.in_(visible_institution_ids(user)))
-                .order_by(FilingVersion.id)))
-            if ids:
-                out.append({"email": user.email, "versions": ids})
-        db.session.remove()
-        db.engine.dispose()
-    return out
-
-
-def run_locust(hosts: list[str], plan_path: Path, users: int, seconds: int, prefix: Path) -> list[dict]:
-    """One bounded headless Locust run; returns its per-endpoint rows."""
-    env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_HOSTS": ",".join(hosts)}
-    subprocess.run([str(locust_bin()), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "-u", str(users),
-                    "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--csv", str(prefix), "--only-summary",
-                    "--loglevel", "WARNING"], env=env, check=False, cwd=ROOT)
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    return {"url": url, "clients": clients, "seconds": round(elapsed, 1), "req_per_s": round(len(every) / elapsed, 1),
+            "errors": sum(errors.values()), "overall": figures(every),
+            "paths": {p: {**figures(v), "errors": errors[p]} for p, v in latencies.items()},
+            "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
-def table(title: str, rows: list[dict], seconds: int) -> str:
-    """Markdown table of one run."""
-    lines = [f"**{title}**", "", "| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        name = "**all**" if r["Name"] == "Aggregated" else r["Name"]
-        lines.append(f"| {name} | {r['Request Count']} | {float(r['Requests/s']):.1f} | {r['50%']} | {r['95%']} | "
-                     f"{r['99%']} | {r['Failure Count']} |")
-    return "\n".join(lines)
-
-
-def main() -> int:
-    """Start the deployment, run the two loads, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--institutions", type=int, default=6)
-    parser.add_argument("--files", type=int, default=6, help="distinct workbooks per filer")
-    args = parser.parse_args()
-    from tests.multinode.cluster import Cluster, wait_http
-    from tests.seaweed import free_ports, start_seaweed
-
-    tmp = Path(tempfile.mkdtemp(prefix="supervision-load-"))
-    seaweed = start_seaweed(tmp / "weed")
-    cluster = None
-    try:
-        # every simulated user logs in from 127.0.0.1: the per-address login limit would refuse them
-        cluster = Cluster(tmp / "cluster", seaweed, db_name="load", login_limit="100000 per minute")
-        (tmp / "cluster").mkdir(exist_ok=True)
-        load_plan = plan(cluster, args.institutions, args.files, tmp)
-        plan_path = tmp / "plan.json"
-        plan_path.write_text(json.dumps(load_plan, ensure_ascii=False), encoding="utf-8")
-        ports = free_ports(2, set(seaweed.ports))
-        hosts = [f"http://127.0.0.1:{p}" for p in ports]
-        bin_dir = Path(sys.executable).parent
-        for name, port in zip(("nodeA", "nodeB"), ports, strict=True):
-            cluster.start(name, [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                 "--threads", "4", "--timeout", "120", "--keep-alive", "75", "--chdir", str(ROOT),
-                                 "supervision.wsgi:app"])
-        for n in (1, 2):
-            cluster.start(f"worker{n}", [str(bin_dir / "supervision"), "worker"])
-        cluster.start("scheduler", [sys.executable, "-m", "scheduler"])
-        for h in hosts:
-            wait_http(f"{h}/healthz")
-        print(f"# load: {args.users} users, {args.seconds} s per run, {len(load_plan['filers'])} filers, "
-              f"{len(load_plan['regulators'])} regulators, 2 RQ workers, nproc={os.cpu_count()}\n")
-        run_locust(hosts, plan_path, args.users, 20, tmp / "warm-up")  # caches, first logins of every account
-        for label, use in (("one web node", hosts[:1]), ("two web nodes", hosts)):
-            rows = run_locust(use, plan_path, args.users, args.seconds, tmp / label.replace(" ", "-"))
-            print(table(f"{label} ({args.users} users, {args.seconds} s)", rows, args.seconds) + "\n", flush=True)
-    finally:
-        if cluster is not None:
-            cluster.stop()
-        seaweed.stop()
-    return 0
+def main() -> None:
+    """Command line."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", default="http://127.0.0.1:5000")
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=120)
+    ap.add_argument("--email", default="analyst@demo.cn")
+    ap.add_argument("--password", default=os.environ.get("SUPERVISION_DEMO_PASSWORD", "demo-Pass-2024"))
+    ap.add_argument("--paths", nargs="+", default=["/league/", "/"])
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    out = run(a.url, a.clients, a.seconds, a.email, a.password, a.paths)
+    if a.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return
+    print(f"{out['clients']} clients × {out['seconds']} s on {out['url']}: {out['req_per_s']} req/s, "
+          f"{out['errors']} errors, load average {out['loadavg']}")
+    for name, f in [("overall", out["overall"]), *out["paths"].items()]:
+        print(f"  {name:<12} n={f['requests']:<6} p50 {f['p50_ms']} ms  p90 {f['p90_ms']} ms  p99 {f['p99_ms']} ms  "
+              f"max {f['max_ms']} ms")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

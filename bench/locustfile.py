@@ -1,10 +1,10 @@
-"""Locust scenario of bench/load.py (run by it in its own venv, ``.venv-load``; needs only locust).
+"""Locust scenario of bench/load_nodes.py (run by it in its own venv, ``.venv-load``; needs only locust).
 
 A realistic quarter-end mix against one or several web nodes (each simulated user sticks to one
 node, as a load balancer with sticky connections would place it): filers upload a workbook, poll its
 progress until a worker has processed it and open the result; regulators read the league table,
 the findings list and dashboard, and the rows explorer of filings. ``LOAD_PLAN`` (JSON written by
-bench/load.py) names the users, files, periods and versions; ``LOAD_HOSTS`` the nodes.
+bench/load_nodes.py) names the users, files, periods and versions; ``LOAD_HOSTS`` the nodes.
 """
 
 from __future__ import annotations
