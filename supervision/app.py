@@ -111,14 +111,18 @@ def register_blueprints(app: Flask) -> None:
     from supervision.jobs.views import bp as jobs_bp
     from supervision.league.views import bp as league_bp
     from supervision.main.views import bp as main_bp
+    from supervision.notice.views import bp as notice_bp
     from supervision.notifications.views import bp as notifications_bp
     from supervision.orgs.views import bp as orgs_bp
     from supervision.parameters.views import bp as parameters_bp
     from supervision.periods.views import bp as periods_bp
     from supervision.register.views import bp as register_bp
+    from supervision.topics.views import bp as topics_bp
+    from supervision.vulnerable.views import bp as vulnerable_bp
 
     for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, register_bp, findings_bp, rules_bp, league_bp,
-               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, analytics_bp):
+               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, analytics_bp, topics_bp, vulnerable_bp,
+               notice_bp):
         app.register_blueprint(bp)
 
 

@@ -42,6 +42,8 @@ SPEC_DEFAULTS: dict[str, object] = {
     "GRADE_THRESHOLDS": "A:80,B:60,C:40",  # §8 else D
     "GROWTH_MIN_RECEIVED": 30,  # §10.1 fastest growing: received in P at least
     "GROWTH_MIN_PREVIOUS": 10,  # §10.1 fastest growing: received in P−1 at least
+    "G01_THRESHOLDS": "min_closed:20,on_time_gap:10,favourable_gap:15",  # §10.3 G01
+    "K01_THRESHOLDS": "min_rows:20,rise_pct:100",  # §10.3 K01
     "ERROR_CAP_PER_RULE": 1000,  # issue list cap per rule (totals always exact)
 }
 

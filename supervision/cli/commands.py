@@ -29,10 +29,11 @@ def register(app: Flask) -> None:
     from supervision.cli.jobs import jobs
     from supervision.cli.league import league
     from supervision.cli.register import register as register_group
+    from supervision.cli.topics import topics_cmd
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
                 register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd,
-                analytics, analytics_backfill):
+                analytics, analytics_backfill, topics_cmd):
         app.cli.add_command(cmd)
 
 

@@ -53,6 +53,7 @@ def _path(rule: str, world) -> str:
         "<int:referral_id>": str(world.referral_c.id),
         "<action>": "accept",
         "<int:event_id>": str(world.finding_a.events[0].id),
+        "<topic>": "T_COLLECTION_ABUSE",
     }
     for key, val in values.items():
         rule = rule.replace(key, val)
