@@ -197,14 +197,15 @@ def like_pattern(text: str) -> str:
 
 def search_rows(user, period: Period, text: str, institution_id: int | None = None, page: int = 1) -> RowPage:
     """Rows of the counting CMPs in scope whose (masked) summary contains ``text`` — a trigram GIN
-    index serves the LIKE on PostgreSQL (§10.2 search) — in storage order. One pass finds the ids
-    of the first :data:`SEARCH_COUNT_CAP` matches (the count and the page both come from it); the
-    page's rows are then read by id."""
+    index serves the LIKE on PostgreSQL (§10.2 search). One pass collects the ids of the matches
+    and stops after :data:`SEARCH_COUNT_CAP` (no sort of every match: a frequent word's rows are not
+    all read); the count and the pages come from those ids, in id order, and the page's rows are
+    then read by id. Beyond the cap the page says "more than 10,000" (refine the search)."""
     versions = scoped_versions(user, period, institution_id) or [-1]
-    ids = list(db.session.scalars(
+    ids = sorted(db.session.scalars(
         select(ComplaintRow.id).where(ComplaintRow.summary.like(like_pattern(text), escape="\\"),
                                       ComplaintRow.version_id.in_(versions))
-        .order_by(ComplaintRow.id).limit(SEARCH_COUNT_CAP + 1)))
+        .limit(SEARCH_COUNT_CAP + 1)))
     capped = len(ids) > SEARCH_COUNT_CAP
     ids = ids[:SEARCH_COUNT_CAP]
     pages = max(1, -(-len(ids) // PAGE_SIZE))
