@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     from supervision.cli.analytics import analytics, analytics_backfill
     from supervision.cli.backup import backup_cmd, restore_cmd
     from supervision.cli.checks import check, findings_group, rules_group
+    from supervision.cli.dbrole import db_app_role
     from supervision.cli.exports import export
     from supervision.cli.filings import filings, ingest, worker
     from supervision.cli.jobs import jobs
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
                 register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd,
-                analytics, analytics_backfill, topics_cmd):
+                analytics, analytics_backfill, topics_cmd, db_app_role):
         app.cli.add_command(cmd)
 
 
