@@ -141,6 +141,8 @@ def scope_terms(user, period: Period, limit: int = 30) -> list[tuple[str, int]]:
 
 #: a search counts its matches up to this many (the page says "more than …" beyond)
 SEARCH_COUNT_CAP = 10_000
+#: shortest text the trigram index can serve
+TRIGRAM = 3
 
 
 @dataclass
@@ -202,10 +204,11 @@ def search_rows(user, period: Period, text: str, institution_id: int | None = No
     all read); the count and the pages come from those ids, in id order, and the page's rows are
     then read by id. Beyond the cap the page says "more than 10,000" (refine the search)."""
     versions = scoped_versions(user, period, institution_id) or [-1]
-    ids = sorted(db.session.scalars(
-        select(ComplaintRow.id).where(ComplaintRow.summary.like(like_pattern(text), escape="\\"),
-                                      ComplaintRow.version_id.in_(versions))
-        .limit(SEARCH_COUNT_CAP + 1)))
+    q = (select(ComplaintRow.id).where(ComplaintRow.summary.like(like_pattern(text), escape="\\"),
+                                       ComplaintRow.version_id.in_(versions)).limit(SEARCH_COUNT_CAP + 1))
+    if len(text) < TRIGRAM:  # no trigram to look up: walk the rows in id order and stop at the cap
+        q = q.order_by(ComplaintRow.id)
+    ids = sorted(db.session.scalars(q))
     capped = len(ids) > SEARCH_COUNT_CAP
     ids = ids[:SEARCH_COUNT_CAP]
     pages = max(1, -(-len(ids) // PAGE_SIZE))
