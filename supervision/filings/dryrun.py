@@ -1,8 +1,9 @@
 """Dry runs as background work (issue 11, defect 2).
 
-The web request only streams the file (size-limited, hashed) into ``instance/dryruns`` and queues
-:func:`run_dry_run`; the job validates it in the limited child process (as an upload's ingest) and
-keeps the report; the file is deleted as soon as the report exists. The page polls until the report
+The web request only streams the file (size-limited, hashed) into the configured store under the
+``dryruns/`` prefix (issue 16: a queue worker on another machine reads it from there, never from the
+web node's disk) and queues :func:`run_dry_run`; the job validates a private copy in the limited child
+process (as an upload's ingest) and keeps the report; the object is deleted as soon as the report exists. The page polls until the report
 is there, shows it once and deletes the run; a run nobody reads is deleted after
 ``DRY_RUN_TTL_MINUTES`` (the ``ingest_recovery`` job). Nothing of a dry run ever counts.
 """
@@ -11,20 +12,18 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
 from supervision.extensions import db
 from supervision.filings.models import DryRun
-from supervision.filings.storage import store_stream
+from supervision.storage.base import StorageError
+from supervision.storage.service import materialise, storage, store_upload
 from supervision.timeutil import utcnow
 
-
-def area() -> Path:
-    """The temporary area of dry-run files (never the originals' folder)."""
-    return Path(current_app.config["INSTANCE_PATH"]) / "dryruns"
+#: the key prefix of dry-run files in the uploads store (never an original's key)
+PREFIX = "dryruns"
 
 
 def create(actor, institution, period, kind: str, stream, filename: str) -> DryRun:
@@ -33,7 +32,7 @@ def create(actor, institution, period, kind: str, stream, filename: str) -> DryR
 
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     try:
-        stored = store_stream(area(), stream, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
+        stored = store_upload(stream, prefix=PREFIX, limit=limit, hard_limit=limit + 16 * 1024 * 1024)
     except ValueError as exc:
         raise FilingError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
                           413) from exc
@@ -50,8 +49,11 @@ def _remove_file(run: DryRun) -> None:
     if run.path:
         still_used = db.session.scalar(select(DryRun.id).where(DryRun.path == run.path, DryRun.id != run.id,
                                                                DryRun.status.in_(("queued", "running"))))
-        if still_used is None:  # the same bytes dry-run twice share one file
-            (area() / run.path).unlink(missing_ok=True)
+        if still_used is None:  # the same bytes dry-run twice share one object
+            try:
+                storage("uploads").delete(run.path)
+            except StorageError:  # unreachable store: the sweep of purge_expired removes it later
+                current_app.logger.warning("dry-run object %s not deleted", run.path)
         run.path = None
 
 
@@ -67,7 +69,8 @@ def run_dry_run(run_id: int) -> str:
     db.session.commit()
     inst = db.session.get(Institution, run.institution_id)
     try:
-        report = dry_run_in_child(str(area() / run.path), inst.code, run.period.code, run.kind)
+        with materialise("uploads", run.path) as path:
+            report = dry_run_in_child(str(path), inst.code, run.period.code, run.kind)
     except Exception as exc:  # never leave the page waiting
         report = {"status": "FAILED", "rows": {}, "errors": [], "failure": f"{type(exc).__name__}"}
     run = db.session.get(DryRun, run_id)
@@ -97,12 +100,16 @@ def purge_expired(now=None) -> int:
         _remove_file(run)
         db.session.delete(run)
     db.session.flush()
-    # files of runs whose row is gone (a crash between store and commit)
-    folder = area()
-    if folder.exists():
-        known = set(db.session.scalars(select(DryRun.path).where(DryRun.path.is_not(None))))
-        for p in folder.rglob("*"):
-            if p.is_file() and str(p.relative_to(folder)) not in known and \
-                    now.timestamp() - p.stat().st_mtime > 3600:
-                os.unlink(p)
+    # objects of runs whose row is gone (a crash between store and commit), past an hour on a local
+    # folder (its mtime tells); an S3 store keeps them until the bucket's lifecycle rule (docs/deploy.md)
+    store = storage("uploads")
+    known = set(db.session.scalars(select(DryRun.path).where(DryRun.path.is_not(None))))
+    try:
+        keys = [k for k in store.iter_keys() if k.startswith(PREFIX + "/") and k not in known]
+    except StorageError:
+        return len(runs)
+    for key in keys:
+        local = store.local_path(key)
+        if local is not None and now.timestamp() - os.stat(local).st_mtime > 3600:
+            store.delete(key)
     return len(runs)

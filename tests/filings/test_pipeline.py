@@ -131,8 +131,10 @@ def test_duplicate_supersession_and_dry_run(ctx, tmp_path):
     assert dry.status_code == 200 and "text-bg-success" in text and "未保存任何内容" in text, text[-3000:]
     assert db.session.scalar(select(func.count()).select_from(FilingVersion)) == before
     assert client.get(queued.headers["Location"]).status_code == 404  # read once, then deleted
-    dry_area = Path(app.config["INSTANCE_PATH"]) / "dryruns"
-    assert not [p for p in dry_area.rglob("*") if p.is_file()]  # the file went with it
+    from supervision.filings.dryrun import PREFIX
+    from supervision.storage.service import storage
+
+    assert not [k for k in storage("uploads").iter_keys() if k.startswith(PREFIX + "/")]  # the file went with it
     db.session.rollback()
     first_upload = _upload(client, p1, period.code)
     assert first_upload.status_code == 302, first_upload.get_data(as_text=True)[-3000:]

@@ -110,6 +110,36 @@ def test_ingest_child_reads_its_input_through_the_store(live, tmp_path):
     assert not list(Path(app.config["INSTANCE_PATH"], "tmp").glob(".object-*"))
 
 
+def test_dry_run_file_lives_in_the_store_and_goes_with_its_report(live, tmp_path):
+    """A dry run queued by one node is validated by a worker anywhere (issue 16): its file is an
+    object of the store under ``dryruns/``, read through a private copy, deleted with the report."""
+    from supervision.demo import workbooks as gen
+    from supervision.extensions import db
+    from supervision.filings import dryrun
+
+    app, world = live
+    inst, period = world.inst_a, world.period
+    profile = gen.profile_for(inst.code, inst.name, inst.sector, seed=11)
+    gen.write_cmp(tmp_path / "dry.xlsx", gen.generate_cmp(profile, period.code, carried_over=[]))
+    data = (tmp_path / "dry.xlsx").read_bytes()
+    run = dryrun.create(world.users.filer_a, inst, period, "CMP", io.BytesIO(data), "dry.xlsx")
+    db.session.commit()
+    store = _store(app)
+    assert run.path.startswith("dryruns/")
+    with store.open(run.path) as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == hashlib.sha256(data).hexdigest()
+    if app.config["STORAGE_BACKEND"] == "s3":
+        assert _local_files(app) == []  # nothing on the web node's disk
+    assert dryrun.run_dry_run(run.id) == "done"
+    db.session.expire_all()
+    run = db.session.get(type(run), run.id)
+    assert run.report["status"] == "VALIDATED" and run.path is None, run.report
+    assert not [k for k in store.iter_keys() if k.startswith("dryruns/")]
+    assert not list(Path(app.config["INSTANCE_PATH"], "tmp").glob(".object-*"))
+    dryrun.consume(run)
+    db.session.commit()
+
+
 def test_unreadable_original_fails_the_version_with_the_reason(live):
     from supervision.extensions import db
     from supervision.filings import services
