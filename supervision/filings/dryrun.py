@@ -3,8 +3,8 @@
 The web request only streams the file (size-limited, hashed) into the configured store under the
 ``dryruns/`` prefix (issue 16: a queue worker on another machine reads it from there, never from the
 web node's disk) and queues :func:`run_dry_run`; the job validates a private copy in the limited child
-process (as an upload's ingest) and keeps the report; the object is deleted as soon as the report exists. The page polls until the report
-is there, shows it once and deletes the run; a run nobody reads is deleted after
+process (as an upload's ingest) and keeps the report; the object is deleted as soon as the report
+exists. The page polls until the report is there, shows it once and deletes the run; a run nobody reads is deleted after
 ``DRY_RUN_TTL_MINUTES`` (the ``ingest_recovery`` job). Nothing of a dry run ever counts.
 """
 

@@ -13,6 +13,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _is_dynamic_import(func: ast.expr) -> bool:
+    """``import_module(...)``, ``importlib.import_module(...)`` or ``__import__(...)``."""
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in ("import_module", "__import__")
+
+
 def _imports(path: Path) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -20,9 +26,12 @@ def _imports(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and \
-                (node.value == "scheduler" or node.value.startswith("scheduler.")):
-            found.append((node.lineno, node.value))  # importlib.import_module("scheduler.…") and the like
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and \
+                isinstance(node.args[0].value, str) and _is_dynamic_import(node.func) and \
+                node.args[0].value == "scheduler":
+            found.append((node.lineno, node.args[0].value))  # importlib.import_module("scheduler")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("scheduler."):
+            found.append((node.lineno, node.value))  # import_module("scheduler.…"), a dotted job name and the like
     return found
 
 
