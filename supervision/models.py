@@ -24,3 +24,4 @@ from supervision.parameters.models import Parameter  # noqa: F401
 from supervision.periods.models import Period  # noqa: F401
 from supervision.reference.models import ReferenceCode  # noqa: F401
 from supervision.register.models import RegisterEntry, RegisterUpload  # noqa: F401
+from supervision.tokens.models import ApiToken, IdempotentSubmission  # noqa: F401
