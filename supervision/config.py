@@ -141,6 +141,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "API_RATE_LIMIT": _env("API_RATE_LIMIT", "300 per minute"),  # per API token (issue 13)
         "REDIS_URL": _env("REDIS_URL"),
         # backups on PostgreSQL: folder of pg_dump/pg_restore of the server's major version (optional)
         "PG_BIN_DIR": _env("PG_BIN_DIR"),

@@ -21,6 +21,7 @@ def _fail(message: str, code: int = 1):
 
 def register(app: Flask) -> None:
     """Add every operator command to ``app.cli``."""
+    from supervision.cli.api import api_spec
     from supervision.cli.backup import backup_cmd, restore_cmd
     from supervision.cli.checks import check, findings_group, rules_group
     from supervision.cli.exports import export
@@ -28,9 +29,11 @@ def register(app: Flask) -> None:
     from supervision.cli.jobs import jobs
     from supervision.cli.league import league
     from supervision.cli.register import register as register_group
+    from supervision.cli.tokens import tokens
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
-                register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd):
+                register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd,
+                tokens, api_spec):
         app.cli.add_command(cmd)
 
 
