@@ -8,6 +8,8 @@ validation (422, each bad field an item of ``errors``) and :class:`~supervision.
 
 from __future__ import annotations
 
+import uuid
+
 from flask import g, jsonify, request
 
 #: status → (code, English, Chinese)
@@ -50,7 +52,9 @@ def error_response(status: int, **kwargs):
     """A JSON error response with the request id header."""
     resp = jsonify(error_body(status, **kwargs))
     resp.status_code = status
-    resp.headers["X-Request-ID"] = g.get("request_id", "")
+    if not g.get("request_id"):  # refused before the request-id hook ran (rate limit)
+        g.request_id = uuid.uuid4().hex
+    resp.headers["X-Request-ID"] = g.request_id
     if status == 401:
         resp.headers["WWW-Authenticate"] = 'Bearer realm="api"'
     return resp

@@ -55,9 +55,10 @@ def create_token(actor, user: User, scope: str, days: int = DEFAULT_DAYS, name: 
     if not 1 <= int(days) <= MAX_DAYS:
         raise TokenError(f"有效期须为 1 至 {MAX_DAYS} 天 / the validity must be 1 to {MAX_DAYS} days", 400)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
     token = ApiToken(user_id=user.id, name=(name or "").strip()[:100], prefix=secret[:12],
-                     token_hash=hash_token(secret), scope=scope, created_at=utcnow(),
-                     expires_at=utcnow() + timedelta(days=int(days)))
+                     token_hash=hash_token(secret), scope=scope, created_at=now,
+                     expires_at=now + timedelta(days=int(days)))
     db.session.add(token)
     db.session.flush()
     record("api_token_created", actor=actor, object_type="api_token", object_id=token.id,

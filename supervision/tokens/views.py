@@ -3,7 +3,7 @@ never flashed into the session cookie) and revoke."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,10 +23,12 @@ def _form(formdata=True) -> TokenForm:
 
 
 def _page(form: TokenForm, status: int = 200):
-    from supervision.accounts.views import _account_page
+    """The account page (its other forms blank) with this token form."""
+    from supervision.accounts.forms import NameForm, PasswordForm
 
     g.token_form = form
-    return _account_page(), status
+    return render_template("accounts/account.html", form=PasswordForm(formdata=None),
+                           name_form=NameForm(formdata=None, name=current_user.name)), status
 
 
 @bp.post("")
