@@ -24,6 +24,10 @@ FEATURE_MODULES = (
     "supervision.api.institutions",
     "supervision.api.filings",
     "supervision.api.league",
+    "supervision.api.findings",
+    "supervision.api.exports",
+    "supervision.api.register",
+    "supervision.api.jobs",
 )
 
 

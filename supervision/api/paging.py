@@ -41,7 +41,7 @@ def keyset_page(query: Select, id_column, listing: str, cursor: str | None, limi
     if cursor:
         after = decode(listing, cursor)
         query = query.where(id_column < after if descending else id_column > after)
-    query = query.order_by(id_column.desc() if descending else id_column.asc()).limit(limit + 1)
+    query = query.order_by(None).order_by(id_column.desc() if descending else id_column.asc()).limit(limit + 1)
     rows = list(db.session.scalars(query) if scalars else db.session.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -16,7 +16,7 @@ COLUMNS = {
     "filer_a:read": ("filer_a", "read"), "filer_a:submit": ("filer_a", "submit"),
     "filer_b:read": ("filer_b", "read"),
     "analyst_nfra:read": ("analyst_nfra", "read"), "analyst_nfra:manage": ("analyst_nfra", "manage"),
-    "analyst_pboc:read": ("analyst_pboc", "read"),
+    "analyst_pboc:read": ("analyst_pboc", "read"), "analyst_pboc:manage": ("analyst_pboc", "manage"),
     "supervisor:read": ("supervisor", "read"), "supervisor:submit": ("supervisor", "submit"),
     "supervisor:manage": ("supervisor", "manage"),
     "admin:read": ("admin", "read"), "admin:manage": ("admin", "manage"),
@@ -49,7 +49,7 @@ def _path(rule: str, world) -> str:
         "<int:version_id>": str(world.filing_a.versions[0].id),
         "<int:filing_id>": str(world.filing_a.id),
         "<int:finding_id>": str(world.finding_a.id),
-        "<int:referral_id>": str(world.referral_c.id),
+        "<int:referral_id>": str(world.referral_c.id),  # C's finding referred by NFRA to PBOC
         "<int:export_id>": "999999",
         "<int:run_id>": "999999",
         "<kind>": "CMP",
