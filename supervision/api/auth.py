@@ -21,6 +21,7 @@ from supervision.extensions import db, limiter
 
 PUBLIC_ENDPOINTS = {"api-docs.openapi_json", "api_docs.page"}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_ID = 2**31 - 1
 
 
 def needs_scope(scope: str):
@@ -80,6 +81,8 @@ def authenticate_request():
               message_zh="令牌无效、已过期或已吊销。")
     g._login_user = token.user
     g.api_token = token
+    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)  # no record has such an id (and the databases' integers stop here)
     needed = needed_scope()
     if not services.scope_allows(token.scope, needed):
         abort(403, code="insufficient_scope",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from supervision.domain.enums import ExportKind
+from supervision.fields import UtcDateTime
 
 
 class ExportSchema(ma.Schema):
@@ -19,7 +20,7 @@ class ExportSchema(ma.Schema):
     sha256 = ma.fields.String(required=True)
     size = ma.fields.Integer(required=True)
     producer = ma.fields.String(required=True)
-    created_at = ma.fields.AwareDateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
 
 class ExportArgsSchema(ma.Schema):

@@ -10,6 +10,7 @@ import marshmallow as ma
 from flask import url_for
 
 from supervision.domain.enums import FilingKind, VersionStatus
+from supervision.fields import UtcDateTime
 
 
 class VersionLinksSchema(ma.Schema):
@@ -42,8 +43,8 @@ class VersionSchema(ma.Schema):
     sha256 = ma.fields.String(required=True)
     size = ma.fields.Integer(required=True)
     original_filename = ma.fields.String(required=True)
-    uploaded_at = ma.fields.AwareDateTime(required=True)
-    status_changed_at = ma.fields.AwareDateTime(allow_none=True)
+    uploaded_at = UtcDateTime(required=True)
+    status_changed_at = UtcDateTime(allow_none=True)
     on_time = ma.fields.Boolean(allow_none=True)
     progress = ma.fields.Dict(required=True)
     row_counts = ma.fields.Dict(required=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 
 from supervision.domain.enums import FindingLevel, FindingStatus
+from supervision.fields import UtcDateTime
 
 
 class FindingEventSchema(ma.Schema):
     """One step of a finding's history (an answer may carry an attachment)."""
 
     id = ma.fields.Integer(required=True)
-    at = ma.fields.AwareDateTime(required=True)
+    at = UtcDateTime(required=True)
     actor = ma.fields.String(attribute="actor_label", required=True)
     action = ma.fields.String(required=True)
     from_status = ma.fields.String(allow_none=True)
@@ -30,8 +31,8 @@ class ReferralSchema(ma.Schema):
     status = ma.fields.String(required=True)
     note = ma.fields.String(required=True)
     answer = ma.fields.String(allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True)
-    updated_at = ma.fields.AwareDateTime(required=True)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
 
 
 class FindingSchema(ma.Schema):
@@ -51,8 +52,8 @@ class FindingSchema(ma.Schema):
     visible_to_institution = ma.fields.Boolean(required=True)
     remediation_due = ma.fields.Date(allow_none=True)
     closed_reason = ma.fields.String(allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True)
-    updated_at = ma.fields.AwareDateTime(required=True)
+    created_at = UtcDateTime(required=True)
+    updated_at = UtcDateTime(required=True)
 
 
 class FindingDetailSchema(FindingSchema):

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from supervision.fields import UtcDateTime
+
 
 class JobRunSchema(ma.Schema):
     """One run of a scheduled job: when, how triggered, its outcome and output."""
 
     id = ma.fields.Integer(required=True)
     job_id = ma.fields.String(required=True)
-    scheduled_for = ma.fields.AwareDateTime(required=True)
+    scheduled_for = UtcDateTime(required=True)
     trigger = ma.fields.String(required=True)
     period_code = ma.fields.String(allow_none=True)
     status = ma.fields.String(required=True)
     attempts = ma.fields.Integer(required=True)
-    started_at = ma.fields.AwareDateTime(required=True)
-    finished_at = ma.fields.AwareDateTime(allow_none=True)
+    started_at = UtcDateTime(required=True)
+    finished_at = UtcDateTime(allow_none=True)
     duration_ms = ma.fields.Integer(allow_none=True)
     output = ma.fields.Dict(required=True)
     error = ma.fields.String(allow_none=True)

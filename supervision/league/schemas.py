@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from supervision.domain.enums import Sector
+from supervision.fields import UtcDateTime
 
 
 class LeagueArgsSchema(ma.Schema):
@@ -32,7 +33,7 @@ class SnapshotSchema(ma.Schema):
     """A published snapshot of a period (§8): number, when, by whom, sectors, rows."""
 
     number = ma.fields.Integer(required=True)
-    published_at = ma.fields.AwareDateTime(required=True)
+    published_at = UtcDateTime(required=True)
     published_by = ma.fields.String(attribute="published_by_label", required=True)
     ruleset_version = ma.fields.String(required=True)
     sectors = ma.fields.List(ma.fields.String(), required=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from supervision.fields import UtcDateTime
+
 
 class RegisterUploadSchema(ma.Schema):
     """An import of the transfer register (REG-1): status, rows, counts and its validation issues."""
@@ -13,7 +15,7 @@ class RegisterUploadSchema(ma.Schema):
     original_filename = ma.fields.String(required=True)
     sha256 = ma.fields.String(required=True)
     size = ma.fields.Integer(required=True)
-    uploaded_at = ma.fields.AwareDateTime(required=True)
+    uploaded_at = UtcDateTime(required=True)
     rows = ma.fields.Integer(required=True)
     counts = ma.fields.Dict(required=True)
     issues = ma.fields.List(ma.fields.Dict(), required=True)
