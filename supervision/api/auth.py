@@ -83,6 +83,7 @@ def authenticate_request():
     g.api_token = token
     if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
         abort(404)  # no record has such an id (and the databases' integers stop here)
+    _refuse_nul_characters()
     needed = needed_scope()
     if not services.scope_allows(token.scope, needed):
         abort(403, code="insufficient_scope",
@@ -96,6 +97,37 @@ def authenticate_request():
         # that request recorded the use at the same moment
         db.session.rollback()
     return None
+
+
+def clean_filename(name: str | None) -> str:
+    """An uploaded file's name without control characters (NUL cannot be stored), at most 255 long."""
+    return "".join(ch for ch in (name or "") if ch >= " ")[:255]
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _refuse_nul_characters() -> None:
+    """422 for a NUL character in the path, the query or a JSON body: no text of the platform holds
+    one (PostgreSQL cannot store it). Form and file bodies are not read here (uploads are refused
+    by size before they are read)."""
+    query = [t for kv in request.args.items(multi=True) for t in kv]
+    places = {"path": list((request.view_args or {}).values()), "query": query}
+    if request.is_json:
+        places["json"] = request.get_json(silent=True)
+    for location, value in places.items():
+        if any("\x00" in text for text in _strings(value)):
+            abort(422, errors=[{"location": location, "field": None,
+                                "message": "Text may not contain the NUL character (U+0000)."}])
 
 
 def install(app: Flask) -> None:

@@ -20,7 +20,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from supervision.api.auth import needs_scope
+from supervision.api.auth import clean_filename, needs_scope
 from supervision.api.paging import keyset_page
 from supervision.api.schemas import CursorArgsSchema, page_schema
 from supervision.authz import roles_required
@@ -61,6 +61,18 @@ UPLOAD_BODY = {"required": True, "content": {
     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
 
 
+#: OpenAPI links (stateful clients and tests follow them): submit → status → issues and downloads
+VERSION_REF = "#/paths/~1api~1v1~1versions~1{version_id}"
+SUBMIT_LINKS = {"GetVersion": {"operationRef": VERSION_REF + "/get",
+                               "parameters": {"version_id": "$response.body#/version/id"}}}
+VERSION_LINKS = {
+    "GetIssues": {"operationRef": "#/paths/~1api~1v1~1versions~1{version_id}~1issues/get",
+                  "parameters": {"version_id": "$response.body#/id"}},
+    "GetOriginal": {"operationRef": "#/paths/~1api~1v1~1versions~1{version_id}~1original/get",
+                    "parameters": {"version_id": "$response.body#/id"}},
+}
+
+
 class FilingListArgs(CursorArgsSchema, FilingArgsSchema):
     """Cursor and filters."""
 
@@ -95,7 +107,7 @@ def _upload_stream():
         if fh is None:
             abort(400, code="file_missing", message="The multipart body has no field `file`.",
                   message_zh="multipart 请求体中没有 file 字段。")
-        return fh.stream, fh.filename or ""
+        return fh.stream, clean_filename(fh.filename)
     if mimetype in RAW_TYPES:
         return request.stream, ""
     abort(415)
@@ -152,7 +164,8 @@ def _submission_body(v: FilingVersion, created: bool) -> dict:
 @needs_scope("submit")
 @blp.arguments(SubmitArgsSchema, location="query")
 @blp.doc(requestBody=UPLOAD_BODY, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                                              "schema": {"type": "string", "maxLength": 200}}])
+                                              "schema": {"type": "string", "maxLength": 200}}],
+         responses={202: {"links": SUBMIT_LINKS}, 200: {"links": SUBMIT_LINKS}})
 @blp.response(202, SubmissionSchema, description="received; validation runs in the background")
 @blp.alt_response(200, schema=SubmissionSchema, description="the same file or Idempotency-Key was received before")
 def submit(args):
@@ -193,6 +206,7 @@ def submit(args):
 
 @blp.get("/versions/<int:version_id>")
 @roles_required(*DATA_ROLES)
+@blp.doc(responses={200: {"links": VERSION_LINKS}})
 @blp.response(200, VersionSchema)
 def version(version_id: int):
     """A version's §7a status, progress and counts (poll this after an upload)."""

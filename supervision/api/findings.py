@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from supervision.api.auth import needs_scope
+from supervision.api.auth import clean_filename, needs_scope
 from supervision.api.paging import keyset_page
 from supervision.api.schemas import CursorArgsSchema, page_schema
 from supervision.authz import regulator_required, roles_required
@@ -119,8 +119,10 @@ def answer(finding_id: int):
     errors = AnswerSchema().validate({"text": text if isinstance(text, str) else None})
     if errors:
         abort(422, errors={"json": errors})
+    if "\x00" in text:
+        abort(422, errors={"form": {"text": ["Text may not contain the NUL character (U+0000)."]}})
     services.answer_by_institution(current_user, f, text, stream=fh.stream if fh else None,
-                                   filename=fh.filename if fh else None)
+                                   filename=clean_filename(fh.filename) if fh else None)
     db.session.commit()
     return _detail(f)
 

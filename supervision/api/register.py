@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
-from supervision.api.auth import needs_scope
+from supervision.api.auth import clean_filename, needs_scope
 from supervision.authz import roles_required
 from supervision.domain.enums import Role
 from supervision.extensions import db
@@ -41,7 +41,7 @@ def import_register(args):
         if fh is None:
             abort(400, code="file_missing", message="The multipart body has no field `file`.",
                   message_zh="multipart 请求体中没有 file 字段。")
-        stream, name = fh.stream, fh.filename or "register.xlsx"
+        stream, name = fh.stream, clean_filename(fh.filename) or "register.xlsx"
     elif request.mimetype in RAW_TYPES:
         stream = request.stream
         name = args["filename"] or ("register.csv" if request.mimetype == "text/csv" else "register.xlsx")

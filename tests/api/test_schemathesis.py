@@ -72,3 +72,31 @@ def test_every_operation_conforms(live, schema, role):
         except Exception as exc:  # collect every operation's failure, then fail once
             failures.append(f"{operation.method.upper()} {operation.path}: {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.slow
+def test_stateful_links_submit_status_issues(live, schema):
+    """schemathesis follows the document's links (submit → version status → issues / original) with a
+    filer's submitting token: every step conforms."""
+    app, world = live
+    with app.app_context():
+        from supervision.extensions import db
+
+        headers = bearer(token_for(world.users.filer_a, "submit", days=1))
+        db.session.commit()
+        db.session.remove()
+    app.config["API_RATE_LIMIT"] = "100000 per minute"
+    links = schema.raw_schema["paths"]["/api/v1/filings"]["post"]["responses"]["202"]["links"]
+    assert links["GetVersion"]["parameters"] == {"version_id": "$response.body#/version/id"}
+    base = schema.as_state_machine()
+
+    class Machine(base):
+        def get_call_kwargs(self, case):
+            case.headers = {**(case.headers or {}), **headers}
+            return {}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    Machine.run(settings=settings(max_examples=15, stateful_step_count=4, deadline=None, database=None,
+                                  suppress_health_check=list(HealthCheck)))
