@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     """Register each feature package's blueprint ``bp``."""
     from supervision.accounts.views import bp as accounts_bp
     from supervision.admin.views import bp as admin_bp
+    from supervision.analytics.views import bp as analytics_bp
     from supervision.exports.views import bp as exports_bp
     from supervision.filings.views import bp as filings_bp
     from supervision.findings.views import bp as findings_bp
@@ -119,7 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from supervision.tokens.views import bp as tokens_bp
 
     for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, register_bp, findings_bp, rules_bp, league_bp,
-               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, tokens_bp):
+               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, analytics_bp, tokens_bp):
         app.register_blueprint(bp)
 
 

@@ -40,6 +40,8 @@ SPEC_DEFAULTS: dict[str, object] = {
         "per_10k_customers:30,on_time_rate:25,favourable_rate:15,escalation_rate:15,disclosure_score:15"
     ),
     "GRADE_THRESHOLDS": "A:80,B:60,C:40",  # §8 else D
+    "GROWTH_MIN_RECEIVED": 30,  # §10.1 fastest growing: received in P at least
+    "GROWTH_MIN_PREVIOUS": 10,  # §10.1 fastest growing: received in P−1 at least
     "ERROR_CAP_PER_RULE": 1000,  # issue list cap per rule (totals always exact)
 }
 

@@ -1,6 +1,7 @@
 """Every model module, imported once so SQLAlchemy metadata and Alembic see all tables."""
 
 from supervision.accounts.models import User  # noqa: F401
+from supervision.analytics.models import CubeCell, CubeDays  # noqa: F401
 from supervision.audit.models import AuditEvent  # noqa: F401
 from supervision.exports.models import Export, ExportInstitution  # noqa: F401
 from supervision.filings.content_models import (  # noqa: F401

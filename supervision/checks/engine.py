@@ -40,7 +40,7 @@ from supervision.register.models import RegisterEntry
 from supervision.timeutil import as_utc, utcnow
 
 FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),
-            "S": ("S01", "S02", "S03"), "T": ("T01",)}
+            "S": ("S01", "S02", "S03"), "T": ("T01",), "O": ("O01",)}
 ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
 
 
@@ -97,7 +97,7 @@ def _wanted(rules: Iterable[str] | None, family: str) -> tuple[str, ...]:
 
 def run_institution(inst: Institution, period: Period, rules: Iterable[str] | None = None,
                     counts: dict[str, int] | None = None) -> dict[str, int]:
-    """Run P*, X* and D* for one institution and period on its versions that count."""
+    """Run P*, X*, D* and O01 for one institution and period on its versions that count."""
     counts = counts if counts is not None else {}
     cmp_v = counting_version(inst.id, period.id, FilingKind.CMP)
     dsc_v = counting_version(inst.id, period.id, FilingKind.DSC)
@@ -122,6 +122,14 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
             refs = all_register_refs()
             apply([d for d in R.check_register(F.register_facts_rows(cmp, refs), register_facts(inst, period), refs)
                    if d.rule in x_rules], x_rules, inst.id, period.id, [cmp_v.id], counts, reason)
+    o_rules = _wanted(rules, "O")
+    if o_rules:  # §10.3 O01 on the version that counts (none: its findings close)
+        from supervision.checks.facts_handling import overdue_facts
+        from supervision.checks.rules_handling import check_overdue
+
+        drafts = check_overdue(overdue_facts(cmp_v.id, period.end_date)) if cmp_v else []
+        apply(drafts, o_rules, inst.id, period.id, [cmp_v.id] if cmp_v else [], counts,
+              reason if cmp_v else "no CMP version counts")
     d_rules = _wanted(rules, "D")
     if d_rules and (cmp_v or dsc_v):
         dsc = dsc_facts(dsc_v) if dsc_v else None
@@ -289,7 +297,7 @@ def run_after_accept(version_id: int) -> dict[str, int]:
     close_uncounted(v.filing.institution_id, v.filing.period_id, counts)
     db.session.add(CheckRun(trigger=f"accepted:{version_id}", period_id=v.filing.period_id,
                             institution_id=v.filing.institution_id, rules=list(FAMILIES["P"] + FAMILIES["X"]
-                                                                               + FAMILIES["D"]),
+                                                                               + FAMILIES["D"] + FAMILIES["O"]),
                             counts=counts, finished_at=utcnow()))
     db.session.commit()
     return counts

@@ -21,6 +21,7 @@ def _fail(message: str, code: int = 1):
 
 def register(app: Flask) -> None:
     """Add every operator command to ``app.cli``."""
+    from supervision.cli.analytics import analytics, analytics_backfill
     from supervision.cli.api import api_spec
     from supervision.cli.backup import backup_cmd, restore_cmd
     from supervision.cli.checks import check, findings_group, rules_group
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
                 register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd,
-                tokens, api_spec):
+                analytics, analytics_backfill, tokens, api_spec):
         app.cli.add_command(cmd)
 
 

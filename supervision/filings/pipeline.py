@@ -207,6 +207,9 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
                                                                     TABLES["summary"][1]))
         db.session.execute(insert(DerivedFigures.__table__), derive_from_spool(
             result.spool, version_id=version.id, institution_id=filing.institution_id, period_id=filing.period_id))
+        from supervision.analytics.services import derive_cube  # §10.1: in the same transaction
+
+        derive_cube(version.id, filing.institution_id, filing.period_id)
     else:
         for sheet in ("products", "channels", "partners", "activities"):
             table, columns = TABLES[sheet]

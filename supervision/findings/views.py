@@ -270,8 +270,11 @@ def dashboard():
     period = next((p for p in periods if p.code == code), None)
     if period is None:
         abort(404)
+    from supervision.analytics.dashboard import charts  # issue 14: charts linking into the explorer
+
     return render_template("findings/dashboard.html", period=period, periods=periods,
-                           data=queries.dashboard(current_user, period), empty=EmptyForm())
+                           data=queries.dashboard(current_user, period), empty=EmptyForm(),
+                           charts=charts(current_user, period))
 
 
 @bp.get("/remediations/overdue")

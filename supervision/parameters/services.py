@@ -125,6 +125,12 @@ PARAMETERS: tuple[ParamDef, ...] = (
              _l("metric:weight pairs, e.g. per_10k_customers:30,on_time_rate:25"), _parse_weights),
     ParamDef("GRADE_THRESHOLDS", "§8", _l("Grade thresholds"),
              _l("grade:minimum pairs with strictly decreasing minima, e.g. A:80,B:60,C:40 (else D)"), _parse_grades),
+    ParamDef("GROWTH_MIN_RECEIVED", "§10.1", _l("Fastest growing: minimum complaints this quarter"),
+             _l("An entry is listed as fastest growing only with at least this many complaints received."),
+             _parse_min_customers),
+    ParamDef("GROWTH_MIN_PREVIOUS", "§10.1", _l("Fastest growing: minimum complaints the quarter before"),
+             _l("An entry is listed as fastest growing only with at least this many complaints the quarter before."),
+             _parse_min_customers),
 )
 BY_KEY: dict[str, ParamDef] = {p.key: p for p in PARAMETERS}
 
@@ -161,6 +167,11 @@ def league_config() -> LeagueConfig:
     from supervision.league.inputs import league_config as from_mapping
 
     return from_mapping(effective())
+
+
+def growth_minimums() -> tuple[int, int]:
+    """§10.1 fastest growing: (minimum received in P, minimum received in P−1), effective values."""
+    return int(value_text("GROWTH_MIN_RECEIVED")), int(value_text("GROWTH_MIN_PREVIOUS"))
 
 
 def recorded_values() -> dict[str, str]:
