@@ -89,6 +89,9 @@ def from_http_exception(exc):
             errors.extend(_flatten(inner, str(location)))
     elif isinstance(messages, list):
         errors = [m if isinstance(m, dict) else {"message": str(m)} for m in messages]
+    if status == 413 and not errors:  # refused from its declared length, before anything read it
+        errors = [{"rule": "F05", "field": "Content-Length", "message_zh": "请求体超过平台上限",
+                   "message_en": "the request body is larger than the platform accepts"}]
     kwargs = {k: data[k] for k in ("code", "message", "message_zh") if k in data}
     resp = error_response(status, errors=errors, **kwargs)
     for name, value in (data.get("headers") or {}).items():

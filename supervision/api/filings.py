@@ -40,6 +40,7 @@ from supervision.filings.schemas import (
     TemplateArgsSchema,
     VersionSchema,
 )
+from supervision.main.limits import accepts_upload
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import institution_condition
@@ -162,6 +163,7 @@ def _submission_body(v: FilingVersion, created: bool) -> dict:
 @blp.post("/filings")
 @roles_required(Role.FILER, Role.SUPERVISOR)
 @needs_scope("submit")
+@accepts_upload
 @blp.arguments(SubmitArgsSchema, location="query")
 @blp.doc(requestBody=UPLOAD_BODY, parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                                               "schema": {"type": "string", "maxLength": 200}}],

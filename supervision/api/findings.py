@@ -27,6 +27,7 @@ from supervision.findings.schemas import (
     ReferSchema,
     TransitionSchema,
 )
+from supervision.main.limits import accepts_upload
 from supervision.orgs.models import Agency
 
 blp = Blueprint("api_findings", __name__, url_prefix="/api/v1", description="Supervisory findings (§6)")
@@ -104,6 +105,7 @@ def open_(finding_id: int):
 @blp.post("/findings/<int:finding_id>/answer")
 @roles_required(Role.FILER)
 @needs_scope("submit")
+@accepts_upload
 @blp.doc(requestBody=ANSWER_BODY)
 @blp.response(200, FindingDetailSchema)
 def answer(finding_id: int):

@@ -12,6 +12,7 @@ from supervision.api.auth import clean_filename, needs_scope
 from supervision.authz import roles_required
 from supervision.domain.enums import Role
 from supervision.extensions import db
+from supervision.main.limits import accepts_upload
 from supervision.register import services
 from supervision.register.schemas import RegisterImportArgsSchema, RegisterUploadSchema
 
@@ -28,6 +29,7 @@ BODY = {"required": True, "content": {
 @blp.post("/register/imports")
 @roles_required(Role.SUPERVISOR)
 @needs_scope("manage")
+@accepts_upload
 @blp.arguments(RegisterImportArgsSchema, location="query")
 @blp.doc(requestBody=BODY)
 @blp.response(201, RegisterUploadSchema)

@@ -7,6 +7,9 @@ import marshmallow as ma
 from supervision.domain.enums import ExportKind
 from supervision.fields import UtcDateTime
 
+#: the kinds generated on request, as on the exports page (the 通报 notice has its own page, /notice)
+GENERATED_HERE = (ExportKind.SUMMARY.value, ExportKind.FEEDBACK.value, ExportKind.CSV.value, ExportKind.JSON.value)
+
 
 class ExportSchema(ma.Schema):
     """An archived export file: kind, period, scope, SHA-256, producer."""
@@ -34,5 +37,5 @@ class ExportRequestSchema(ma.Schema):
     """Generate an export now: the period, the kind, and (feedback for a regulator) the institution's USCC."""
 
     period = ma.fields.String(required=True, validate=ma.validate.Length(min=6, max=6))
-    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(ExportKind.values()))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(GENERATED_HERE))
     institution = ma.fields.String(load_default=None, validate=ma.validate.Length(max=18))

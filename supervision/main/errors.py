@@ -58,6 +58,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
+        if e.code in (403, 404):
+            from supervision.audit.services import record_denial
+
+            record_denial(e.code)
         if is_api_request():
             return from_http_exception(e)
         if e.code in _titles():

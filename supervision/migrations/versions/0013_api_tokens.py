@@ -1,15 +1,15 @@
 """API tokens (hash only, scope, expiry, last use) and Idempotency-Key records of API submissions
 
-Revision ID: 0011_api_tokens
-Revises: 0010_analytics_cube
+Revision ID: 0013_api_tokens
+Revises: 0012_hardening
 Create Date: 2026-12-04 22:00:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011_api_tokens'
-down_revision = '0010_analytics_cube'
+revision = '0013_api_tokens'
+down_revision = '0012_hardening'
 branch_labels = None
 depends_on = None
 
