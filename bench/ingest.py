@@ -292,7 +292,7 @@ def world_worker(code: str, period_code: str) -> dict:
 
         flask_migrate.upgrade()
         load_reference(None)
-        create_institution(None, code=code, name=INSTITUTION_NAME, sector=SECTOR)
+        create_institution(None, code=code, name=INSTITUTION_NAME, sector=SECTOR, active_from=period_code)
         add_period(None, period_code)
         db.session.commit()
     return {"ok": True}

@@ -22,40 +22,29 @@ COLUMNS = ("business_category", "cause", "channel", "province", "customer_group"
 COUNTS = ("received", "closed", "on_time", "favourable", "escalated", "extended")
 
 
-def _cents(value) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return int(value.scaleb(2).to_integral_value())
-    return round(float(value) * 100)  # SQLite returns the stored REAL
-
-
 def _read(version_id: int):
-    """The version's rows as a frame (one query on the session's connection)."""
+    """The version's rows as a frame (one query on the session's connection); money as integer
+    cents of the stored 2-decimal values (exact on both databases)."""
     import polars as pl
 
     conn = db.session.connection()
     raw = conn.connection.dbapi_connection
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    select_list = ", ".join(f"CAST(ROUND({c} * 100) AS BIGINT)" if c in ("amount", "redress") else
+                            (f"CASE WHEN {c} THEN 1 WHEN NOT {c} THEN 0 END" if c in _BOOLS else c) for c in COLUMNS)
     cur = raw.cursor()
     try:
-        cur.execute(f"SELECT {', '.join(COLUMNS)} FROM complaint_row WHERE version_id = {mark}",  # noqa: S608
-                    (version_id,))
+        cur.execute(f"SELECT {select_list} FROM complaint_row WHERE version_id = {mark}", (version_id,))  # noqa: S608
         rows = cur.fetchall()
     finally:
         cur.close()
-    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in COLUMNS]
-    data = {}
-    for name, values in zip(COLUMNS, cols, strict=True):
-        if name in ("amount", "redress"):
-            data[name] = pl.Series(name, [_cents(v) for v in values], dtype=pl.Int64)
-        elif name in ("carried_over", "on_time", "escalated"):
-            data[name] = pl.Series(name, [None if v is None else bool(v) for v in values], dtype=pl.Boolean)
-        elif name == "days_to_close":
-            data[name] = pl.Series(name, list(values), dtype=pl.Int64)
-        else:
-            data[name] = pl.Series(name, list(values), dtype=pl.String)
-    return pl.DataFrame(data)
+    schema = {c: (pl.Int64 if c in ("amount", "redress", "days_to_close") or c in _BOOLS else pl.String)
+              for c in COLUMNS}
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return frame.with_columns(pl.col(*_BOOLS).cast(pl.Boolean))
+
+
+_BOOLS = ("carried_over", "on_time", "escalated")
 
 
 def _prepared(frame):

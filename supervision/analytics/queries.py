@@ -100,7 +100,8 @@ def check_view(view: View) -> None:
 
 def _versions(view: View, period_ids: list[int], scope: ColumnElement[bool] | None):
     """Subquery ``(version_id, institution_id, code, sector, period_code)`` of the versions that count."""
-    cv = counting_versions(kind=FilingKind.CMP).subquery()
+    one = period_ids[0] if len(period_ids) == 1 else None  # a single period narrows the subquery itself
+    cv = counting_versions(kind=FilingKind.CMP, period_id=one).subquery()
     q = (select(cv.c.version_id, Institution.id.label("institution_id"), Institution.code.label("code"),
                 Institution.sector.label("sector"), Period.code.label("period_code"))
          .join(Institution, Institution.id == cv.c.institution_id).join(Period, Period.id == cv.c.period_id)
@@ -133,14 +134,19 @@ def _filtered(q, table, view: View, grain: tuple[str, str]):
     return q
 
 
-def _read(view: View, period_ids: list[int], scope):
+def _read(view: View, period_ids: list[int], scope, *, light: bool = False):
     """(row, col) → :class:`measures.Cell` for some periods, the institutions of the view and its
-    :func:`customer_counter`."""
+    :func:`customer_counter`; ``light``: only ``received`` (an earlier period for the changes)."""
     versions = _versions(view, period_ids, scope)
     grain = canonical(view.row_dims())
     rk = _key(view.rows, CubeCell, versions, grain)
     ck = _key(view.cols, CubeCell, versions, grain)
     keys = [k for k in (rk, ck) if k is not None]
+    if light:
+        q = (select(*keys, func.sum(CubeCell.received)).join(versions, versions.c.version_id == CubeCell.version_id)
+             .group_by(*keys))
+        return {(row[0], row[1] if ck is not None else None): M.Cell(received=int(row[-1] or 0))
+                for row in db.session.execute(_filtered(q, CubeCell, view, grain))}, set(), None
     sums = [func.sum(getattr(CubeCell, n)) for n in M.COUNTS + M.SUMS]
     q = select(*keys, *sums).join(versions, versions.c.version_id == CubeCell.version_id).group_by(*keys)
     cells: dict[tuple, M.Cell] = {}
@@ -159,25 +165,34 @@ def _read(view: View, period_ids: list[int], scope):
         key = (row[0], row[1] if ck is not None else None)
         cell = cells.setdefault(key, M.Cell())
         cell.days[int(row[-2])] = cell.days.get(int(row[-2]), 0) + int(row[-1])
-    inst_ids = set(db.session.execute(select(versions.c.institution_id).distinct()).scalars())
-    return cells, inst_ids, customer_counter(view, versions)
+    counter, inst_codes = customer_counter(view, versions)
+    return cells, inst_codes, counter
 
 
 def customer_counter(view: View, versions):
-    """A function (row value, col value) → active customers of the institutions behind it (§10.1
-    per_10k_customers: a group of institutions sums both): a key-dimension value (institution,
-    sector, period) narrows them; complaint dimensions do not; ``None`` for either side means all."""
+    """(A function (row value, col value) → active customers of the institutions behind it, the
+    institution codes of the view). §10.1 per_10k_customers: a group of institutions sums both; a
+    key-dimension value (institution, sector, period) narrows them, complaint dimensions do not;
+    ``None`` for either side means all. Sums are indexed once, so a call is a look-up."""
     rows = db.session.execute(
         select(versions.c.code, versions.c.sector, versions.c.period_code, CoverFigures.active_customers)
-        .join(CoverFigures, CoverFigures.version_id == versions.c.version_id)).all()
+        .outerjoin(CoverFigures, CoverFigures.version_id == versions.c.version_id)).all()
     index = {"institution": 0, "sector": 1, "period": 2}
+    ri, ci = index.get(view.rows or ""), index.get(view.cols or "")
+    sums: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if r[3] is None:
+            continue
+        rv = r[ri] if ri is not None else "*"
+        cv = r[ci] if ci is not None else "*"
+        for key in {(rv, cv), (rv, "*"), ("*", cv), ("*", "*")}:
+            sums[key] = sums.get(key, 0) + r[3]
 
     def count(rval, cval) -> int | None:
-        present = [r[3] for r in rows if r[3] is not None
-                   and (view.rows not in index or rval is None or r[index[view.rows]] == rval)
-                   and (view.cols not in index or cval is None or r[index[view.cols]] == cval)]
-        return sum(present) if present else None
-    return count
+        return sums.get((rval if ri is not None and rval is not None else "*",
+                         cval if ci is not None and cval is not None else "*"))
+
+    return count, {r[0] for r in rows}
 
 
 def _period_ids(codes: Iterable[str]) -> dict[str, int]:
@@ -200,7 +215,7 @@ def read_view(view: View, scope: ColumnElement[bool] | None) -> Result:
         p = parse_period(codes[0])
         for label, code in (("qoq", p.previous().code), ("yoy", parse_period(f"{p.year - 1}Q{p.quarter}").code)):
             pid = _period_ids([code])
-            before[label] = _read(view, list(pid.values()), scope)[0] if pid else {}
+            before[label] = _read(view, list(pid.values()), scope, light=True)[0] if pid else {}
     merged_rows = M.merge((r, cell) for (r, _c), cell in cells.items())
     merged_cols = M.merge((c, cell) for (_r, c), cell in cells.items())
     grand = M.merge(("all", cell) for cell in cells.values()).get("all", M.Cell())

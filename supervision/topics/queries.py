@@ -141,6 +141,8 @@ def scope_terms(user, period: Period, limit: int = 30) -> list[tuple[str, int]]:
 
 #: a search counts its matches up to this many (the page says "more than …" beyond)
 SEARCH_COUNT_CAP = 10_000
+#: shortest text the trigram index can serve
+TRIGRAM = 3
 
 
 @dataclass
@@ -197,14 +199,16 @@ def like_pattern(text: str) -> str:
 
 def search_rows(user, period: Period, text: str, institution_id: int | None = None, page: int = 1) -> RowPage:
     """Rows of the counting CMPs in scope whose (masked) summary contains ``text`` — a trigram GIN
-    index serves the LIKE on PostgreSQL (§10.2 search) — in storage order. One pass finds the ids
-    of the first :data:`SEARCH_COUNT_CAP` matches (the count and the page both come from it); the
-    page's rows are then read by id."""
+    index serves the LIKE on PostgreSQL (§10.2 search). One pass collects the ids of the matches
+    and stops after :data:`SEARCH_COUNT_CAP` (no sort of every match: a frequent word's rows are not
+    all read); the count and the pages come from those ids, in id order, and the page's rows are
+    then read by id. Beyond the cap the page says "more than 10,000" (refine the search)."""
     versions = scoped_versions(user, period, institution_id) or [-1]
-    ids = list(db.session.scalars(
-        select(ComplaintRow.id).where(ComplaintRow.summary.like(like_pattern(text), escape="\\"),
-                                      ComplaintRow.version_id.in_(versions))
-        .order_by(ComplaintRow.id).limit(SEARCH_COUNT_CAP + 1)))
+    q = (select(ComplaintRow.id).where(ComplaintRow.summary.like(like_pattern(text), escape="\\"),
+                                       ComplaintRow.version_id.in_(versions)).limit(SEARCH_COUNT_CAP + 1))
+    if len(text) < TRIGRAM:  # no trigram to look up: walk the rows in id order and stop at the cap
+        q = q.order_by(ComplaintRow.id)
+    ids = sorted(db.session.scalars(q))
     capped = len(ids) > SEARCH_COUNT_CAP
     ids = ids[:SEARCH_COUNT_CAP]
     pages = max(1, -(-len(ids) // PAGE_SIZE))
