@@ -29,12 +29,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 supervision/static/vendor/.done: node_modules/.package-lock.json
 	rm -rf supervision/static/vendor
 	mkdir -p supervision/static/vendor/bootstrap/css supervision/static/vendor/bootstrap/js supervision/static/vendor/echarts \
-	  supervision/static/vendor/axe
+	  supervision/static/vendor/axe supervision/static/vendor/swagger-ui
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css* supervision/static/vendor/bootstrap/css/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* supervision/static/vendor/bootstrap/js/
 	cp node_modules/echarts/dist/echarts.min.js supervision/static/vendor/echarts/
 	# axe-core: the accessibility checker the browser tests run over every role's pages (and walk_roles --axe)
 	cp node_modules/axe-core/axe.min.js supervision/static/vendor/axe/
+	# Swagger UI: the browsable reference of /api/v1 (docs/api.md), initialised by static/js/api-docs.js
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	  supervision/static/vendor/swagger-ui/
 	touch $@
 
 assets: supervision/static/vendor/.done

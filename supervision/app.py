@@ -45,6 +45,7 @@ def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
     register_request_limits(app)
     register_ops(app)
     register_request_hooks(app)
+    register_api(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -125,12 +126,13 @@ def register_blueprints(app: Flask) -> None:
     from supervision.parameters.views import bp as parameters_bp
     from supervision.periods.views import bp as periods_bp
     from supervision.register.views import bp as register_bp
+    from supervision.tokens.views import bp as tokens_bp
     from supervision.topics.views import bp as topics_bp
     from supervision.vulnerable.views import bp as vulnerable_bp
 
     for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, register_bp, findings_bp, rules_bp, league_bp,
                admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, analytics_bp, topics_bp, vulnerable_bp,
-               notice_bp):
+               notice_bp, tokens_bp):
         app.register_blueprint(bp)
 
 
@@ -192,6 +194,13 @@ def register_request_hooks(app: Flask) -> None:
     def _rollback_on_error(exc):
         if exc is not None:
             db.session.rollback()
+
+
+def register_api(app: Flask) -> None:
+    """The REST API at ``/api/v1`` (flask-smorest, bearer tokens; :mod:`supervision.api`)."""
+    from supervision.api import register_api as register
+
+    register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -167,6 +167,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # remember-me cookie lifetime and the idle timeout of a signed-in session
         "REMEMBER_COOKIE_DURATION": timedelta(days=int(_env("REMEMBER_DAYS", "30"))),
         "SESSION_IDLE_MINUTES": int(_env("SESSION_IDLE_MINUTES", str(8 * 60))),
+        "API_RATE_LIMIT": _env("API_RATE_LIMIT", "300 per minute"),  # per API token (issue 13)
         "REDIS_URL": _env("REDIS_URL"),
         # backups on PostgreSQL: folder of pg_dump/pg_restore of the server's major version (optional)
         "PG_BIN_DIR": _env("PG_BIN_DIR"),

@@ -77,6 +77,10 @@ def respond(exc: ServiceError):
         db.session.commit()
     else:
         db.session.rollback()
+    from supervision.api.errors import from_service_error, is_api_request
+
+    if is_api_request():
+        return from_service_error(exc)
     if wants_json():
         return render_error(exc.status, "", exc.message)
     if exc.status in (403, 404):

@@ -25,5 +25,6 @@ from supervision.parameters.models import Parameter  # noqa: F401
 from supervision.periods.models import Period  # noqa: F401
 from supervision.reference.models import ReferenceCode  # noqa: F401
 from supervision.register.models import RegisterEntry, RegisterUpload  # noqa: F401
+from supervision.tokens.models import ApiToken, IdempotentSubmission  # noqa: F401
 from supervision.topics.models import TopicCount, TopicRow, TopicTerm  # noqa: F401
 from supervision.vulnerable.models import GroupCause, GroupFact  # noqa: F401

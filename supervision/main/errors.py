@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from supervision.api.errors import error_response, from_http_exception, is_api_request
 from supervision.errors import ServiceError, respond
 from supervision.extensions import db
 
@@ -39,6 +40,8 @@ def render_error(code: int, title: str | None = None, message: str | None = None
     title = default_title if title is None else title
     message = default_message if message is None else message
     ref = g.get("request_id", "")
+    if is_api_request():
+        return error_response(code)
     if wants_json():
         return jsonify({"error": {"code": code, "title": title, "message": message, "reference": ref}}), code
     return render_template("errors/error.html", code=code, title=title, message=message, reference=ref), code
@@ -59,6 +62,8 @@ def register(app: Flask) -> None:
             from supervision.audit.services import record_denial
 
             record_denial(e.code)
+        if is_api_request():
+            return from_http_exception(e)
         if e.code in _titles():
             return render_error(e.code)
         return render_error(e.code or 500, e.name, e.description or "")

@@ -1,0 +1,41 @@
+"""API tests that submit workbooks run against committed data (the ingest child process cannot see
+a test's uncommitted transaction): one fresh database per backend and module, jobs synchronous."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import BACKENDS, PG_TEST_DB, IsolatedClient, make_app
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(request, tmp_path_factory):
+    """(app, world) on a fresh committed database with an open current period; jobs run synchronously."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    app = make_app(request.param, tmp_path_factory.mktemp(f"api-{request.param}"), TASK_BACKEND="sync",
+                   pg_db=f"{PG_TEST_DB}_{name}"[:60])
+    app.config["BACKEND"] = request.param
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        from supervision.domain.calendar import period_of, today_local
+        from supervision.extensions import db
+        from supervision.periods.services import add_period
+        from tests.factories import build_world
+
+        world = build_world(db)
+        world.current = add_period(None, period_of(today_local()).code)
+        db.session.commit()
+        yield app, world
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def ctx(live):
+    """An app context on the live app for each test."""
+    app, world = live
+    with app.app_context():
+        yield app, world
+        from supervision.extensions import db
+
+        db.session.remove()
