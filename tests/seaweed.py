@@ -100,7 +100,8 @@ def start_seaweed(data: Path, ports: list[int] | None = None, timeout: float = 6
     with log.open("wb") as out:
         proc = subprocess.Popen([binary, "server", f"-dir={data}", "-s3", f"-s3.port={s3}", f"-master.port={master}",
                                  f"-volume.port={volume}", f"-filer.port={filer}", "-ip=127.0.0.1",
-                                 "-ip.bind=127.0.0.1", "-volume.max=200", "-master.volumeSizeLimitMB=32"],
+                                 "-ip.bind=127.0.0.1", "-volume.max=200", "-master.volumeSizeLimitMB=32",
+                                 "-s3.port.iceberg=0", "-s3.port.lance=0"],
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = Seaweed(proc, f"http://127.0.0.1:{s3}", data, ports, log)
     deadline = time.monotonic() + timeout
