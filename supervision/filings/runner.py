@@ -131,6 +131,18 @@ def time_limit(size_bytes: int) -> int:
     return max(int(current_app.config["INGEST_TIME_LIMIT"]), int(size_bytes / (1024 * 1024) * per_mib))
 
 
+def _heartbeat(take_lease, version_id: int) -> None:
+    """Renew the lease; a database busy with the child's own write (SQLite's single writer holds its
+    lock while the version is stored) skips this beat instead of failing the job: the child then
+    finishes the version, and the next beat renews the lease if it is still being processed."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        take_lease(version_id)
+    except OperationalError:
+        db.session.rollback()
+
+
 def wait_child(proc: subprocess.Popen, version_id: int) -> str:
     """Wait for the child within the time limit, renewing the version's lease meanwhile, and return
     the version's final status."""
@@ -147,7 +159,7 @@ def wait_child(proc: subprocess.Popen, version_id: int) -> str:
                 _out, err = proc.communicate(timeout=max(0.0, min(beat, deadline - time.monotonic())))
             except subprocess.TimeoutExpired:
                 if time.monotonic() < deadline:
-                    take_lease(version_id)  # the heartbeat: this job is alive
+                    _heartbeat(take_lease, version_id)  # this job is alive
                     continue
                 os.killpg(proc.pid, signal.SIGKILL)
                 _out, err = proc.communicate()
