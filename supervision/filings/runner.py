@@ -51,15 +51,26 @@ def _limits(memory_mb: int):
     return apply
 
 
-def start_child(version_id: int) -> subprocess.Popen:
+def start_child(version_id: int, guard_fd: int | None = None) -> subprocess.Popen:
     """Start the child process for ``version_id`` (tests use this to kill it mid-way); it is given the
-    stored file's path so that its guards start while it loads the application."""
+    stored file's path so that its guards start while it loads the application — or, with
+    ``guard_fd``, the pipe of a guard helper already running on the same bytes
+    (:func:`supervision.filings.child.guard_source`; closed here once handed over)."""
+    from supervision.filings.child import GUARD_FD_ENV
     from supervision.filings.services import version_path
 
     path = str(version_path(db.session.get(FilingVersion, version_id)))
-    return subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id), path],
-                            env=child_env(), preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = child_env()
+    if guard_fd is not None:
+        env[GUARD_FD_ENV] = str(guard_fd)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id), path],
+                                env=env, preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                pass_fds=() if guard_fd is None else (guard_fd,))
+    finally:
+        if guard_fd is not None:
+            os.close(guard_fd)
 
 
 def mark_failed(version_id: int, reason: str) -> None:
@@ -116,9 +127,10 @@ def wait_child(proc: subprocess.Popen, version_id: int) -> str:
     return v.status
 
 
-def run_version(version_id: int) -> str:
-    """Job entry point: process ``version_id`` in a child process; returns its final status."""
-    return wait_child(start_child(version_id), version_id)
+def run_version(version_id: int, guard_fd: int | None = None) -> str:
+    """Job entry point: process ``version_id`` in a child process; returns its final status
+    (``guard_fd``: see :func:`start_child`)."""
+    return wait_child(start_child(version_id, guard_fd), version_id)
 
 
 def dry_run_in_child(path: str, institution_code: str, period_code: str, kind: str) -> dict:
