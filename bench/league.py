@@ -135,6 +135,7 @@ def load(n_institutions: int, seed: int = 7) -> dict:
     sectors += ["CF"] * (n_institutions - len(sectors))
     insts = [{"code": generate_uscc(10_000 + i, "11"), "name": f"基准机构{i:05d}有限公司", "sector": s,
               "lead_agency_id": agencies["PBOC" if s == "PAY" else "NFRA"], "province": "11", "code_generated": True,
+              "active_from": PERIODS[0],
               "active": True} for i, s in enumerate(sectors)]
     insert_many(Institution.__table__, insts)
     inst_rows = db.session.execute(select(Institution.id, Institution.code, Institution.sector)).all()

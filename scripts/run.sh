@@ -26,9 +26,21 @@ echo
 echo "  URL: http://${HOST}:${PORT}/"
 echo "  scheduler: pid ${SCHEDULER_PID}, log instance/scheduler.log; jobs on /admin/scheduler/ (admin@demo.cn)"
 echo
-$BIN/gunicorn --bind "${HOST}:${PORT}" --workers 1 --threads 8 --access-logfile - "supervision.wsgi:app" &
+# gunicorn leads its own process group (setsid) so that stopping it stops its workers too — even
+# when the master was killed outright, its workers must not keep the port; its control socket
+# lives under instance/ (the default path is shared by every instance on the host)
+setsid $BIN/gunicorn --bind "${HOST}:${PORT}" --workers 1 --threads 8 --access-logfile - \
+  --control-socket "$PWD/instance/gunicorn.ctl" "supervision.wsgi:app" &
 SERVER_PID=$!
-stop_all() { kill -TERM "$SERVER_PID" "$SCHEDULER_PID" 2>/dev/null || true; }
+stop_all() {
+  kill -TERM -- "-$SERVER_PID" 2>/dev/null || true
+  kill -TERM "$SCHEDULER_PID" 2>/dev/null || true
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    kill -0 -- "-$SERVER_PID" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  kill -KILL -- "-$SERVER_PID" 2>/dev/null || true
+}
 trap stop_all INT TERM
 trap 'stop_all; wait 2>/dev/null || true' EXIT
 wait "$SERVER_PID" || true

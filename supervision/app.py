@@ -27,15 +27,21 @@ def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
     """
     cfg = load_config(config)
     app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False)
+    from supervision.main.limits import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any blueprint registers a route
     app.config.update(cfg)
-    # requests larger than the §3 upload limit (plus form overhead) are refused before reading
-    app.config.setdefault("MAX_CONTENT_LENGTH", int(cfg["MAX_UPLOAD_BYTES"]) + 2 * 1024 * 1024)
+    # Flask defines MAX_CONTENT_LENGTH (as None), so it is set here, not defaulted: uploads may carry the
+    # §3 upload limit plus form overhead; every other route far less (supervision.main.limits)
+    app.config["MAX_CONTENT_LENGTH"] = int(cfg.get("MAX_CONTENT_LENGTH")
+                                           or int(cfg["MAX_UPLOAD_BYTES"]) + 2 * 1024 * 1024)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_models()
     if not web:
         return app
     register_blueprints(app)
+    register_request_limits(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -103,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     """Register each feature package's blueprint ``bp``."""
     from supervision.accounts.views import bp as accounts_bp
     from supervision.admin.views import bp as admin_bp
+    from supervision.analytics.views import bp as analytics_bp
     from supervision.exports.views import bp as exports_bp
     from supervision.filings.views import bp as filings_bp
     from supervision.findings.views import bp as findings_bp
@@ -110,15 +117,33 @@ def register_blueprints(app: Flask) -> None:
     from supervision.jobs.views import bp as jobs_bp
     from supervision.league.views import bp as league_bp
     from supervision.main.views import bp as main_bp
+    from supervision.notice.views import bp as notice_bp
     from supervision.notifications.views import bp as notifications_bp
     from supervision.orgs.views import bp as orgs_bp
     from supervision.parameters.views import bp as parameters_bp
     from supervision.periods.views import bp as periods_bp
     from supervision.register.views import bp as register_bp
+    from supervision.topics.views import bp as topics_bp
+    from supervision.vulnerable.views import bp as vulnerable_bp
 
     for bp in (main_bp, accounts_bp, periods_bp, orgs_bp, filings_bp, register_bp, findings_bp, rules_bp, league_bp,
-               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp):
+               admin_bp, parameters_bp, exports_bp, notifications_bp, jobs_bp, analytics_bp, topics_bp, vulnerable_bp,
+               notice_bp):
         app.register_blueprint(bp)
+
+
+def register_request_limits(app: Flask) -> None:
+    """Body limits before anything reads the body; the client address behind
+    ``SUPERVISION_TRUSTED_PROXIES`` reverse proxies (none by default, so it cannot be spoofed);
+    NUL bytes and out-of-range ids in the URL answered 400/404 (supervision.main.limits)."""
+    from supervision.main import limits
+
+    limits.register(app)
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0, x_prefix=0)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -141,7 +166,10 @@ def register_request_hooks(app: Flask) -> None:
             "frame-ancestors 'none'; form-action 'self'",
         )
         if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
+            # set, not defaulted: send_file's own "no-cache" would let a shared cache keep downloads
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SUPERVISION_ENV") == "production":
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     @app.teardown_request

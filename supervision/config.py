@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,10 @@ SPEC_DEFAULTS: dict[str, object] = {
         "per_10k_customers:30,on_time_rate:25,favourable_rate:15,escalation_rate:15,disclosure_score:15"
     ),
     "GRADE_THRESHOLDS": "A:80,B:60,C:40",  # §8 else D
+    "GROWTH_MIN_RECEIVED": 30,  # §10.1 fastest growing: received in P at least
+    "GROWTH_MIN_PREVIOUS": 10,  # §10.1 fastest growing: received in P−1 at least
+    "G01_THRESHOLDS": "min_closed:20,on_time_gap:10,favourable_gap:15",  # §10.3 G01
+    "K01_THRESHOLDS": "min_rows:20,rise_pct:100",  # §10.3 K01
     "ERROR_CAP_PER_RULE": 1000,  # issue list cap per rule (totals always exact)
 }
 
@@ -51,6 +56,7 @@ JOB_DEFAULTS: dict[str, object] = {
     "JOB_POST_DEADLINE_AT": "02:00",  # the day after a due date: checks, league draft, summary workbook
     "JOB_REMINDERS_AT": "08:00",  # reminders before a due date
     "JOB_REMEDIATION_AT": "08:10",  # remediation due dates: reminders before, overdue after
+    "JOB_INGEST_RECOVERY_AT": "cron:0 */5 * * * *",  # versions stalled past their lease become FAILED
     "REMINDER_DAYS": "7,3,1",  # days before the due date
     "JOB_RETRIES": 2,  # retries of a failed job run
     "JOB_RETRY_DELAY": 60,  # seconds between attempts
@@ -141,6 +147,13 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URL", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # per-account back-off (supervision.accounts.throttle): free attempts, then 1, 2, 4 … seconds
+        "LOGIN_FREE_ATTEMPTS": int(_env("LOGIN_FREE_ATTEMPTS", "5")),
+        "LOGIN_ACCOUNT_MAX_DELAY": int(_env("LOGIN_ACCOUNT_MAX_DELAY", "5")),
+        "LOGIN_PAIR_MAX_DELAY": int(_env("LOGIN_PAIR_MAX_DELAY", "900")),
+        # remember-me cookie lifetime and the idle timeout of a signed-in session
+        "REMEMBER_COOKIE_DURATION": timedelta(days=int(_env("REMEMBER_DAYS", "30"))),
+        "SESSION_IDLE_MINUTES": int(_env("SESSION_IDLE_MINUTES", str(8 * 60))),
         "REDIS_URL": _env("REDIS_URL"),
         # backups on PostgreSQL: folder of pg_dump/pg_restore of the server's major version (optional)
         "PG_BIN_DIR": _env("PG_BIN_DIR"),
@@ -152,6 +165,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "INGEST_MEMORY_LIMIT_MB": int(_env("INGEST_MEMORY_LIMIT_MB", "4096")),
         "INGEST_TIME_LIMIT": int(_env("INGEST_TIME_LIMIT", "900")),
         "INGEST_SECONDS_PER_MIB": float(_env("INGEST_SECONDS_PER_MIB", "20")),
+        # the processing lease a job renews every quarter of it; past it a VALIDATING version is recovered
+        "INGEST_LEASE_SECONDS": int(_env("INGEST_LEASE_SECONDS", "120")),
+        # a dry run's report waits this long to be read, then it is deleted with its file
+        "DRY_RUN_TTL_MINUTES": int(_env("DRY_RUN_TTL_MINUTES", "60")),
+        # bodies of routes that take no file (supervision.main.limits)
+        "MAX_FORM_BYTES": int(_env("MAX_FORM_BYTES", str(64 * 1024))),
+        # reverse proxies in front of the application (hops whose X-Forwarded-For/-Proto are trusted)
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,

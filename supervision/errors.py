@@ -79,6 +79,10 @@ def respond(exc: ServiceError):
         db.session.rollback()
     if wants_json():
         return render_error(exc.status, "", exc.message)
+    if exc.status in (403, 404):
+        from supervision.audit.services import record_denial
+
+        record_denial(exc.status, exc.message)
     if exc.status == 403 or (answer.redirect_to is None and answer.render is None):
         return render_error(exc.status, None, exc.message)
     flash(exc.message, "danger")

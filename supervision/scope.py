@@ -5,7 +5,12 @@
   below it, plus institutions that another agency shares with *their* agency through an active
   sharing agreement, for the agreed sectors and data kinds. An agreement names the receiving
   agency itself; it does not extend to the receiver's local offices (see docs/decisions.md).
-  Referrals (§1.4) add single findings; the findings feature extends this module.
+  Referrals (§1.4) add single findings and the versions they cite, while the referral is
+  SENT, ACCEPTED or ANSWERED (not once DECLINED).
+* Seeing is not acting: write actions on an institution's filings and findings (accept, return,
+  close, open to the institution, refer) belong to the agency leading it and the agencies above
+  it (:func:`check_can_act`); a sharing agreement grants reading only, and a referral lets the
+  receiving agency accept, answer or decline the referral, nothing more (issue 11, defect 4).
 * ``admin`` manages master data (all institutions, agencies, users) but has no data scope over
   filings, findings or rows: platform administration is not supervision.
 
@@ -87,13 +92,37 @@ def can_see_institution(user, institution_id: int, kind: str = "filings") -> boo
 
 
 def referred_finding_ids(user):
-    """Subquery of findings referred (转办) to the user's agency: visible even without sharing (§1.4)."""
+    """Subquery of findings referred (转办) to the user's agency by a referral that is SENT, ACCEPTED
+    or ANSWERED: visible even without sharing (§1.4); a DECLINED referral grants nothing."""
+    from supervision.domain.enums import ReferralStatus
     from supervision.findings.models import Referral
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active \
             or user.role not in REGULATOR_ROLES or not user.agency_id:
         return select(Referral.finding_id).where(false())
-    return select(Referral.finding_id).where(Referral.to_agency_id == user.agency_id)
+    live = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.ANSWERED)
+    return select(Referral.finding_id).where(Referral.to_agency_id == user.agency_id, Referral.status.in_(live))
+
+
+def can_act_on_institution(user, institution_id: int) -> bool:
+    """Whether ``user`` may take write actions on the institution's filings and findings: regulators
+    of the leading agency or an agency above it; ``None`` (an operator at the console) may."""
+    if user is None:
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active or user.role not in REGULATOR_ROLES \
+            or not user.agency_id:
+        return False
+    lead = db.session.scalar(select(Institution.lead_agency_id).where(Institution.id == institution_id))
+    return lead is not None and lead in agency_subtree_ids(user.agency_id)
+
+
+def check_can_act(user, institution_id: int) -> None:
+    """Raise a 403 :class:`~supervision.errors.ServiceError` unless :func:`can_act_on_institution`."""
+    from supervision.errors import ServiceError
+
+    if not can_act_on_institution(user, institution_id):
+        raise ServiceError("只有主监管机构（及其上级）可以执行此操作；共享或转办只授予查看权限 / only the lead agency "
+                           "(or an agency above it) may do this; sharing and referrals grant reading only", 403)
 
 
 def finding_condition(user) -> ColumnElement[bool]:
@@ -120,12 +149,19 @@ def visible_findings(user):
 
 
 def visible_filings(user):
-    """``select(Filing)`` of the filings ``user`` may see: their scope, plus (regulators) the filings
-    cited by findings referred to their agency (§1.4)."""
+    """``select(Filing)`` of the filings ``user`` may see: their scope. A referral shows only the
+    versions its finding cites (:func:`version_condition`), not the filing with all its versions."""
+    from supervision.filings.models import Filing
+
+    return select(Filing).where(Filing.institution_id.in_(visible_institution_ids(user, "filings")))
+
+
+def version_condition(user) -> ColumnElement[bool]:
+    """SQL condition on :class:`FilingVersion`: versions of visible filings, plus (regulators) the
+    versions cited by findings referred to their agency while the referral is live (§1.4)."""
     from supervision.filings.models import Filing, FilingVersion
     from supervision.findings.models import FindingCitation
 
-    cited = (select(FilingVersion.filing_id).join(FindingCitation, FindingCitation.version_id == FilingVersion.id)
-             .where(FindingCitation.finding_id.in_(referred_finding_ids(user))))
-    return select(Filing).where(or_(Filing.institution_id.in_(visible_institution_ids(user, "filings")),
-                                    Filing.id.in_(cited)))
+    cited = select(FindingCitation.version_id).where(FindingCitation.finding_id.in_(referred_finding_ids(user)))
+    return or_(FilingVersion.filing_id.in_(visible_filings(user).with_only_columns(Filing.id)),
+               FilingVersion.id.in_(cited))

@@ -26,7 +26,7 @@ class PasswordForm(FlaskForm):
     """Change one's own password."""
 
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=12, max=200)])
     confirm = PasswordField(_l("Repeat new password"),
                             validators=[DataRequired(), EqualTo("new", message=_l("Passwords do not match"))])
 

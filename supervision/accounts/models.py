@@ -92,3 +92,15 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class LoginThrottle(db.Model):
+    """Failed attempts under one key (an account, an account from one address, an account's password
+    changes) and until when the next attempt is refused (:mod:`supervision.accounts.throttle`)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    blocked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

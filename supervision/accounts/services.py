@@ -6,7 +6,9 @@ Every function takes the acting user where there is one, flushes and never commi
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -34,7 +36,7 @@ def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
         hasher = PasswordHasher(time_cost=key[0], memory_cost=key[1], parallelism=key[2])
         _HASHERS[key] = (hasher, hasher.hash("timing-equaliser-not-a-password"))
     return _HASHERS[key]
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -47,13 +49,39 @@ def hash_password(password: str) -> str:
     return _hasher_and_dummy()[0].hash(password)
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords and stems (``supervision/data/security/common_passwords.txt``)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "security" / "common_passwords.txt"
+    return frozenset(line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def is_common_password(password: str) -> bool:
+    """True when the password, or what is left after stripping digits and symbols at either end (or
+    one repeated stem), is on the common-password list: ``password12``, ``Qwerty!2024``, ``abcabcabcabc``."""
+    low = (password or "").lower()
+    stem = low.strip("0123456789!@#$%^&*()_+-=.,;:?~`'\"[]{}<>/| ")
+    common = common_passwords()
+    if low in common or stem in common or len(set(low)) <= 3:
+        return True
+    for size in range(1, len(stem) // 2 + 1):  # a stem repeated: abcabcabcabc, 12341234…
+        if len(stem) % size == 0 and stem[:size] * (len(stem) // size) == stem:
+            return True
+    return False
+
+
 def check_password_strength(password: str) -> None:
-    """Raise :class:`AccountError` unless the password is at least 10 characters with letters and digits."""
+    """Raise :class:`AccountError` unless the password has at least 12 characters, letters and
+    digits, and is not a common password (ASVS V6.2.1, V6.2.4)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise AccountError(f"密码至少{MIN_PASSWORD_LENGTH}个字符 / "
                            f"password needs at least {MIN_PASSWORD_LENGTH} characters")
     if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
         raise AccountError("密码须同时包含字母和数字 / password needs letters and digits")
+    if is_common_password(password):
+        raise AccountError("该密码过于常见，容易被猜中，请换一个 / this password is too common and easily guessed: "
+                           "choose another")
 
 
 def normalise_email(email: str) -> str:
@@ -124,13 +152,25 @@ def logout(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Change the acting user's own password after checking the current one; ends other sessions."""
+    """Change the acting user's own password after checking the current one; ends other sessions.
+    Wrong current passwords slow further attempts down exponentially (a stolen session cannot guess
+    the password quickly)."""
+    from supervision.accounts import throttle
+
+    keys = throttle.password_change_keys(user.id)
+    wait = throttle.wait_seconds(keys)
+    if wait:
+        record("password_change", actor=user, object_type="user", object_id=user.id, result="denied",
+               detail={"reason": "throttled", "wait": wait})
+        raise AccountError(f"尝试次数过多，请 {wait} 秒后再试 / too many attempts: try again in {wait} seconds", 429)
     try:
         _hasher_and_dummy()[0].verify(user.password_hash, current or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
         record("password_change", actor=user, object_type="user", object_id=user.id, result="denied")
+        throttle.failed(keys)
         raise AccountError("当前密码不正确 / current password is wrong") from exc
     check_password_strength(new)
+    throttle.succeeded(keys)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     end_sessions(user)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import OperationalError
 
-from supervision.accounts import services
+from supervision.accounts import services, throttle
 from supervision.accounts.forms import LoginForm, NameForm, PasswordForm
+from supervision.audit.services import record
 from supervision.errors import answer_errors_with
 from supervision.extensions import db, limiter
 from supervision.main.helpers import safe_next
@@ -20,19 +23,45 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _email_key() -> str:
-    return "login-email:" + services.normalise_email(request.form.get("email", ""))[:254]
+@bp.before_app_request
+def _idle_timeout():
+    """End a signed-in session idle for longer than ``SESSION_IDLE_MINUTES`` (remember-me cookie
+    included); otherwise note this request as the session's last activity."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    seen = session.get("seen")
+    if isinstance(seen, int) and now - seen > int(current_app.config["SESSION_IDLE_MINUTES"]) * 60:
+        lang = session.get("lang")
+        logout_user()
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("You were signed out after a period of inactivity."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
+    if not isinstance(seen, int) or now - seen >= 60:  # the cookie changes at most once a minute
+        session["seen"] = now
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
 def login():
-    """Log in; the same message for unknown accounts, wrong passwords and deactivated accounts."""
+    """Log in; the same message for unknown accounts, wrong passwords and deactivated accounts.
+    Failures slow down further attempts (:mod:`supervision.accounts.throttle`): much for the address
+    that made them, briefly for the account from anywhere, so no one can lock an account out."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        keys = throttle.login_keys(form.email.data, request.remote_addr)
+        wait = throttle.wait_seconds(keys)
+        if wait:
+            record("login", actor_label=services.normalise_email(form.email.data)[:254] or "?", result="denied",
+                   detail={"reason": "throttled", "wait": wait})
+            db.session.commit()
+            flash(_("Too many failed attempts: try again in %(n)s seconds.", n=wait), "danger")
+            return render_template("accounts/login.html", form=form), 429
         try:
             user = services.authenticate(form.email.data, form.password.data)
             db.session.flush()
@@ -41,6 +70,7 @@ def login():
             db.session.rollback()
             user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.failed(keys)
             db.session.commit()  # keep the audit record of the failed attempt
             flash(_("E-mail or password is incorrect, or the account is not active."), "danger")
             return render_template("accounts/login.html", form=form), 200
@@ -51,6 +81,7 @@ def login():
         elif user.locale:
             session["lang"] = user.locale
         login_user(user, remember=bool(form.remember.data))
+        throttle.succeeded(keys)
         db.session.commit()
         return redirect(safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)

@@ -67,13 +67,13 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     institution = SelectField(_l("Institution (filers)"), choices=[])
     agency = SelectField(_l("Agency (regulators)"), choices=[])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=12, max=200)])
 
 
 class UserStateForm(FlaskForm):
     """Activate/deactivate a user or reset the password."""
 
-    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=10, max=200)])
+    password = PasswordField(_l("New password"), validators=[Optional(), Length(min=12, max=200)])
 
 
 class SharingForm(FlaskForm):

@@ -56,6 +56,8 @@ ACTION_LABELS = {
     "feedback": lazy_pgettext("audit action", "Feedback sheet generated"),
     "export_created": lazy_pgettext("audit action", "Export generated"),
     "export_download": lazy_pgettext("audit action", "Export downloaded"),
+    "download": lazy_pgettext("audit action", "File downloaded"),
+    "access_denied": lazy_pgettext("audit action", "Access refused"),
     "job_run": lazy_pgettext("audit action", "Scheduled job ran"),
     "job_run_requested": lazy_pgettext("audit action", "Job run requested"),
     "job_paused": lazy_pgettext("audit action", "Job paused"),

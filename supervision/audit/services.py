@@ -30,3 +30,35 @@ def record(action: str, *, actor=None, object_type: str | None = None, object_id
     )
     db.session.add(ev)
     return ev
+
+
+def record_download(kind: str, *, object_type: str, object_id, detail: dict | None = None) -> None:
+    """Audit one download by the acting user (originals, annotated workbooks, issue lists,
+    attachments, exports) and commit it: a download changes nothing else (issue 11, defect 6)."""
+    from flask_login import current_user
+
+    actor = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
+    record("download", actor=actor, object_type=object_type, object_id=object_id,
+           detail={"kind": kind, **(detail or {})})
+    db.session.commit()
+
+
+def record_denial(status: int, reason: str = "") -> None:
+    """Audit a refused request for a record (403, or 404 on a route that names one): who, which
+    route and arguments, and why; in a transaction of its own after the request's is rolled back."""
+    from flask_login import current_user
+
+    if not has_request_context() or request.url_rule is None:
+        return
+    if status == 404 and not request.view_args:
+        return  # an unknown address names no record
+    actor = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
+    try:
+        db.session.rollback()
+        record("access_denied", actor=actor, object_type=request.endpoint,
+               object_id=",".join(f"{k}={v}" for k, v in (request.view_args or {}).items())[:64] or None,
+               result="denied", detail={"status": status, "method": request.method, "path": request.path[:300],
+                                        "reason": reason[:300]})
+        db.session.commit()
+    except Exception:  # the refusal is answered even if the database cannot record it
+        db.session.rollback()

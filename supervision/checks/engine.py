@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from supervision.checks import facts as F
 from supervision.checks import rules as R
+from supervision.checks.engine_lens import run_lens
 from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import (
@@ -38,9 +39,10 @@ from supervision.parameters.services import apr_cap
 from supervision.periods.models import Period
 from supervision.register.models import RegisterEntry
 from supervision.timeutil import as_utc, utcnow
+from supervision.topics.derive import derive_after_accept
 
 FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),
-            "S": ("S01", "S02", "S03"), "T": ("T01",)}
+            "S": ("S01", "S02", "S03"), "T": ("T01",), "O": ("O01",), "G": ("G01", "G02"), "K": ("K01",)}
 ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
 
 
@@ -97,7 +99,7 @@ def _wanted(rules: Iterable[str] | None, family: str) -> tuple[str, ...]:
 
 def run_institution(inst: Institution, period: Period, rules: Iterable[str] | None = None,
                     counts: dict[str, int] | None = None) -> dict[str, int]:
-    """Run P*, X* and D* for one institution and period on its versions that count."""
+    """Run P*, X*, D* and O01 for one institution and period on its versions that count."""
     counts = counts if counts is not None else {}
     cmp_v = counting_version(inst.id, period.id, FilingKind.CMP)
     dsc_v = counting_version(inst.id, period.id, FilingKind.DSC)
@@ -122,6 +124,17 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
             refs = all_register_refs()
             apply([d for d in R.check_register(F.register_facts_rows(cmp, refs), register_facts(inst, period), refs)
                    if d.rule in x_rules], x_rules, inst.id, period.id, [cmp_v.id], counts, reason)
+    o_rules = _wanted(rules, "O")
+    if o_rules:  # §10.3 O01 on the version that counts (none: its findings close)
+        from supervision.checks.facts_handling import overdue_facts
+        from supervision.checks.rules_handling import check_overdue
+
+        drafts = check_overdue(overdue_facts(cmp_v.id, period.end_date)) if cmp_v else []
+        apply(drafts, o_rules, inst.id, period.id, [cmp_v.id] if cmp_v else [], counts,
+              reason if cmp_v else "no CMP version counts")
+    prev_period = _period_by_code(period.quarter_period.previous().code)
+    prev_cmp = counting_version(inst.id, prev_period.id, FilingKind.CMP) if prev_period else None
+    run_lens(apply, inst.id, period.id, cmp_v, dsc_v, prev_cmp, _wanted(rules, "G"), _wanted(rules, "K"), counts)
     d_rules = _wanted(rules, "D")
     if d_rules and (cmp_v or dsc_v):
         dsc = dsc_facts(dsc_v) if dsc_v else None
@@ -265,7 +278,7 @@ def run_after_change(institution_id: int, period_id: int, trigger: str = "lifecy
     run_institution(inst, period, counts=counts)
     nxt = db.session.scalar(select(Period).where(Period.code == period.quarter_period.next().code))
     if nxt is not None:
-        run_institution(inst, nxt, FAMILIES["P"], counts)
+        run_institution(inst, nxt, FAMILIES["P"] + FAMILIES["K"], counts)
     sector = {i.code: i for i in expected_institutions(period) if i.sector == inst.sector}
     sector.setdefault(inst.code, inst)
     run_peers(period, FAMILIES["S"], sector, counts, sectors=[inst.sector])
@@ -281,6 +294,7 @@ def run_after_accept(version_id: int) -> dict[str, int]:
     """Job: after a version is accepted, run P*, X*, D* for its institution and period; commits.
     When it superseded a version that had counted (a re-filing), everything that depended on that
     version is re-run as after any change of the counting version (:func:`run_after_change`)."""
+    derive_after_accept(version_id)
     v = db.session.get(FilingVersion, version_id)
     refiled = any(o.id != v.id and o.accepted_at is not None for o in v.filing.versions)
     if refiled:
@@ -289,7 +303,8 @@ def run_after_accept(version_id: int) -> dict[str, int]:
     close_uncounted(v.filing.institution_id, v.filing.period_id, counts)
     db.session.add(CheckRun(trigger=f"accepted:{version_id}", period_id=v.filing.period_id,
                             institution_id=v.filing.institution_id, rules=list(FAMILIES["P"] + FAMILIES["X"]
-                                                                               + FAMILIES["D"]),
+                                                                               + FAMILIES["D"] + FAMILIES["O"]
+                                                                               + FAMILIES["G"] + FAMILIES["K"]),
                             counts=counts, finished_at=utcnow()))
     db.session.commit()
     return counts

@@ -21,16 +21,20 @@ def _fail(message: str, code: int = 1):
 
 def register(app: Flask) -> None:
     """Add every operator command to ``app.cli``."""
+    from supervision.cli.analytics import analytics, analytics_backfill
     from supervision.cli.backup import backup_cmd, restore_cmd
     from supervision.cli.checks import check, findings_group, rules_group
+    from supervision.cli.dbrole import db_app_role
     from supervision.cli.exports import export
     from supervision.cli.filings import filings, ingest, worker
     from supervision.cli.jobs import jobs
     from supervision.cli.league import league
     from supervision.cli.register import register as register_group
+    from supervision.cli.topics import topics_cmd
 
     for cmd in (create_admin, load_reference_cmd, institutions, periods, users, demo_cmd, ingest, filings, worker,
-                register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd):
+                register_group, check, findings_group, rules_group, league, jobs, export, backup_cmd, restore_cmd,
+                analytics, analytics_backfill, topics_cmd, db_app_role):
         app.cli.add_command(cmd)
 
 

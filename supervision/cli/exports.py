@@ -99,6 +99,22 @@ def export_league(period_code, fmt, out):
     _finish(build_league_file(_period(period_code), fmt, producer="console"), out)
 
 
+@export.command("notice")
+@click.option("--period", "period_code", required=True)
+@click.option("--snapshot", "number", type=int, default=None, help="Snapshot number (default: the latest).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False))
+def export_notice(period_code, number, out):
+    """The 通报 document (.docx) of a published snapshot (every institution)."""
+    from supervision.exports.services import ExportError
+    from supervision.notice.services import build_notice
+
+    try:
+        exp = build_notice(_period(period_code), producer="console", number=number)
+    except ExportError as exc:
+        _fail(str(exc), 1)
+    _finish(exp, out)
+
+
 @export.command("list")
 @click.option("--period", "period_code", default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")

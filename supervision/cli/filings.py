@@ -272,15 +272,28 @@ def filings_withdraw(version_id, note):
 @click.argument("version_id", type=int)
 def filings_rerun(version_id):
     """Re-run a FAILED version and wait for it."""
+    from supervision.filings.recovery import recover_stalled
     from supervision.filings.runner import run_version
 
     v = _version(version_id)
+    if recover_stalled(version_id=v.id, by="cli"):  # stalled past its lease: FAILED, then re-run
+        db.session.commit()
     if v.status != VersionStatus.FAILED:
         _usage(f"只有处理失败的版本可以重跑 / only FAILED versions can be re-run (is {v.status})")
     status = run_version(v.id)
     click.echo(f"version {v.id}: {status}")
     sys.exit(0 if status in EXIT_OK else 1)
 
+
+
+@filings.command("recover")
+def filings_recover():
+    """Mark versions stalled past their processing lease (their process died) FAILED, re-runnable."""
+    from supervision.filings.recovery import recover_stalled
+
+    ids = recover_stalled(by="cli")
+    db.session.commit()
+    click.echo(f"recovered {len(ids)} version(s): {', '.join(map(str, ids)) or '-'}")
 
 
 @click.command("worker")
@@ -294,5 +307,11 @@ def worker(burst):
     url = current_app.config.get("REDIS_URL")
     if not url:
         _usage("SUPERVISION_REDIS_URL 未设置 / is not set")
+    from supervision.filings.recovery import recover_stalled
+
+    recovered = recover_stalled(by="worker")  # versions left by a worker that died
+    db.session.commit()
+    if recovered:
+        click.echo(f"recovered {len(recovered)} stalled version(s): {', '.join(map(str, recovered))}", err=True)
     conn = Redis.from_url(url)
     Worker([Queue(current_app.config["TASK_QUEUE"], connection=conn)], connection=conn).work(burst=burst)

@@ -38,6 +38,52 @@ DROP_CARRIED = (15, 33)  # drop one carried-over complaint in the latest period 
 #: quarters before the latest: 0 = latest), e.g. ``{(4, 0): {"T_COLLECTION_ABUSE": 8}}`` for a spike of
 #: collection complaints at one institution in the latest quarter. Unlisted quarters are unweighted.
 TOPIC_PLAN: dict[tuple[int, int], dict[str, float]] = {}
+#: The demo's story for the topics and the vulnerable-group lens (issue 15): the first consumer-finance
+#: institution (in code order) that files every period gets a surge of collection complaints in the
+#: latest quarter (rare before: factor 0.2, then 10); the busiest other one (most complaints expected,
+#: so its elderly complaints are enough for G01) closes its elderly complainants' complaints late
+#: (``SLOW_ELDERLY_DAYS`` after receipt, within the quarter) in every period.
+SURGE_TOPIC = "T_COLLECTION_ABUSE"
+SLOW_ELDERLY_DAYS = (24, 45)
+
+
+def story_positions(institutions) -> tuple[int | None, int | None]:
+    """Positions (code order) of the surging institution and of the one slow with elderly complaints."""
+    taken = set(MISSING_LATEST) | set(DROP_CARRIED) | {p for p, _m, _r in MISTAKES}
+    cf = [n for n, inst in enumerate(institutions) if inst.sector == Sector.CF and n not in taken]
+    if not cf:
+        return None, None
+    others = cf[1:]
+
+    def volume(n: int) -> float:
+        inst = institutions[n]
+        return gen.profile_for(inst.code, inst.name, inst.sector, seed=1000 + n).expected_received
+
+    return cf[0], (max(others, key=volume) if others else None)
+
+
+def story_topics(pos: int, back: int, surge: int | None) -> dict[str, float] | None:
+    """The topic weights of an institution's quarter (``back`` quarters before the latest)."""
+    if (pos, back) in TOPIC_PLAN:
+        return TOPIC_PLAN[pos, back]
+    if pos == surge:
+        return {SURGE_TOPIC: 10.0} if back == 0 else {SURGE_TOPIC: 0.2}
+    return None
+
+
+def slow_elderly(cmp, period: Period, rng: random.Random):
+    """The filing with its elderly complainants' closed complaints (received this quarter) closed
+    late, when the later date still falls in the quarter; the summary sheet follows."""
+    import dataclasses
+
+    rows = []
+    for r in cmp.rows:
+        if r["customer_group"] == "ELDERLY" and r["status"] == "CLOSED" and r["received_date"] >= period.start_date:
+            late = r["received_date"] + timedelta(days=rng.randint(*SLOW_ELDERLY_DAYS))
+            if late <= period.end_date:
+                r = {**r, "closed_date": late, "extension": "NONE"}
+        rows.append(r)
+    return dataclasses.replace(cmp, rows=rows, summary=gen.summarise(rows, period.start_date))
 
 
 def _received_at(period: Period, rng: random.Random, late: bool) -> datetime:
@@ -82,13 +128,16 @@ def _load(institutions, periods, texts) -> dict:
     register_rows: list[tuple[Institution, dict]] = []
     with tempfile.TemporaryDirectory(prefix="demo-filings-") as tmp:
         tmpdir = Path(tmp)
+        surge, slow = story_positions(institutions)
         for pos, inst in enumerate(institutions):
             profile = gen.profile_for(inst.code, inst.name, inst.sector, seed=1000 + pos)
             rng = random.Random(f"demo-receipt-{inst.code}")
             carried: list[dict] = []
             for back, period in zip(range(len(periods) - 1, -1, -1), periods, strict=True):
                 cmp = gen.generate_cmp(profile, period.code, carried_over=carried, texts=texts,
-                                       topics=TOPIC_PLAN.get((pos, back)))
+                                       topics=story_topics(pos, back, surge))
+                if pos == slow:
+                    cmp = slow_elderly(cmp, period, random.Random(f"demo-slow-{inst.code}-{period.code}"))
                 carried = cmp.open_at_end
                 register_rows.extend((inst, r) for r in cmp.rows
                                      if r["source"] == "REGULATOR" and r.get("transfer_ref")

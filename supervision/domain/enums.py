@@ -235,6 +235,7 @@ class ExportKind(LabelledEnum):
     FEEDBACK = "feedback", lazy_pgettext("export kind", "Institution feedback sheet")
     CSV = "csv", lazy_pgettext("export kind", "League table as CSV")
     JSON = "json", lazy_pgettext("export kind", "League table as JSON")
+    NOTICE = "notice", lazy_pgettext("export kind", "Complaint notice (Word)")
 
 
 # -------------------------------------------------------------------------- parties (§1)

@@ -102,5 +102,30 @@ class FilingVersion(db.Model):
     processing_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     processing_finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failure: Mapped[str | None] = mapped_column(Text)
+    #: while a job processes the version it renews this lease (``INGEST_LEASE_SECONDS``); a version still
+    #: VALIDATING past its lease has no live job and is recovered as FAILED (supervision.filings.recovery)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     filing: Mapped[Filing] = relationship(back_populates="versions")
+
+
+class DryRun(db.Model):
+    """A dry run (validate without storing, issue 11 defect 2): the file waits in a temporary area
+    (``instance/dryruns``), never counts as a filing, and the run with its report is deleted once
+    the report has been read or after ``DRY_RUN_TTL_MINUTES``."""
+
+    __tablename__ = "dry_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id", ondelete="CASCADE"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("period.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(3))
+    filename: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    period: Mapped[Period] = relationship()

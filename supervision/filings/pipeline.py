@@ -207,6 +207,9 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
                                                                     TABLES["summary"][1]))
         db.session.execute(insert(DerivedFigures.__table__), derive_from_spool(
             result.spool, version_id=version.id, institution_id=filing.institution_id, period_id=filing.period_id))
+        from supervision.analytics.services import derive_cube  # §10.1: in the same transaction
+
+        derive_cube(version.id, filing.institution_id, filing.period_id)
     else:
         for sheet in ("products", "channels", "partners", "activities"):
             table, columns = TABLES[sheet]
@@ -302,7 +305,11 @@ def process_version(version_id: int, early_guard=None) -> str:
         set_progress(version_id, stage="storing", rows_read=counting.rows_read,
                      rows_total=sum(result.row_counts.values()))
         counting.reporting = False
-        version = db.session.get(FilingVersion, version_id)  # a fresh transaction for the whole content
+        version = _still_ours(version_id)  # a fresh transaction for the whole content
+        if version.status != VersionStatus.VALIDATING:  # recovered as FAILED meanwhile: store nothing
+            result.close()
+            db.session.rollback()
+            return version.status
         version.template_version = template_version
         counts = store(version, result)
         result.close()
@@ -338,6 +345,15 @@ def process_version(version_id: int, early_guard=None) -> str:
     return status
 
 
+def _still_ours(version_id: int) -> FilingVersion:
+    """The version, read afresh (locked on PostgreSQL) before the result is written: if recovery
+    marked it FAILED meanwhile (issue 11, defect 3), the caller stores nothing."""
+    q = select(FilingVersion).where(FilingVersion.id == version_id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return db.session.scalar(q)
+
+
 def _checks_after_accept(version_id: int) -> str:
     """§6: P*, X*, D* run once a version is accepted; a failing check never undoes the ingest but is
     recorded visibly (progress, audit) so a regulator can re-run the period's checks."""
@@ -357,7 +373,10 @@ def _checks_after_accept(version_id: int) -> str:
 
 def _finish_rejected(version_id: int, issues: list[Issue], totals: dict[str, int], rows: dict[str, int],
                      started: float, template_version: str | None) -> str:
-    version = db.session.get(FilingVersion, version_id)
+    version = _still_ours(version_id)
+    if version.status != VersionStatus.VALIDATING:  # recovered as FAILED meanwhile: store nothing
+        db.session.rollback()
+        return version.status
     version.template_version = template_version
     if issues:
         db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, issues))

@@ -17,7 +17,7 @@ from supervision.filings.models import Filing, FilingVersion
 from supervision.ingest.issues import Issue
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
-from supervision.scope import visible_filings
+from supervision.scope import version_condition, visible_filings
 from supervision.timeutil import as_utc
 
 #: code-valued columns of 投诉明细 the complaint-row list filters on by equality (``?cause=C13``)
@@ -172,9 +172,7 @@ def filing_state(filing: Filing) -> FilingState:
 
 def visible_version(user, version_id: int) -> FilingVersion | None:
     """The version if the user may see its filing, else None (views answer 404)."""
-    return db.session.scalar(select(FilingVersion).where(
-        FilingVersion.id == version_id,
-        FilingVersion.filing_id.in_(visible_filings(user).with_only_columns(Filing.id))))
+    return db.session.scalar(select(FilingVersion).where(FilingVersion.id == version_id, version_condition(user)))
 
 
 def issues_of(version: FilingVersion, rule: str | None = None, severity: str | None = None,

@@ -42,11 +42,23 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGKILL when the thread that started it dies (a killed worker leaves no
+    orphan child that could still write; its version is recovered by the lease)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the lease alone recovers the version
+        pass
+
+
 def _limits(memory_mb: int):
     def apply():
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         os.setsid()
+        _die_with_parent()
 
     return apply
 
@@ -110,17 +122,29 @@ def time_limit(size_bytes: int) -> int:
 
 
 def wait_child(proc: subprocess.Popen, version_id: int) -> str:
-    """Wait for the child within the time limit and return the version's final status."""
+    """Wait for the child within the time limit, renewing the version's lease meanwhile, and return
+    the version's final status."""
+    import time
+
+    from supervision.filings.recovery import lease_seconds, take_lease
+
     limit = time_limit(db.session.get(FilingVersion, version_id).size)
-    try:
-        _out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        _out, err = proc.communicate()
-        mark_failed(version_id, f"处理超时（{limit} 秒）/ processing exceeded the time limit of {limit} s")
-    else:
-        if proc.returncode != 0:
-            mark_failed(version_id, describe_exit(proc.returncode, err or b""))
+    deadline = time.monotonic() + limit
+    beat = max(1.0, lease_seconds() / 4)
+    while True:
+        try:
+            _out, err = proc.communicate(timeout=max(0.0, min(beat, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() < deadline:
+                take_lease(version_id)  # the heartbeat: this job is alive
+                continue
+            os.killpg(proc.pid, signal.SIGKILL)
+            _out, err = proc.communicate()
+            mark_failed(version_id, f"处理超时（{limit} 秒）/ processing exceeded the time limit of {limit} s")
+        else:
+            if proc.returncode != 0:
+                mark_failed(version_id, describe_exit(proc.returncode, err or b""))
+        break
     db.session.rollback()
     v = db.session.get(FilingVersion, version_id)
     db.session.refresh(v)
@@ -128,8 +152,11 @@ def wait_child(proc: subprocess.Popen, version_id: int) -> str:
 
 
 def run_version(version_id: int, guard_fd: int | None = None) -> str:
-    """Job entry point: process ``version_id`` in a child process; returns its final status
+    """Job entry point: process ``version_id`` in a child process under a lease; returns its final status
     (``guard_fd``: see :func:`start_child`)."""
+    from supervision.filings.recovery import take_lease
+
+    take_lease(version_id)
     return wait_child(start_child(version_id, guard_fd), version_id)
 
 

@@ -133,6 +133,24 @@ def _lock_filing(filing: Filing) -> None:
         db.session.execute(select(Filing.id).where(Filing.id == filing.id).with_for_update())
 
 
+def clean_filename(name: str) -> str:
+    """A file name safe to store and to send back in ``Content-Disposition``: control characters
+    (CR, LF, NUL, …) and path separators become ``_``; at most 255 characters; never empty."""
+    cleaned = "".join("_" if (ord(ch) < 32 or ord(ch) == 127 or ch in "/\\") else ch for ch in (name or ""))
+    return cleaned.strip()[:255] or "upload.xlsx"
+
+
+def check_can_submit(actor, institution: Institution, period: Period, kind: str, *, historic: bool = False) -> None:
+    """Every refusal of :func:`submit` that does not depend on the file, so a page can check them
+    *before* storing the upload (a refused upload leaves no file behind)."""
+    if kind not in FilingKind.values():
+        raise FilingError(f"报表类型无效 / unknown filing kind {kind!r}; one of {', '.join(FilingKind.values())}")
+    check_can_file(actor, institution)
+    check_expected(institution, period)
+    if not (historic and actor is None):  # only the demo loader replays history into locked periods
+        check_period_open(period)
+
+
 def submit(actor, institution: Institution, period: Period, kind: str, stored: StoredFile,
            filename: str, *, historic: bool = False) -> Submission:
     """Register an upload as a new version of (institution, period, kind), or return the existing
@@ -141,12 +159,8 @@ def submit(actor, institution: Institution, period: Period, kind: str, stored: S
     Concurrent uploads of one filing are serialised: each gets the next version number (documented
     in docs/decisions.md), never two versions with one number.
     """
-    if kind not in FilingKind.values():
-        raise FilingError(f"报表类型无效 / unknown filing kind {kind!r}; one of {', '.join(FilingKind.values())}")
-    check_can_file(actor, institution)
-    check_expected(institution, period)
-    if not (historic and actor is None):  # only the demo loader replays history into locked periods
-        check_period_open(period)
+    check_can_submit(actor, institution, period, kind, historic=historic)
+    filename = clean_filename(filename or "upload.xlsx")
     for attempt in range(20):
         try:
             with db.session.begin_nested():
@@ -325,6 +339,9 @@ def return_version(actor, version: FilingVersion, note: str) -> FilingVersion | 
     version that counts reinstates the previous accepted one (decision 2); returns it (or None)."""
     if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以退回报送 / only supervisors return filings", 403)
+    from supervision.scope import check_can_act
+
+    check_can_act(actor, version.filing.institution_id)  # the lead agency's subtree, not a sharing partner
     if not (note or "").strip():
         raise FilingError("退回须填写说明 / a note is required to return a filing")
     if VersionStatus.RETURNED not in VERSION_TRANSITIONS.get(version.status, frozenset()):
@@ -369,6 +386,9 @@ def accept_by(actor, version: FilingVersion) -> None:
     """A supervisor (or console operator) accepts a VALIDATED version."""
     if actor is not None and actor.role != Role.SUPERVISOR:
         raise FilingError("只有审核员可以采纳报送 / only supervisors accept filings", 403)
+    from supervision.scope import check_can_act
+
+    check_can_act(actor, version.filing.institution_id)  # the lead agency's subtree, not a sharing partner
     if version.status != VersionStatus.VALIDATED:
         zh, en = VersionStatus.zh_en(version.status)
         raise FilingError(f"只有校验通过的版本可以采纳（该版本为“{zh}”） / only validated versions can be accepted "

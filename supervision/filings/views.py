@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from supervision.audit.services import record_download
 from supervision.authz import roles_required
 from supervision.domain.calendar import today_local
 from supervision.domain.enums import DATA_ROLES, FilingKind, Role, VersionStatus
@@ -23,6 +23,7 @@ from supervision.extensions import db
 from supervision.filings import queries, services
 from supervision.filings.forms import NoteForm, UploadForm
 from supervision.filings.models import Filing
+from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
@@ -30,6 +31,12 @@ from supervision.scope import visible_filings
 from supervision.tasks import enqueue
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
+
+
+def safe_download_name(v) -> str:
+    """The original file name fit for a ``Content-Disposition`` header: control characters (CR, LF,
+    NUL …) and path separators replaced, so a hostile ``filename*`` cannot break the download."""
+    return services.clean_filename(v.original_filename)
 
 
 def _version_or_404(version_id: int):
@@ -74,6 +81,7 @@ def _upload_form() -> UploadForm:
 
 @bp.route("/upload", methods=["GET", "POST"])
 @roles_required(Role.FILER)
+@accepts_upload
 def upload():
     """Upload a workbook for the filer's institution; processing continues in the background."""
     form = _upload_form()
@@ -85,6 +93,7 @@ def upload():
     if form.dry_run.data:
         return _dry_run(form, inst, period, fh)
     answer_errors_with(render=lambda: render_template("filings/upload.html", form=form))
+    services.check_can_submit(current_user, inst, period, form.kind.data)  # before storing: a refusal leaves no file
     stored = services.store_original(fh.stream)
     sub = services.submit(current_user, inst, period, form.kind.data, stored, fh.filename or "upload.xlsx")
     db.session.commit()
@@ -92,22 +101,47 @@ def upload():
         enqueue("supervision.filings.runner.run_version", sub.version.id)
         flash(_("Received. Validation runs now; this page shows its progress."), "info")
     else:
-        flash(_("This exact file was uploaded before (same SHA-256): showing that version."), "warning")
+        from supervision.filings.recovery import recover_stalled
+
+        if recover_stalled(version_id=sub.version.id, by="upload"):  # its process died: FAILED, re-runnable
+            db.session.commit()
+        if sub.version.status == VersionStatus.FAILED:
+            flash(_("This exact file was uploaded before and its processing failed: re-run it with the button "
+                    "below."), "warning")
+        else:
+            flash(_("This exact file was uploaded before (same SHA-256): showing that version."), "warning")
     return redirect(url_for("filings.version", version_id=sub.version.id))
 
 
 def _dry_run(form, inst, period, fh):
-    from supervision.filings.runner import dry_run_in_child
+    """Queue a dry run (background work, like an upload) and show its progress page."""
+    from supervision.filings import dryrun
 
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            fh.stream.seek(0)
-            out.write(fh.stream.read())
-        report = dry_run_in_child(tmp, inst.code, period.code, form.kind.data)
-    finally:
-        os.unlink(tmp)
-    return render_template("filings/dry_run.html", report=report, period=period, kind=form.kind.data, form=form)
+    answer_errors_with(render=lambda: render_template("filings/upload.html", form=form))
+    dryrun.purge_expired()
+    run = dryrun.create(current_user, inst, period, form.kind.data, fh.stream, fh.filename or "upload.xlsx")
+    db.session.commit()
+    enqueue("supervision.filings.dryrun.run_dry_run", run.id)
+    return redirect(url_for("filings.dry_run", run_id=run.id))
+
+
+@bp.get("/dry-runs/<int:run_id>")
+@roles_required(Role.FILER)
+def dry_run(run_id: int):
+    """A dry run of the acting filer: its progress while it runs, then its report, shown once (the
+    run and its file are deleted when the report is read)."""
+    from supervision.filings import dryrun
+    from supervision.filings.models import DryRun
+
+    run = db.session.get(DryRun, run_id)
+    if run is None or run.user_id != current_user.id:
+        abort(404)
+    if run.status != "done":
+        return render_template("filings/dry_run_wait.html", run=run, period=run.period, kind=run.kind)
+    period, kind = run.period, run.kind
+    report = dryrun.consume(run)
+    db.session.commit()
+    return render_template("filings/dry_run.html", report=report, period=period, kind=kind)
 
 
 @bp.get("/template/<kind>")
@@ -149,8 +183,14 @@ def _version_page(v) -> str:
 @bp.get("/versions/<int:version_id>")
 @roles_required(*DATA_ROLES)
 def version(version_id: int):
-    """The version report: state, live progress, issues grouped by rule, downloads, decisions."""
-    return _version_page(_version_or_404(version_id))
+    """The version report: state, live progress, issues grouped by rule, downloads, decisions; a
+    version stalled past its processing lease is shown FAILED (and re-runnable) at once."""
+    from supervision.filings.recovery import recover_stalled
+
+    v = _version_or_404(version_id)
+    if v.status == VersionStatus.VALIDATING and recover_stalled(version_id=v.id, by="page"):
+        db.session.commit()
+    return _version_page(v)
 
 
 @bp.get("/versions/<int:version_id>/rows")
@@ -183,6 +223,7 @@ def _issue_rows(v):
 def issues_json(version_id: int):
     """Every listed issue as JSON with the exact totals per rule."""
     v = _version_or_404(version_id)
+    record_download("issues.json", object_type="filing_version", object_id=v.id)
     body = {"filing_id": v.filing_id, "version": v.number, "status": v.status, "sha256": v.sha256,
             "rows": v.row_counts or {}, "totals": v.rule_totals or {}, "errors": _issue_rows(v)}
     return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
@@ -194,6 +235,7 @@ def issues_json(version_id: int):
 def issues_csv(version_id: int):
     """Every listed issue as CSV (UTF-8 with BOM for Excel; formula-like text neutralised)."""
     v = _version_or_404(version_id)
+    record_download("issues.csv", object_type="filing_version", object_id=v.id)
     out = io.StringIO()
     out.write("\ufeff")
     w = csv.writer(out)
@@ -230,7 +272,8 @@ def annotated(version_id: int):
         data = target.read_bytes()
     finally:
         target.unlink(missing_ok=True)
-    stem = Path(v.original_filename).stem
+    record_download("annotated", object_type="filing_version", object_id=v.id)
+    stem = Path(safe_download_name(v)).stem
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}_校验结果_v{v.number}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -240,7 +283,8 @@ def annotated(version_id: int):
 def original(version_id: int):
     """The original bytes exactly as uploaded."""
     v = _version_or_404(version_id)
-    return send_file(services.version_path(v), as_attachment=True, download_name=v.original_filename,
+    record_download("original", object_type="filing_version", object_id=v.id, detail={"sha256": v.sha256})
+    return send_file(services.version_path(v), as_attachment=True, download_name=safe_download_name(v),
                      mimetype="application/octet-stream")
 
 
@@ -316,7 +360,11 @@ def withdraw(version_id: int):
 @roles_required(Role.FILER, Role.SUPERVISOR)
 def rerun(version_id: int):
     """Re-run a FAILED version (the original is still stored)."""
+    from supervision.filings.recovery import recover_stalled
+
     v = _version_or_404(version_id)
+    if recover_stalled(version_id=v.id, by="rerun"):  # stalled past its lease: FAILED first
+        db.session.commit()
     if v.status != VersionStatus.FAILED:
         flash(_("Only a failed version can be re-run."), "warning")
     else:

@@ -111,11 +111,24 @@ EVIDENCE_LABELS = {
     "delay_days": _l("Days late"), "transfer_ref": _l("Transfer reference"),
     "transferred_date": _l("Transferred date"), "hotline": _l("Hotline"), "business_category": _l("Business category"),
     "previous_status": _l("State in the previous period"), "note": _l("Note"),
+    # §10.3 G01, G02, K01
+    "customer_group": _l("Customer group"), "closed": _l("Closed"), "on_time": _l("Closed on time"),
+    "favourable": _l("Closed favourably"), "on_time_rate": _l("On-time rate (%)"),
+    "favourable_rate": _l("Resolution rate (%)"), "none_closed": _l("Closed (other customers)"),
+    "none_on_time": _l("Closed on time (other customers)"),
+    "none_favourable": _l("Closed favourably (other customers)"),
+    "none_on_time_rate": _l("On-time rate of other customers (%)"),
+    "none_favourable_rate": _l("Resolution rate of other customers (%)"),
+    "on_time_gap_points": _l("On-time gap (points)"), "favourable_gap_points": _l("Resolution gap (points)"),
+    "min_closed": _l("Minimum closed complaints"), "on_time_gap_threshold": _l("On-time gap threshold (points)"),
+    "favourable_gap_threshold": _l("Resolution gap threshold (points)"), "topic_name": _l("Topic"),
+    "previous": _l("Previous period"), "rise_pct": _l("Rise (%)"), "min_rows": _l("Minimum complaints"),
+    "rise_pct_threshold": _l("Rise threshold (%)"), "previous_floor": _l("Previous-period floor"),
 }
 #: keys whose value is a code of a spec code list (shown by its name)
 CODE_KEYS = {"cause": "cause", "business_category": "business_category", "hotline": "hotline",
              "product_type": "product_type", "partner_type": "partner_type", "channel_type": "complaint_channel_type",
-             "previous_status": "status"}
+             "previous_status": "status", "customer_group": "customer_group"}
 REASONS = {"no_accessible": _l("no accessible complaint channel"), "no_hotline": _l("no complaint hotline")}
 TIMELINESS = {"late": _l("filed late"), "missing": _l("not filed by the due date")}
 #: keys not shown as facts (they are the table, or said by another fact)

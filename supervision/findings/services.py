@@ -124,11 +124,15 @@ def close_stale(finding: Finding, reason: str, actor=None) -> bool:
 
 
 def check_regulator(actor, finding: Finding) -> None:
-    """Only regulator staff act on findings (scope was checked by the view's query)."""
+    """Only regulator staff of the institution's lead agency (or above) act on findings; seeing a
+    finding through sharing or a referral is not enough (issue 11, defect 4)."""
     if actor is None:
         return
     if actor.role not in REGULATOR_ROLES:
         raise FindingError("只有监管人员可以处理监管发现 / only regulator staff handle findings", 403)
+    from supervision.scope import check_can_act
+
+    check_can_act(actor, finding.institution_id)  # the lead agency's subtree only (sharing, referral: reading)
 
 
 def transition(actor, finding: Finding, to_status: str, note: str | None = None,

@@ -19,6 +19,7 @@ from supervision.extensions import db
 from supervision.findings import queries, services
 from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
 from supervision.findings.models import Finding, FindingEvent
+from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Agency, Institution
 from supervision.periods.models import Period
@@ -170,6 +171,7 @@ def open_(finding_id: int):
 
 
 @bp.post("/<int:finding_id>/answer")
+@accepts_upload
 @roles_required(Role.FILER)
 def answer(finding_id: int):
     """The institution answers with text and an optional attachment."""
@@ -237,8 +239,13 @@ def attachment(event_id: int):
         abort(404)
     if current_user.role == Role.FILER and not ev.visible_to_institution:
         abort(404)
+    from supervision.audit.services import record_download
+    from supervision.filings.services import clean_filename
+
+    record_download("attachment", object_type="finding_event", object_id=ev.id,
+                    detail={"finding_id": ev.finding_id, "sha256": ev.attachment_sha256})
     return send_file(Path(current_app.config["UPLOAD_FOLDER"]) / ev.attachment_path, as_attachment=True,
-                     download_name=ev.attachment_name)
+                     download_name=clean_filename(ev.attachment_name or "attachment"))
 
 
 @bp.route("/check", methods=["POST"])
@@ -270,8 +277,11 @@ def dashboard():
     period = next((p for p in periods if p.code == code), None)
     if period is None:
         abort(404)
+    from supervision.analytics.dashboard import charts  # issue 14: charts linking into the explorer
+
     return render_template("findings/dashboard.html", period=period, periods=periods,
-                           data=queries.dashboard(current_user, period), empty=EmptyForm())
+                           data=queries.dashboard(current_user, period), empty=EmptyForm(),
+                           charts=charts(current_user, period))
 
 
 @bp.get("/remediations/overdue")

@@ -57,6 +57,10 @@ JOBS: tuple[JobDef, ...] = (
            "Remediation tracking",
            "Findings under remediation: the institution is reminded 7, 3 and 1 days before the due date; "
            "after it the finding is marked overdue."),
+    JobDef("ingest_recovery", "supervision.filings.recovery.recover_job", "JOB_INGEST_RECOVERY_AT",
+           "Ingest recovery",
+           "Versions still being validated past their processing lease (their process died) are marked "
+           "failed, so they can be re-run."),
 )
 BY_ID: dict[str, JobDef] = {j.id: j for j in JOBS}
 
@@ -74,6 +78,9 @@ TEXTS = {
     "remediation_tracking": (_l("Remediation tracking"),
                              _l("Findings under remediation: the institution is reminded 7, 3 and 1 days before the "
                                 "due date; after it the finding is marked overdue.")),
+    "ingest_recovery": (_l("Ingest recovery"),
+                        _l("Versions still being validated past their processing lease (their process died) are "
+                           "marked failed, so they can be re-run.")),
 }
 
 

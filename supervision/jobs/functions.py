@@ -21,6 +21,7 @@ from supervision.extensions import db
 from supervision.filings.counting import counting_version_ids
 from supervision.filings.reporting import reporting_entries
 from supervision.league.services import compute_draft
+from supervision.notice.services import build_notice
 from supervision.notifications.services import filers_of, notify
 from supervision.periods.models import Period
 
@@ -78,7 +79,8 @@ def post_deadline_periods(now: datetime) -> list[Period]:
 def post_deadline(now: datetime, period: Period | None = None, run=None) -> dict:
     """The day after a due date: every cross-check of the period (``S*`` and ``T01`` included), the
     league table draft, and the summary workbook (one per distinct agency scope, plus the whole
-    table), CSV and JSON into the export archive."""
+    table), CSV and JSON into the export archive; when the period is published, the 通报 document
+    of its latest snapshot."""
     out = {}
     run_id = getattr(run, "id", None)
     producer = "job:post_deadline"
@@ -93,6 +95,8 @@ def post_deadline(now: datetime, period: Period | None = None, run=None) -> dict
                                               source=source))
         for fmt in ("csv", "json"):
             made.append(exports.build_league_file(p, fmt, producer=producer, job_run_id=run_id, source=source))
+        if source.snapshot is not None:  # the 通报 document of the latest published snapshot (issue 15)
+            made.append(build_notice(p, producer=producer, job_run_id=run_id))
         out[p.code] = {
             "checks": checks,
             "draft": {"rows": len(draft.table["rows"]),

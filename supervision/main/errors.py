@@ -55,6 +55,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
+        if e.code in (403, 404):
+            from supervision.audit.services import record_denial
+
+            record_denial(e.code)
         if e.code in _titles():
             return render_error(e.code)
         return render_error(e.code or 500, e.name, e.description or "")

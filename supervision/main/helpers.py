@@ -103,9 +103,20 @@ def csrf_field() -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
 
 
+def can_act(institution_id: int) -> bool:
+    """Whether the acting user may take write actions on the institution (its lead agency's
+    subtree, :func:`supervision.scope.can_act_on_institution`): pages offer only those actions."""
+    from flask_login import current_user
+
+    from supervision.scope import can_act_on_institution
+
+    return current_user.is_authenticated and can_act_on_institution(current_user, institution_id)
+
+
 def register(app: Flask) -> None:
     """Install filters and globals."""
     app.jinja_env.globals["csrf_field"] = csrf_field
+    app.jinja_env.globals["can_act"] = can_act
     app.jinja_env.globals["yes_no"] = yes_no
     from supervision.main.readable import items as readable_items
 

@@ -103,6 +103,27 @@ def _parse_grades(text: str) -> str:
     return ",".join(f"{g}:{_decimal_text(m)}" for g, m in pairs)
 
 
+def _threshold_parser(key: str, names: tuple[str, ...], whole: tuple[str, ...]):
+    """A parser of ``name:value,…`` thresholds with exactly ``names`` (``whole`` ones integers ≥ 0)."""
+
+    def parse(text: str) -> str:
+        pairs = dict(_pairs(text, key))
+        if set(pairs) != set(names):
+            raise ValueError(f"应恰好包含 {', '.join(names)} / must give exactly {', '.join(names)}")
+        for name, value in pairs.items():
+            if value < 0 or (name in whole and value != value.to_integral_value()):
+                raise ValueError(f"{name} 应为非负{'整' if name in whole else ''}数 / {name} must be a "
+                                 f"{'whole ' if name in whole else ''}number ≥ 0")
+        return ",".join(f"{n}:{_decimal_text(pairs[n])}" for n in names)
+
+    return parse
+
+
+def thresholds(key: str) -> dict[str, Decimal]:
+    """The effective ``name:value`` thresholds of ``key`` (``G01_THRESHOLDS``, ``K01_THRESHOLDS``)."""
+    return dict(_pairs(value_text(key), key))
+
+
 @dataclass(frozen=True)
 class ParamDef:
     """One configurable parameter: configuration key, spec reference, label, help and the parser
@@ -125,6 +146,18 @@ PARAMETERS: tuple[ParamDef, ...] = (
              _l("metric:weight pairs, e.g. per_10k_customers:30,on_time_rate:25"), _parse_weights),
     ParamDef("GRADE_THRESHOLDS", "§8", _l("Grade thresholds"),
              _l("grade:minimum pairs with strictly decreasing minima, e.g. A:80,B:60,C:40 (else D)"), _parse_grades),
+    ParamDef("GROWTH_MIN_RECEIVED", "§10.1", _l("Fastest growing: minimum complaints this quarter"),
+             _l("An entry is listed as fastest growing only with at least this many complaints received."),
+             _parse_min_customers),
+    ParamDef("GROWTH_MIN_PREVIOUS", "§10.1", _l("Fastest growing: minimum complaints the quarter before"),
+             _l("An entry is listed as fastest growing only with at least this many complaints the quarter before."),
+             _parse_min_customers),
+    ParamDef("G01_THRESHOLDS", "§10.3 G01", _l("Customer-group gap thresholds"),
+             _l("min_closed:20,on_time_gap:10,favourable_gap:15 — closed rows of the group, gaps in points"),
+             _threshold_parser("G01_THRESHOLDS", ("min_closed", "on_time_gap", "favourable_gap"), ("min_closed",))),
+    ParamDef("K01_THRESHOLDS", "§10.3 K01", _l("Surging topic thresholds"),
+             _l("min_rows:20,rise_pct:100 — rows mentioning the topic, rise in percent"),
+             _threshold_parser("K01_THRESHOLDS", ("min_rows", "rise_pct"), ("min_rows",))),
 )
 BY_KEY: dict[str, ParamDef] = {p.key: p for p in PARAMETERS}
 
@@ -161,6 +194,11 @@ def league_config() -> LeagueConfig:
     from supervision.league.inputs import league_config as from_mapping
 
     return from_mapping(effective())
+
+
+def growth_minimums() -> tuple[int, int]:
+    """§10.1 fastest growing: (minimum received in P, minimum received in P−1), effective values."""
+    return int(value_text("GROWTH_MIN_RECEIVED")), int(value_text("GROWTH_MIN_PREVIOUS"))
 
 
 def recorded_values() -> dict[str, str]:

@@ -17,6 +17,7 @@ from supervision.domain.enums import REGULATOR_ROLES, RegisterUploadStatus, Role
 from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.main.helpers import code_name
+from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
 from supervision.register import queries, services
 from supervision.register.forms import RegisterForm
@@ -34,6 +35,7 @@ def _filters() -> dict[str, str | None]:
 
 @bp.route("/", methods=["GET", "POST"])
 @roles_required(*REGULATOR_ROLES)
+@accepts_upload
 def index():
     """Entries visible to the user (by institution scope) and, for supervisors, the upload form."""
     form = RegisterForm()

@@ -101,10 +101,10 @@ class Rule:
 
 
 def _build() -> dict[str, Rule]:
-    from supervision.rules import defs_cross, defs_ingest
+    from supervision.rules import defs_cross, defs_ingest, defs_lens
 
     rules: dict[str, Rule] = {}
-    for rule in (*defs_ingest.RULES, *defs_cross.RULES):
+    for rule in (*defs_ingest.RULES, *defs_cross.RULES, *defs_lens.RULES):
         if rule.id in rules:
             raise ValueError(f"duplicate rule {rule.id}")
         rules[rule.id] = rule

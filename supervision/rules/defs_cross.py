@@ -1,4 +1,5 @@
-"""Rule data for cross-checks: periods (P), register (X), disclosure (D), sector statistics (S), timeliness (T).
+"""Rule data for cross-checks: periods (P), register (X), disclosure (D), sector statistics (S), timeliness (T),
+handling speed (O, spec §10.3).
 
 Only ``D01`` is checked at ingest (blocking); the findings are produced by the cross-check jobs.
 Assembled by :mod:`supervision.rules.catalog`.
@@ -107,6 +108,13 @@ RULES = (
               "The {kind} filing arrived at {received_at}, after the due date {due}"),
              missing=("截至 {due}，{period} 的 {kind} 报表仍未报送",
                       "The {kind} filing for {period} was missing at {due}")),
+    _finding("O01", MEDIUM, (MEDIUM,), ("期末超期未办结投诉", "Complaints open past their deadline"),
+             ("期末仍为处理中（OPEN）的投诉，其受理日期加办理时限（按延期情况 15/30/60 个自然日）早于期末日期"
+              "（含上期结转的投诉）。",
+              "Rows OPEN at period end whose received_date + deadline (15/30/60 calendar days by extension) is "
+              "before the period end date, carried-over rows included."),
+             ("截至期末 {period_end}，{count} 件投诉已超过办理时限仍未办结：{ids}",
+              "{count} complaints were still open past their deadline at the period end {period_end}: {ids}")),
 )
 
 #: The finding level of each T01 variant.

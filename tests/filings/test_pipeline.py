@@ -124,10 +124,15 @@ def test_duplicate_supersession_and_dry_run(ctx, tmp_path):
     p1 = cmp_workbook(tmp_path / "b1.xlsx", code=world.inst_b.code, name=world.inst_b.name, period=period.code,
                       rows=rows, period_start=start, transactions=1_000_000)
     before = db.session.scalar(select(func.count()).select_from(FilingVersion))
-    dry = _upload(client, p1, period.code, dry=True)
+    queued = _upload(client, p1, period.code, dry=True)  # background work (issue 11): a page to follow
+    assert queued.status_code == 302 and "/filings/dry-runs/" in queued.headers["Location"]
+    dry = client.get(queued.headers["Location"])
     text = dry.get_data(as_text=True)
     assert dry.status_code == 200 and "text-bg-success" in text and "未保存任何内容" in text, text[-3000:]
     assert db.session.scalar(select(func.count()).select_from(FilingVersion)) == before
+    assert client.get(queued.headers["Location"]).status_code == 404  # read once, then deleted
+    dry_area = Path(app.config["INSTANCE_PATH"]) / "dryruns"
+    assert not [p for p in dry_area.rglob("*") if p.is_file()]  # the file went with it
     db.session.rollback()
     first_upload = _upload(client, p1, period.code)
     assert first_upload.status_code == 302, first_upload.get_data(as_text=True)[-3000:]

@@ -14,7 +14,8 @@ from supervision.rules.uscc import is_valid_uscc, uscc_check_char
 from tests.conftest import SHARED
 
 SPEC_IDS = ([f"F0{i}" for i in range(1, 10)] + [f"V0{i}" for i in range(1, 8)] + [f"C0{i}" for i in range(1, 10)]
-            + ["P01", "P02", "P03", "X01", "X02"] + [f"D0{i}" for i in range(1, 8)] + ["S01", "S02", "S03", "T01"])
+            + ["P01", "P02", "P03", "X01", "X02"] + [f"D0{i}" for i in range(1, 8)] + ["S01", "S02", "S03", "T01"]
+            + ["O01", "G01", "G02", "K01"])  # spec v1.1 §10.3
 WARNINGS = ["W-COL", "W-PII", "W-ESC", "W-NAME"]
 # the spec folder sits beside the repository (../shared/spec) on development machines and in CI
 SPEC = SHARED / "spec"

@@ -176,6 +176,7 @@ def test_cli_lists_and_runs_jobs(jctx):
 def test_admin_page_shows_jobs_and_audits_actions(jctx):
     from supervision.audit.models import AuditEvent
     from supervision.extensions import db
+    from supervision.jobs.definitions import JOBS
     from supervision.jobs.services import execute, state_of
 
     app, world = jctx
@@ -183,9 +184,10 @@ def test_admin_page_shows_jobs_and_audits_actions(jctx):
     client = app.test_client()
     assert login(client, world.users["admin"][1], PASSWORD).status_code == 302
     page = client.get("/admin/scheduler/").get_data(as_text=True)
-    for job in ("period_locking", "overdue_marking", "post_deadline", "reminders", "remediation_tracking"):
+    for job in ("period_locking", "overdue_marking", "post_deadline", "reminders", "remediation_tracking",
+                "ingest_recovery"):
         assert f'id="job-{job}"' in page
-    assert page.count('class="next-run"') == 5 and "2030-01-10 08:00" in page
+    assert page.count('class="next-run"') == len(JOBS) and "2030-01-10 08:00" in page
     assert 'id="scheduler-state"' in page
     token = page_token(client, "/admin/scheduler/")
     assert client.post("/admin/scheduler/pause", data={"csrf_token": token, "job_id": "reminders"}).status_code == 302
@@ -222,6 +224,7 @@ def test_a_restarted_scheduler_catches_up_a_missed_run_once(jctx, monkeypatch):
     monkeypatch.setitem(app.config, "JOB_REMINDERS_AT", "08:00")
     monkeypatch.setitem(app.config, "JOB_REMEDIATION_AT", "06:00")
     monkeypatch.setitem(app.config, "JOB_MISFIRE_GRACE", 3600)
+    monkeypatch.setitem(app.config, "JOB_INGEST_RECOVERY_AT", "03:00")  # (every 5 minutes by default)
     missed = catch_up(app, now=at(DAY, 8, 30))
     assert missed == [("reminders", at(DAY, 8))]  # the 00:30, 01:00, 02:00 and 06:00 runs are past the grace
     run = _runs("reminders")[0]

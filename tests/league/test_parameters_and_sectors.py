@@ -23,7 +23,7 @@ from tests.league.test_league_web import client_as, rows_on
 
 def _post(client, **values):
     page = client.get("/admin/parameters/").get_data(as_text=True)
-    fields = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    fields = dict(re.findall(r'<input[^>]*name="([a-z0-9_]+)"[^>]*value="([^"]*)"', page))
     fields.update(values)
     return client.post("/admin/parameters/", data={**fields, "csrf_token": csrf_from(page)})
 

@@ -18,7 +18,7 @@ def test_an_outlier_that_stops_counting_loses_its_s01(ctx, tmp_path):
     cur = world.current
     peers, versions = [], {}
     for i in range(6):
-        inst = new_institution(f"离群测试支付{i}有限公司", "PAY")
+        inst = new_institution(f"离群测试支付{i}有限公司", "PAY", agency="NFRA")  # the supervisor acts on them
         rate = 8.0 if i == 0 else 1.0 + i * 0.05
         q = gen.generate_cmp(profile(inst, 700 + i, active_customers=1_000_000, complaint_rate_per_10k=rate), cur.code)
         versions[inst.code] = file_cmp(tmp_path, inst, cur, 0, f"peer{i}", filing=q).id

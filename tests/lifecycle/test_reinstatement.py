@@ -33,7 +33,7 @@ def _fresh(version_id: int) -> FilingVersion:
 def test_returning_the_counting_version_reinstates_the_previous_accepted_one(ctx, tmp_path):
     app, world = ctx
     cur = world.current
-    inst = new_institution("复权测试支付有限公司", "PAY")
+    inst = new_institution("复权测试支付有限公司", "PAY", agency="NFRA")  # the supervisor's agency leads it
     v1 = file_cmp(tmp_path, inst, cur, 21, "r-v1", customers=5_000_000)
     v2 = file_cmp(tmp_path, inst, cur, 22, "r-v2", customers=5_000_000)
     assert (v1.status, v2.status) == (S.SUPERSEDED, S.ACCEPTED) and v1.accepted_at is not None

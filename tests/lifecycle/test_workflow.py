@@ -117,7 +117,8 @@ def test_referral_declined_returns_the_finding_to_its_state(ctx):
 def test_manual_acceptance_with_auto_accept_off(ctx, tmp_path):
     app, world = ctx
     cur = world.current
-    inst = new_institution("人工采纳测试支付有限公司", "PAY")
+    # led by the supervisor's own agency: write actions belong to the lead agency (issue 11)
+    inst = new_institution("人工采纳测试支付有限公司", "PAY", agency="NFRA")
     app.config["AUTO_ACCEPT"] = False
     try:
         v = file_cmp(tmp_path, inst, cur, 5, "manual", customers=3_000_000)

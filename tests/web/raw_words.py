@@ -26,7 +26,10 @@ ENUM_VALUES = sorted({m.value for enum in (E.VersionStatus, E.RegisterUploadStat
                      | {"finding_opened", "job_failed", "opened_to_institution", "auto_closed", "referral_accepted",
                         "referral_answered", "referral_declined", "referred", "answered", "created", "updated",
                         "reopened"})
-RAW_WORDS: list[str] = sorted(set(LEAKED + COMPLAINT_CODES + ENUM_VALUES))
+#: the §10.2 lexicon topic codes (pages show the topic's name)
+TOPIC_CODES = ["T_COLLECTION_ABUSE", "T_AUTO_DEDUCTION", "T_HIDDEN_FEES", "T_CREDIT_REPORT", "T_EARLY_REPAYMENT",
+               "T_MIS_SELLING", "T_ACCOUNT_FROZEN", "T_FRAUD", "T_PRIVACY", "T_SERVICE_ACCESS", "T_REFUND"]
+RAW_WORDS: list[str] = sorted(set(LEAKED + COMPLAINT_CODES + ENUM_VALUES + TOPIC_CODES))
 
 _SKIP_TAGS = {"script", "style", "template", "noscript"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

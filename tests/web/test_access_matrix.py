@@ -53,6 +53,8 @@ def _path(rule: str, world) -> str:
         "<int:referral_id>": str(world.referral_c.id),
         "<action>": "accept",
         "<int:event_id>": str(world.finding_a.events[0].id),
+        "<int:run_id>": "1",  # no dry run exists: a filer's own runs only (404), other roles 403
+        "<topic>": "T_COLLECTION_ABUSE",
     }
     for key, val in values.items():
         rule = rule.replace(key, val)
@@ -84,3 +86,81 @@ def test_access_matrix(app, client, world, role):
                 and expected == 302:
             assert "/login" in resp.headers["Location"], f"{row['rule']} redirects anonymous users to login"
     assert not failures, "\n".join(failures)
+
+
+# ---- referral and sharing scope (issue 11, defect 4) -------------------------------------------
+
+SCOPE_MATRIX = Path(__file__).with_name("access_matrix_scope.csv")
+
+
+def _scope_world(world):
+    """A second, uncited version of C's filing and a finding of B (shared with NFRA for reading)."""
+    from supervision.extensions import db
+    from supervision.filings.models import FilingVersion
+    from tests.factories import make_finding
+
+    v1 = world.filing_c.versions[0]
+    v2 = FilingVersion(filing=world.filing_c, number=2, status="ACCEPTED", sha256="f" * 64, size=v1.size,
+                       original_filename=v1.original_filename, storage_path=v1.storage_path)
+    db.session.add(v2)
+    v1.status = "SUPERSEDED"
+    finding_b = make_finding(world.inst_b, world.period, "D05", "medium", version_ids=[world.filing_b.versions[0].id])
+    db.session.commit()
+    return {"finding_c": world.finding_c.id, "c_v1": v1.id, "c_v2": v2.id, "filing_c": world.filing_c.id,
+            "referral_c": world.referral_c.id, "b_v1": world.filing_b.versions[0].id, "finding_b": finding_b.id,
+            "finding_a": world.finding_a.id}
+
+
+@pytest.mark.parametrize("state", ["live", "declined"])
+def test_referral_and_sharing_scope(app, world, state):
+    from supervision.extensions import db
+    from supervision.filings.models import FilingVersion
+    from supervision.findings.models import Finding, Referral
+
+    with SCOPE_MATRIX.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(line for line in fh if not line.startswith("#")) if r["state"] == state]
+    ids = _scope_world(world)
+    if state == "declined":
+        ref = db.session.get(Referral, ids["referral_c"])
+        ref.status = "DECLINED"
+        db.session.commit()
+    from tests.conftest import IsolatedClient
+
+    app.test_client_class = IsolatedClient
+    clients = {}
+    failures = []
+    for row in rows:
+        role = row["role"]
+        if role not in clients:
+            clients[role] = app.test_client()
+            assert login(clients[role], getattr(world.users, role).email, PASSWORD).status_code == 302
+        client = clients[role]
+        path = row["path"].format(**ids)
+        if row["method"] == "GET":
+            resp = client.get(path)
+        else:
+            data = dict(pair.split("=", 1) for pair in row["data"].split("&") if pair)
+            data["csrf_token"] = page_token(client, "/account")
+            resp = client.post(path, data=data)
+        resp.close()
+        if resp.status_code != int(row["expected"]):
+            failures.append(f"{state}: {row['method']} {row['path']} as {role}: got {resp.status_code}, "
+                            f"expected {row['expected']}")
+    assert not failures, "\n".join(failures)
+    db.session.expire_all()
+    if state == "live":  # what the refused writes would have changed is unchanged
+        finding_c = db.session.get(Finding, ids["finding_c"])
+        assert finding_c.status != "CLOSED" and not finding_c.visible_to_institution
+        finding_b = db.session.get(Finding, ids["finding_b"])
+        assert finding_b.status != "CLOSED" and not finding_b.visible_to_institution
+        assert db.session.get(FilingVersion, ids["b_v1"]).status == "ACCEPTED"
+        assert db.session.get(Referral, ids["referral_c"]).status == "ANSWERED"
+        assert db.session.get(Finding, ids["finding_a"]).status == "CLOSED"  # the lead side may act
+        # and the pages offer the refused actions to nobody who would be refused
+        page = clients["supervisor"].get(f"/filings/versions/{ids['b_v1']}").get_data(as_text=True)
+        assert 'id="return-link"' not in page and 'id="accept-btn"' not in page
+        for role, finding in (("analyst_nfra", "finding_b"), ("analyst_pboc", "finding_c")):
+            page = clients[role].get(f"/findings/{ids[finding]}").get_data(as_text=True)
+            assert 'id="decide"' not in page and 'id="refer"' not in page, role
+        page = clients["analyst_nfra"].get(f"/findings/{ids['finding_a']}").get_data(as_text=True)
+        assert 'id="refer"' in page  # the lead side still sees them

@@ -110,7 +110,7 @@ def test_forbidden_refusal_is_the_error_page(client, world):
 
 def test_refused_upload_re_renders_the_form_with_the_status(client, world, db):
     """2024Q1 is locked (§2): the upload is refused with 409 and the form keeps the user's choices;
-    the original is still kept byte for byte (nothing lost)."""
+    the refusal comes before the file is stored, so no file without a version is left (issue 11)."""
     login(client, world.users.filer_a.email, world.password)
     token = csrf_from(client.get("/filings/upload").get_data(as_text=True))
     body = b"PK\x03\x04 not really a workbook"
@@ -126,7 +126,7 @@ def test_refused_upload_re_renders_the_form_with_the_status(client, world, db):
     from supervision.filings.services import upload_root
 
     sha = hashlib.sha256(body).hexdigest()
-    assert (upload_root() / sha[:2] / f"{sha}.xlsx").read_bytes() == body
+    assert not (upload_root() / sha[:2] / f"{sha}.xlsx").exists()
 
 
 def test_refused_form_keeps_its_audit_when_asked(client, world, db):

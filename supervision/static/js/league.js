@@ -9,6 +9,13 @@
   });
   if (typeof window.echarts === "undefined") { return; }
 
+  // ECharts renders a tooltip formatter's string as HTML: every piece of data in it is escaped
+  // (institution names come from filings; the CSP would block scripts, but not markup)
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+    });
+  }
   function unit(spec) { return spec.unit || ""; }
   function fmt(spec) {
     return function (v) { return v === null || v === undefined ? "—" : String(v) + unit(spec); };
@@ -53,7 +60,7 @@
          markLine: medianLine(spec, "xAxis")},
         {type: "scatter", yAxisIndex: 1, symbolSize: 6, itemStyle: {color: "#0d6efd"},
          data: spec.values.map(function (v, i) { return {value: [v, 0], name: spec.names[i]}; }),
-         tooltip: {formatter: function (p) { return p.name + ": " + p.value[0] + unit(spec); }}}
+         tooltip: {formatter: function (p) { return esc(p.name) + ": " + esc(p.value[0]) + esc(unit(spec)); }}}
       ]
     };
   }

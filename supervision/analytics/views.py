@@ -1,0 +1,341 @@
+"""Analytics pages (spec §10): the explorer (rows × columns of any two dimensions, measures, change
+against P−1 and P−4, chart, CSV/XLSX of exactly what is shown, drill-down of every number to the
+complaint rows behind it). The URL holds the whole view.
+
+Thin: parse the request into a :class:`~supervision.analytics.queries.View`, read it within the
+user's scope (:mod:`supervision.scope`), present it. Regulators see their scope; filers see their
+own institution beside the sector total and the sector median.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+import xlsxwriter
+from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from reports.workbook.safe import WORKBOOK_OPTIONS, CellWriter, csv_text
+from supervision.analytics import present
+from supervision.analytics.dims import DIMENSIONS, ROW_DIMS
+from supervision.analytics.queries import ROW_SETS, View, ViewError, cell_rows, read_view
+from supervision.audit.services import record
+from supervision.authz import roles_required
+from supervision.domain.codes import CODE_LISTS
+from supervision.domain.enums import DATA_ROLES, FilingKind, Role, Sector
+from supervision.extensions import db
+from supervision.filings.counting import counting_versions
+from supervision.orgs.models import Institution
+from supervision.periods.models import Period
+from supervision.scope import institution_condition
+
+bp = Blueprint("analytics", __name__, url_prefix="/analytics")
+
+
+def _scope():
+    return institution_condition(current_user, "filings")
+
+
+def default_period() -> str | None:
+    """The latest period with a counting CMP version in the user's scope (else the latest period)."""
+    cv = counting_versions(kind=FilingKind.CMP).subquery()
+    code = db.session.scalar(select(Period.code).join(cv, cv.c.period_id == Period.id)
+                             .join(Institution, Institution.id == cv.c.institution_id).where(_scope())
+                             .order_by(Period.code.desc()).limit(1))
+    return code or db.session.scalar(select(Period.code).order_by(Period.code.desc()).limit(1))
+
+
+def view_from_args(args) -> View:
+    """The view the URL describes (unknown values are refused by :func:`queries.check_view`)."""
+    period = args.get("period") or default_period() or ""
+    rows = args.get("rows") or "business_category"
+    cols = args.get("cols") or None
+    sector = (args.get("sector") or "").upper() or None
+    if sector is not None and sector not in Sector.values():
+        sector = None
+    filters = {d: [v for v in args.getlist(f"f_{d}") if v] for d in ROW_DIMS if args.getlist(f"f_{d}")}
+    return View(period=period, period_to=args.get("period_to") or None, rows=rows, cols=cols, sector=sector,
+                institutions=[c for c in args.getlist("inst") if c], filters={d: v for d, v in filters.items() if v})
+
+
+def view_args(view: View) -> dict:
+    """The URL arguments of a view (the inverse of :func:`view_from_args`)."""
+    out: dict = {"period": view.period, "rows": view.rows}
+    for key, val in (("period_to", view.period_to), ("cols", view.cols), ("sector", view.sector)):
+        if val:
+            out[key] = val
+    if view.institutions:
+        out["inst"] = view.institutions
+    for d, vals in view.filters.items():
+        out[f"f_{d}"] = vals
+    return out
+
+
+def _measure() -> str:
+    m = request.args.get("measure", "received")
+    return m if m in present.SHOWN_MEASURES else "received"
+
+
+def _names(codes) -> dict[str, str]:
+    codes = [c for c in codes if c]
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Institution.code, Institution.name).where(Institution.code.in_(codes))).all())
+
+
+def _institution_choices() -> list[tuple[str, str]]:
+    return list(db.session.execute(select(Institution.code, Institution.name).where(_scope())
+                                   .order_by(Institution.sector, Institution.name)).all())
+
+
+def _read(view: View):
+    result = read_view(view, _scope())
+    names = _names(set(result.row_values) | {c for c in result.col_values if c} | set(view.institutions)) \
+        if "institution" in (view.rows, view.cols) or view.institutions else {}
+    return result, names
+
+
+def _benchmark(view: View):
+    """For a filer: the own institution's share of each row value beside the sector's total and the
+    median of the sector's institutions' shares (aggregates only: no other institution is named)."""
+    from reports.league.medians import median as exact_median
+    from supervision.analytics.measures import ratio
+
+    if current_user.role != Role.FILER or view.rows not in ROW_DIMS or view.cols:
+        return None
+    inst = db.session.get(Institution, current_user.institution_id)
+    sector_view = View(period=view.period, period_to=view.period_to, rows="institution", cols=view.rows,
+                       sector=inst.sector, filters=dict(view.filters))
+    res = read_view(sector_view, None)
+
+    out = []
+    codes = sorted({c for _r, c in res.cells}, key=lambda v: res.col_values.index(v) if v in res.col_values else 0)
+    for code in codes:
+        shares = []
+        for r in res.row_values:
+            cell = res.cells.get((r, code))
+            shares.append(ratio(cell["received"] if cell else 0, res.row_totals[r]["received"]))
+        own = res.cells.get((inst.code, code))
+        own_total = res.row_totals.get(inst.code)
+        out.append({"code": code, "label": present.value_label(view.rows, code),
+                    "own": own["received"] if own else 0,
+                    "own_share": ratio(own["received"] if own else 0, own_total["received"] if own_total else 0),
+                    "sector": res.col_totals[code]["received"], "sector_share": res.col_totals[code]["share"],
+                    "median_share": exact_median(shares)})
+    return {"rows": out, "institutions": len(res.row_values), "sector": inst.sector}
+
+
+@bp.get("/")
+@roles_required(*DATA_ROLES)
+def explorer():
+    """The explorer: a view of the complaint cube chosen in the form (all of it in the URL)."""
+    view = view_from_args(request.args)
+    measure = _measure()
+    periods = list(db.session.scalars(select(Period.code).order_by(Period.code.desc())))
+    ctx = {"view": view, "measure": measure, "periods": periods, "dims": DIMENSIONS, "row_dims": ROW_DIMS,
+           "dim_labels": present.DIM_LABELS, "measure_labels": present.MEASURE_LABELS,
+           "measures": present.SHOWN_MEASURES, "sectors": Sector.values(), "code_lists": CODE_LISTS,
+           "handling_labels": present.HANDLING_LABELS, "institutions": _institution_choices(),
+           "is_filer": current_user.role == Role.FILER, "result": None, "error": None}
+    if not view.period:
+        return render_template("analytics/explorer.html", **ctx)
+    try:
+        result, names = _read(view)
+    except ViewError as exc:
+        ctx["error"] = str(exc)
+        return render_template("analytics/explorer.html", **ctx), exc.status
+    tbl = present.table(result, measure, names)
+    args = view_args(view)
+    ctx.update(result=result)
+    return render_template("analytics/explorer.html", **ctx, table=tbl,
+                           chart=present.chart(result, tbl, names), args=args,
+                           benchmark=_benchmark(view),
+                           csv_url=url_for("analytics.download", fmt="csv", measure=measure, **args),
+                           xlsx_url=url_for("analytics.download", fmt="xlsx", measure=measure, **args))
+
+
+def _rows_of(tbl: present.Table):
+    """The table as plain rows: header, then label + numbers (exactly what the page shows)."""
+    yield tbl.header
+    for r in tbl.rows:
+        yield [r.label, *[present.shown_number(c.measure, c.value) for c in r.cells]]
+
+
+@bp.get("/view.csv", defaults={"fmt": "csv"})
+@bp.get("/view.xlsx", defaults={"fmt": "xlsx"})
+@roles_required(*DATA_ROLES)
+def download(fmt: str):
+    """The shown table as CSV (UTF-8 with BOM) or XLSX, through the formula-safe writers."""
+    view = view_from_args(request.args)
+    try:
+        result, names = _read(view)
+    except ViewError as exc:
+        return Response(str(exc), status=exc.status, mimetype="text/plain; charset=utf-8")
+    tbl = present.table(result, _measure(), names)
+    rows = list(_rows_of(tbl))
+    name = f"analytics-{'-'.join(result.periods[:1] + result.periods[1:][-1:])}-{view.rows}" \
+           f"{'-' + view.cols if view.cols else ''}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")
+        w = csv.writer(out)
+        for row in rows:
+            w.writerow([csv_text(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in row])
+        body = out.getvalue().encode("utf-8")
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        buf = io.BytesIO()
+        book = xlsxwriter.Workbook(buf, {**WORKBOOK_OPTIONS, "constant_memory": False})
+        sheet = book.add_worksheet(_("Complaint analysis")[:31])
+        bold = book.add_format({"bold": True})
+        writer = CellWriter(sheet, book.add_format())
+        formats = {0: book.add_format({"num_format": "0"}), 2: book.add_format({"num_format": "0.00"})}
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if i == 0 or j == 0:
+                    writer.text(i, j, v, bold if i == 0 else None)
+                else:
+                    writer.number(i, j, v, formats[present.places(tbl.rows[i - 1].cells[j - 1].measure)])
+        sheet.freeze_panes(1, 1)
+        sheet.set_column(0, 0, 28)
+        book.close()
+        body = buf.getvalue()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    record("analytics_download", actor=current_user, object_type="period", object_id=view.period,
+           detail={"format": fmt, "view": view_args(view), "sha256": hashlib.sha256(body).hexdigest()})
+    db.session.commit()
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/rows")
+@roles_required(*DATA_ROLES)
+def rows():
+    """The complaint rows behind one number of a view (``row``/``col`` values, row set), paginated."""
+    view = view_from_args(request.args)
+    row = request.args.get("row")
+    col = request.args.get("col")
+    row_set = request.args.get("set", "received")
+    page = request.args.get("page", "1")
+    try:
+        found = cell_rows(view, _scope(), row=row, col=col, row_set=row_set if row_set in ROW_SETS else "received",
+                          page=int(page) if page.isdigit() and len(page) < 7 else 1)
+    except ViewError as exc:
+        return render_template("analytics/rows.html", error=str(exc), view=view, found=None), exc.status
+    names = _names([v for d, v in ((view.rows, row), (view.cols, col)) if d == "institution"])
+    inst_names = dict(db.session.execute(select(Institution.id, Institution.name).where(
+        Institution.id.in_({r.institution_id for r in found.rows}))).all()) if found.rows else {}
+    crumbs = [(present.DIM_LABELS[d], present.value_label(d, v, names))
+              for d, v in ((view.rows, row), (view.cols, col)) if d and v is not None]
+    crumbs += [(present.DIM_LABELS[d], "、".join(present.value_label(d, v) for v in vals))
+               for d, vals in view.filters.items()]
+    return render_template("analytics/rows.html", view=view, found=found, crumbs=crumbs, row_set=row_set,
+                           inst_names=inst_names, back=url_for("analytics.explorer", **view_args(view)), error=None)
+
+
+ROW_SET_LABELS = {
+    "received": present.lazy_pgettext("analytics row set", "Received in the period"),
+    "closed": present.lazy_pgettext("analytics row set", "Closed in the period"),
+    "on_time": present.lazy_pgettext("analytics row set", "Closed on time"),
+    "favourable": present.lazy_pgettext("analytics row set", "Closed favourably"),
+    "escalated": present.lazy_pgettext("analytics row set", "Escalated"),
+    "extended": present.lazy_pgettext("analytics row set", "Closed after an extension"),
+}
+
+
+@bp.context_processor
+def _helpers():
+    from reports.numbers import display
+
+    return {"fmt2": lambda v: "—" if v is None else display(v, 2),
+            "row_set_label": lambda s: ROW_SET_LABELS.get(s, ROW_SET_LABELS["received"])}
+
+
+def _period_arg() -> str | None:
+    code = request.args.get("period") or default_period()
+    return code
+
+
+@bp.get("/trends")
+@roles_required(*DATA_ROLES)
+def trends():
+    """Fastest growing institutions, categories, causes and provinces (§10.1) and quarter trends."""
+    from supervision.analytics import trends as T
+    from supervision.parameters.services import growth_minimums
+
+    period = _period_arg()
+    sector = (request.args.get("sector") or "").upper() or None
+    sector = sector if sector in Sector.values() else None
+    ctx = {"period": period, "sector": sector, "sectors": Sector.values(), "lists": None, "error": None,
+           "periods": list(db.session.scalars(select(Period.code).order_by(Period.code.desc()))),
+           "dim_labels": present.DIM_LABELS, "is_filer": current_user.role == Role.FILER}
+    if not period:
+        return render_template("analytics/trends.html", **ctx)
+    min_now, min_before = growth_minimums()
+    try:
+        lists = T.growth_lists(period, sector, _scope(), min_now=min_now, min_before=min_before)
+        by_sector = T.trend(period, 8, "business_category" if current_user.role == Role.FILER or sector else "sector",
+                            sector, _scope())
+    except ViewError as exc:
+        ctx["error"] = str(exc)
+        return render_template("analytics/trends.html", **ctx), exc.status
+    names = _names([g.code for g in lists["institution"]])
+    tbl = present.table(by_sector, "received", names)
+    return render_template("analytics/trends.html", **{**ctx, "lists": lists, "names": names,
+                                                       "min_now": min_now, "min_before": min_before,
+                                                       "chart": present.chart(by_sector, tbl, names),
+                                                       "trend_dim": by_sector.view.cols,
+                                                       "value_label": present.value_label})
+
+
+@bp.get("/speed")
+@roles_required(*DATA_ROLES)
+def speed():
+    """Handling speed (§10.1): closed rows per days-to-close bucket, on-time and extension rates,
+    median and 90th percentile, per institution or sector."""
+    from supervision.analytics import trends as T
+    from supervision.analytics.dims import HANDLING_BUCKETS
+
+    period = _period_arg()
+    sector = (request.args.get("sector") or "").upper() or None
+    sector = sector if sector in Sector.values() else None
+    by = request.args.get("by", "institution")
+    by = by if by in ("institution", "sector") else "institution"
+    ctx = {"period": period, "sector": sector, "by": by, "sectors": Sector.values(), "rows": None, "error": None,
+           "periods": list(db.session.scalars(select(Period.code).order_by(Period.code.desc()))),
+           "buckets": [b[0] for b in HANDLING_BUCKETS], "handling_labels": present.HANDLING_LABELS,
+           "is_filer": current_user.role == Role.FILER}
+    if not period:
+        return render_template("analytics/speed.html", **ctx)
+    try:
+        rows = T.handling_speed(period, by, sector, _scope())
+    except ViewError as exc:
+        ctx["error"] = str(exc)
+        return render_template("analytics/speed.html", **ctx), exc.status
+    names = _names([r.code for r in rows]) if by == "institution" else {}
+    return render_template("analytics/speed.html", **{**ctx, "rows": rows, "names": names,
+                                                      "value_label": present.value_label})
+
+
+@bp.get("/disclosures")
+@roles_required(*DATA_ROLES)
+def disclosures():
+    """The disclosure registry of a period (DSC content of the versions that count, in scope)."""
+    from supervision.analytics.disclosures import registry
+    from supervision.scope import finding_condition
+
+    code = request.args.get("period") or default_period()
+    period = db.session.scalar(select(Period).where(Period.code == code)) if code else None
+    sector = (request.args.get("sector") or "").upper() or None
+    sector = sector if sector in Sector.values() else None
+    inst = request.args.get("institution") or None
+    ctx = {"period": code, "sector": sector, "institution": inst, "sectors": Sector.values(), "reg": None,
+           "periods": list(db.session.scalars(select(Period.code).order_by(Period.code.desc()))),
+           "institutions": _institution_choices(), "is_filer": current_user.role == Role.FILER}
+    if period is None:
+        return render_template("analytics/disclosures.html", **ctx), (404 if code else 200)
+    reg = registry(period.id, _scope(), finding_condition(current_user), sector=sector, institution=inst)
+    return render_template("analytics/disclosures.html", **{**ctx, "reg": reg})

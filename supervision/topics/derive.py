@@ -1,0 +1,77 @@
+"""Deriving a version's topic facts (§10.2) and group facts at acceptance; flushes only.
+
+:func:`derive_after_accept` is the one call of the after-accept hook
+(:func:`supervision.checks.engine.run_after_accept`); :func:`ensure_derived` fills in versions that
+were accepted before the derivations existed (the period checks call it).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, insert, select
+
+from supervision.domain.enums import FilingKind
+from supervision.extensions import db
+from supervision.filings.content_models import ComplaintRow
+from supervision.filings.models import FilingVersion
+from supervision.topics.models import TopicCount, TopicRow, TopicTerm
+from supervision.topics.segment import Tally
+from supervision.vulnerable import derive as groups
+
+_BATCH = 5000
+
+
+def is_derived(version_id: int) -> bool:
+    """Whether the version's topic counts are stored (one row per lexicon topic once derived)."""
+    return bool(db.session.scalar(select(exists().where(TopicCount.version_id == version_id))))
+
+
+def derive_topics(version_id: int, institution_id: int, period_id: int) -> dict[str, int]:
+    """(Re)compute the version's topic counts, topic rows and top terms over its received rows."""
+    for model in (TopicCount, TopicRow, TopicTerm):
+        db.session.execute(delete(model).where(model.version_id == version_id))
+    tally = Tally()
+    c = ComplaintRow
+    result = db.session.execute(select(c.id, c.summary).where(c.version_id == version_id,
+                                                              c.carried_over.is_(False))
+                                .execution_options(yield_per=_BATCH))
+    for row_id, summary in result:
+        tally.add(row_id, summary)
+    counts = tally.topic_counts()
+    db.session.execute(insert(TopicCount.__table__), [
+        {"version_id": version_id, "topic": code, "institution_id": institution_id, "period_id": period_id,
+         "count": n} for code, n in counts.items()])
+    rows = [{"version_id": version_id, "topic": code, "row_id": rid}
+            for code, ids in tally.topic_rows.items() for rid in ids]
+    for i in range(0, len(rows), _BATCH):
+        db.session.execute(insert(TopicRow.__table__), rows[i:i + _BATCH])
+    terms = [{"version_id": version_id, "term": term[:64], "rank": n, "count": count}
+             for n, (term, count) in enumerate(tally.top_terms(), start=1)]
+    if terms:
+        db.session.execute(insert(TopicTerm.__table__), terms)
+    db.session.flush()
+    return counts
+
+
+def derive_version(version: FilingVersion, force: bool = False) -> None:
+    """Topic and group facts of an accepted CMP version (nothing for other kinds; skipped when
+    already derived unless ``force``)."""
+    if version.filing.kind != FilingKind.CMP:
+        return
+    inst, period = version.filing.institution_id, version.filing.period_id
+    if force or not is_derived(version.id):
+        derive_topics(version.id, inst, period)
+    if force or not groups.is_derived(version.id):
+        groups.derive_groups(version.id, inst, period)
+
+
+def derive_after_accept(version_id: int) -> None:
+    """The after-accept derivations of §10 for one version (topics, customer groups)."""
+    version = db.session.get(FilingVersion, version_id)
+    if version is not None:
+        derive_version(version)
+
+
+def ensure_derived(version: FilingVersion | None) -> None:
+    """Derive a counting version's facts when they are missing (versions accepted earlier)."""
+    if version is not None:
+        derive_version(version)

@@ -1,0 +1,87 @@
+"""Issue 14 in a real browser (Debian's Chromium): a regulator builds a province × business
+category view in the explorer, downloads it, and drills into one cell down to the complaint rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import make_app
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def analytics_server(tmp_path_factory):
+    """The standard world with generated CMP filings of two CF institutions ingested, served."""
+    tmp = tmp_path_factory.mktemp("analytics-browser")
+    app = make_app("sqlite", tmp / "instance", TASK_BACKEND="sync")
+    with app.app_context():
+        from supervision.demo import workbooks as gen
+        from supervision.domain.calendar import period_of, today_local
+        from supervision.extensions import db
+        from supervision.periods.services import add_period
+        from tests.checks.helpers import ingest, profile
+        from tests.factories import build_world
+
+        world = build_world(db)
+        current = add_period(None, period_of(today_local()).code)
+        db.session.commit()
+        code = current.code
+        for inst, seed in ((world.inst_a, 61), (world.inst_c, 62)):
+            v = ingest(tmp, inst, current, "CMP", gen.generate_cmp(profile(inst, seed, received=150), code),
+                       f"b-{seed}")
+            assert v.status == "ACCEPTED"
+            current = db.session.merge(current)
+        email = world.users.supervisor.email
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "email": email, "period": code}
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        from supervision.extensions import db
+
+        db.engine.dispose()
+
+
+def test_province_by_category_download_and_drill(page, analytics_server):
+    s = analytics_server
+    page.goto(s["url"] + "/login")
+    page.fill("#email", s["email"])
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(s["url"] + "/")
+    page.click("#nav-analytics")
+    page.select_option("#period", s["period"])
+    page.select_option("#sector", "CF")
+    page.select_option("#rows", "province")
+    page.select_option("#cols", "business_category")
+    page.click("#show-view")
+    page.wait_for_selector("#view-table")
+    assert "rows=province" in page.url and "cols=business_category" in page.url  # the URL holds the view
+    page.wait_for_selector("#analytics-chart canvas")
+    header = page.locator("#view-table thead th").all_inner_texts()
+    body = [r.locator("th, td").all_inner_texts() for r in page.locator("#view-table tbody tr").all()]
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    with open(info.value.path(), encoding="utf-8-sig") as fh:
+        text = fh.read()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert [h.strip() for h in rows[0]] == [h.strip() for h in header]
+    assert [[c or "—" for c in r] for r in rows[1:]] == [[c.strip() for c in r] for r in body]
+    link = page.locator("#view-table tbody a.drill[data-measure='received']").first
+    number = int(link.inner_text())
+    link.click()
+    page.wait_for_selector("#row-total")
+    assert int(page.locator("#row-total").get_attribute("data-total")) == number
+    assert page.locator("#rows-table tbody tr").count() == min(number, 50)
+    page.click("#back-to-view")
+    page.wait_for_selector("#view-table")
