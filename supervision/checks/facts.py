@@ -88,13 +88,14 @@ def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
         return {}
     groups: dict[str, list[R.ComplaintFacts]] = {k: [] for k in totals}
     short = set(totals)
+    key_of = {spelling: key(spelling) for spelling in spellings}  # folded once per spelling, not per row
     # evidence names the complaint and its row: the other fields of these facts are left empty
     query = select(C.complaint_id, C.row_no, C.product_code, C.cause).where(*where, C.product_code.in_(spellings)) \
         .order_by(C.row_no, C.complaint_id)
     result = db.session.execute(query.execution_options(yield_per=2000))  # index (version_id, row_no)
     try:
         for row in result:
-            k = key(row.product_code)
+            k = key_of[row.product_code]
             if k in short:
                 groups[k].append(R.ComplaintFacts(row.complaint_id, None, None, None, None, False, row.cause,
                                                   row.product_code, row.row_no))

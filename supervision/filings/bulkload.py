@@ -65,7 +65,9 @@ def load_complaints(spool: Spool, *, version_id: int, institution_id: int, perio
                 pl.col("carried_over", "escalated", "on_time").cast(pl.Int8),
                 pl.col(*_MONEY).cast(pl.Float64))
             for start in range(0, prepared.height, _BATCH):
-                cur.executemany(sql, prepared.slice(start, _BATCH).rows())
+                # rows zipped from whole columns as Python lists: half the CPU of DataFrame.rows()
+                columns = [c.to_list() for c in prepared.slice(start, _BATCH).iter_columns()]
+                cur.executemany(sql, zip(*columns, strict=True))
             n += frame.height
     finally:
         cur.close()

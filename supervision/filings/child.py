@@ -6,7 +6,10 @@
   the parent streamed from object storage and checked against its SHA-256); given it, the guards
   (F01–F07) start at once in a forked helper while this process loads the application (two
   cores: start-up and guards overlap); nothing parses the file before their verdict, which is
-  checked to be about that very file;
+  checked to be about that very file. ``supervision ingest FILE`` starts
+  the guards even earlier, on FILE while the command itself starts (:func:`guard_source`), and
+  hands their pipe to this process (``SUPERVISION_EARLY_GUARD_FD``): that verdict counts only for
+  the same bytes (SHA-256) and limits;
 * ``python -m supervision.filings.child --dry-run PATH INSTITUTION PERIOD KIND`` — validate a
   file without storing anything and print the report as one JSON object.
 
@@ -16,6 +19,7 @@ version FAILED; nothing of its content was committed).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -23,47 +27,123 @@ import sys
 import tempfile
 from pathlib import Path
 
+#: environment variable naming the inherited pipe of a guard helper started by ``supervision ingest``
+GUARD_FD_ENV = "SUPERVISION_EARLY_GUARD_FD"
 
-def early_guard(path: str):
-    """Fork a helper that runs the guards on ``path`` now; return a callable giving its
-    :class:`~supervision.ingest.guards.GuardResult` (None if the helper died: the caller guards itself)."""
-    import os
+
+def _limits_of(c: dict):
+    from supervision.ingest.guards import Limits
+
+    return Limits(max_upload_bytes=int(c["MAX_UPLOAD_BYTES"]), max_unpacked_bytes=int(c["MAX_UNPACKED_BYTES"]),
+                  max_ratio=int(c["MAX_COMPRESSION_RATIO"]), max_rows=int(c["MAX_ROWS"]),
+                  max_columns=int(c["MAX_COLUMNS"]))
+
+
+def _fork_helper(work) -> tuple[int, int]:
+    """Fork a helper that writes the pickle of ``work()`` (or nothing) to a pipe and exits without
+    running any cleanup of the parent; return its pid and the pipe's read end."""
     import pickle
 
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the helper: guards only, then exit without running any cleanup of the parent
+    if pid == 0:
         os.close(read_end)
         try:
-            from supervision.config import load_config
-            from supervision.ingest.guards import Limits, check_file
-
-            c = load_config()
-            limits = Limits(max_upload_bytes=int(c["MAX_UPLOAD_BYTES"]),
-                            max_unpacked_bytes=int(c["MAX_UNPACKED_BYTES"]), max_ratio=int(c["MAX_COMPRESSION_RATIO"]),
-                            max_rows=int(c["MAX_ROWS"]), max_columns=int(c["MAX_COLUMNS"]))
-            data = pickle.dumps((path, limits, check_file(path, limits)))
-            with os.fdopen(write_end, "wb") as out:
-                out.write(data)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)  # whoever reads the parent's output does not wait for this helper
+            answer = work()
+            if answer is not None:
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(pickle.dumps(answer))
         finally:
             os._exit(0)
     os.close(write_end)
+    return pid, read_end
 
-    def result():
-        with os.fdopen(read_end, "rb") as src:
-            data = src.read()
-        os.waitpid(pid, 0)
+
+def guard_result(fd: int, pid: int | None = None):
+    """Wait for a guard helper's answer on ``fd`` (closed here; ``pid``: the helper, if this process's
+    own, is reaped): ``(key, limits, GuardResult)``, or None if the helper gave none (the caller then
+    guards the file itself)."""
+    import pickle
+
+    with os.fdopen(fd, "rb") as src:
+        data = src.read()
+    if pid is not None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    try:
+        return pickle.loads(data) if data else None  # noqa: S301 (our own helper's pipe)
+    except Exception:
+        return None
+
+
+def early_guard(path: str):
+    """Fork a helper that runs the guards on ``path`` now; return a callable giving its
+    ``(path, limits, GuardResult)`` (None if the helper died: the caller guards itself)."""
+    def work():
+        from supervision.config import load_config
+        from supervision.ingest.guards import check_file
+
+        limits = _limits_of(load_config())
+        return path, limits, check_file(path, limits)
+
+    pid, fd = _fork_helper(work)
+    return lambda: guard_result(fd, pid)
+
+
+def guard_source(source: str) -> int | None:
+    """``supervision ingest FILE``: guard FILE in a forked helper while the command starts (the
+    application, the submission and the child's own start-up run beside it on the second core).
+
+    The helper copies FILE to a private scratch file while hashing it and guards that copy, so its
+    verdict is about exactly the bytes of that SHA-256: the child uses it only for the stored
+    version of the same SHA-256 (and the same limits), else it guards the stored file itself.
+    Returns the pipe's read end (give it to the child), or None when FILE is not a regular file.
+    """
+    if not os.path.isfile(source):
+        return None
+
+    def work():
+        import hashlib
+        import resource
+
+        from supervision.config import load_config
+        from supervision.ingest.guards import check_file
+
+        config = load_config()
+        # the limits of a parsing child (memory, and its time limit as CPU seconds)
+        memory = int(config["INGEST_MEMORY_LIMIT_MB"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        seconds = int(config["INGEST_TIME_LIMIT"])
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+        limits = _limits_of(config)
+        if os.path.getsize(source) > limits.max_upload_bytes:
+            return None  # refused at submission anyway
+        scratch = Path(config["INSTANCE_PATH"]) / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        handle, copy = tempfile.mkstemp(prefix="sv-guard-", suffix=".xlsx", dir=scratch)
         try:
-            return pickle.loads(data)  # noqa: S301 (our own helper's pipe)
-        except Exception:
-            return None
+            with open(source, "rb") as src, os.fdopen(handle, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    dst.write(chunk)
+            result = check_file(copy, limits)
+        finally:
+            os.unlink(copy)
+        return "sha256:" + digest.hexdigest(), limits, result
 
-    return result
+    return _fork_helper(work)[1]
 
 
 def main(argv: list[str]) -> int:
     """Dispatch on the arguments inside a fresh application."""
-    guard = early_guard(argv[2]) if len(argv) > 2 and argv[1] != "--dry-run" else None
+    fd = os.environ.pop(GUARD_FD_ENV, None)
+    if fd is not None and argv[1] != "--dry-run":  # the command guarded the uploaded file already
+        guard = lambda: guard_result(int(fd))  # noqa: E731
+    else:
+        guard = early_guard(argv[2]) if len(argv) > 2 and argv[1] != "--dry-run" else None
     from supervision.app import create_app
 
     app = create_app(web=False)

@@ -264,9 +264,10 @@ def process_version(version_id: int, early_guard=None, path: str | None = None) 
 def _process_version(version_id: int, early_guard, path: str) -> str:
     """:func:`process_version` on the local file ``path``.
 
-    ``early_guard``: a callable giving ``(path, limits, GuardResult)`` computed beforehand (see
-    :func:`supervision.filings.child.early_guard`); used only if it is about this version's file with
-    the configured limits, else the guards run here.
+    ``early_guard``: a callable giving ``(key, limits, GuardResult)`` computed beforehand (see
+    :func:`supervision.filings.child.early_guard` and :func:`~supervision.filings.child.guard_source`);
+    used only if it is about this version's file (``key``: the local path given, or ``sha256:`` and
+    the version's SHA-256) with the configured limits, else the guards run here.
 
     No transaction is held while the file is guarded and validated (progress is committed on its
     own connection meanwhile); the content, issues and new state are then written in one
@@ -281,7 +282,7 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     job = {"kind": filing.kind, "code": inst.code, "inst_id": inst.id, "sector": inst.sector,
            "names": registered_names(inst),
            "period": period.code, "start": period.start_date, "end": period.end_date,
-           "path": path}
+           "path": path, "sha256": version.sha256}
     started = time.monotonic()
     version.status = VersionStatus.VALIDATING
     version.processing_started_at = utcnow()
@@ -295,8 +296,9 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
 
         colread.preload()
     early = early_guard() if early_guard is not None else None
-    if early is not None and early[0] == str(job["path"]) and early[1] == limits:
-        guard = early[2]
+    if early is not None and early[0] in (str(job["path"]), f"sha256:{job['sha256']}") and early[1] == limits:
+        guard = early[2]  # about this very file: its stored path, or bytes of its SHA-256 (the command's copy)
+        guard.path = job["path"]
     else:
         guard = check_file(job["path"], limits)
     if not guard.ok:

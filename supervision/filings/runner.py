@@ -78,19 +78,31 @@ def child_input(version: FilingVersion) -> tuple[str, str | None]:
     return copy, copy
 
 
-def start_child(version_id: int) -> subprocess.Popen:
+def start_child(version_id: int, guard_fd: int | None = None) -> subprocess.Popen:
     """Start the child process for ``version_id`` (tests use this to kill it mid-way); it is given a
     local path of the original (:func:`child_input`) so that its guards start while it loads the
-    application. ``proc.input_copy`` is the private copy :func:`wait_child` removes (or None)."""
-    path, copy = child_input(db.session.get(FilingVersion, version_id))
+    application — or, with ``guard_fd``, the pipe of a guard helper already running on the same bytes
+    (:func:`supervision.filings.child.guard_source`; closed here once handed over).
+    ``proc.input_copy`` is the private copy :func:`wait_child` removes (or None)."""
+    from supervision.filings.child import GUARD_FD_ENV
+
+    copy = None
     try:
+        path, copy = child_input(db.session.get(FilingVersion, version_id))
+        env = child_env()
+        if guard_fd is not None:
+            env[GUARD_FD_ENV] = str(guard_fd)
         proc = subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id), path],
-                                env=child_env(), preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                env=env, preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                pass_fds=() if guard_fd is None else (guard_fd,))
     except BaseException:
         if copy:
             os.unlink(copy)
         raise
+    finally:
+        if guard_fd is not None:
+            os.close(guard_fd)
     proc.input_copy = copy
     return proc
 
@@ -190,16 +202,16 @@ def _observe(v: FilingVersion) -> None:
     observe_ingest(str(v.status), seconds, rows)
 
 
-def run_version(version_id: int) -> str:
+def run_version(version_id: int, guard_fd: int | None = None) -> str:
     """Job entry point: process ``version_id`` in a child process under a lease; returns its final
     status. An original that cannot be read from storage (missing, damaged, unreachable) fails the
-    version with that reason (re-runnable once storage is back)."""
+    version with that reason (re-runnable once storage is back). ``guard_fd``: see :func:`start_child`."""
     from supervision.filings.recovery import take_lease
     from supervision.storage.base import StorageError
 
     take_lease(version_id)
     try:
-        proc = start_child(version_id)
+        proc = start_child(version_id, guard_fd)
     except StorageError as exc:
         mark_failed(version_id, str(exc))
         v = db.session.get(FilingVersion, version_id)
