@@ -73,11 +73,12 @@ def test_memory_limit_fails_cleanly(ctx, tmp_path):
     path = big_cmp_workbook(tmp_path / "mem.xlsx", code=world.inst_c.code, name=world.inst_c.name, period=p.code,
                             period_start=p.start_date, n=2_000)
     vid = _submit(world, world.inst_c, path)
+    configured = app.config["INGEST_MEMORY_LIMIT_MB"]
     app.config["INGEST_MEMORY_LIMIT_MB"] = 60  # far too little for Python + the app
     try:
         status = run_version(vid)
     finally:
-        app.config["INGEST_MEMORY_LIMIT_MB"] = 1536
+        app.config["INGEST_MEMORY_LIMIT_MB"] = configured
     assert status == "FAILED"
     assert _rows_of(vid) == 0
     assert run_version(vid) == "ACCEPTED"
@@ -120,7 +121,8 @@ def test_concurrent_uploads_get_distinct_versions(ctx, tmp_path):
     db.session.rollback()
     states = {n: db.session.get(FilingVersion, vid).status for vid, n in results}
     top = max(states)
-    assert states[top] == "ACCEPTED" and all(s == "SUPERSEDED" for n, s in states.items() if n != top)
+    failures = {n: db.session.get(FilingVersion, vid).failure for vid, n in results}
+    assert states[top] == "ACCEPTED" and all(s == "SUPERSEDED" for n, s in states.items() if n != top), (states, failures)
 
 
 def _zip_bomb() -> bytes:
