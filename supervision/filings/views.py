@@ -27,7 +27,7 @@ from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
-from supervision.scope import visible_filings
+from supervision.scope import can_see_institution, visible_filings
 from supervision.tasks import enqueue
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
@@ -177,7 +177,13 @@ def _version_page(v) -> str:
     return render_template("filings/version.html", v=v, filing=v.filing, groups=queries.issue_groups(v),
                            issues=issues, rule=rule, severity=severity, note_form=NoteForm(formdata=None),
                            annotatable=not queries.refused_before_parsing(v), stages=queries.PROGRESS_STAGES,
-                           today=today_local())
+                           today=today_local(), filing_visible=_filing_visible(v))
+
+
+def _filing_visible(v) -> bool:
+    """Whether the reader may open the version's filing page: a reader who reached the version
+    through a live referral (§1.4) sees the cited version only, so its breadcrumb is not a link."""
+    return can_see_institution(current_user, v.filing.institution_id)
 
 
 @bp.get("/versions/<int:version_id>")
@@ -202,7 +208,8 @@ def rows(version_id: int):
     page = request.args.get("page", "")
     found = queries.complaint_rows(v, request.args, page=int(page) if page.isdigit() and len(page) < 9 else 1)
     return render_template("filings/rows.html", v=v, filing=v.filing, found=found, rows=found.rows,
-                           total=found.total, applied=found.applied, filter_labels=queries.ROW_FILTER_LABELS)
+                           total=found.total, applied=found.applied, filter_labels=queries.ROW_FILTER_LABELS,
+                           filing_visible=_filing_visible(v))
 
 
 @bp.get("/versions/<int:version_id>/progress")

@@ -122,7 +122,8 @@ def test_concurrent_uploads_get_distinct_versions(ctx, tmp_path):
     states = {n: db.session.get(FilingVersion, vid).status for vid, n in results}
     top = max(states)
     failures = {n: db.session.get(FilingVersion, vid).failure for vid, n in results}
-    assert states[top] == "ACCEPTED" and all(s == "SUPERSEDED" for n, s in states.items() if n != top), (states, failures)
+    assert states[top] == "ACCEPTED" and all(s == "SUPERSEDED" for n, s in states.items() if n != top), \
+        (states, failures)
 
 
 def _zip_bomb() -> bytes:

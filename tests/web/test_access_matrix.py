@@ -172,3 +172,11 @@ def test_referral_and_sharing_scope(app, world, state):
             assert 'id="decide"' not in page and 'id="refer"' not in page, role
         page = clients["analyst_nfra"].get(f"/findings/{ids['finding_a']}").get_data(as_text=True)
         assert 'id="refer"' in page  # the lead side still sees them
+        # the referral reader's version pages link nowhere it would be refused (the breadcrumb names
+        # the filing without linking its page, which answers 404 to them)
+        for path in (f"/filings/versions/{ids['c_v1']}", f"/filings/versions/{ids['c_v1']}/rows"):
+            page = clients["analyst_pboc"].get(path).get_data(as_text=True)
+            assert f'href="/filings/{ids["filing_c"]}"' not in page, path
+            assert world.filing_c.institution.name in page, path
+        page = clients["analyst_nfra"].get(f"/filings/versions/{ids['c_v1']}").get_data(as_text=True)
+        assert f'href="/filings/{ids["filing_c"]}"' in page  # the lead agency's breadcrumb links
