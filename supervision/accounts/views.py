@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import OperationalError
@@ -21,6 +21,25 @@ bp = Blueprint("accounts", __name__)
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_failed(response) -> bool:
+    """Only attempts that did not sign in count against the address's limit (a successful login
+    answers 302): a whole office behind one address signing in all morning is never refused, a
+    script trying passwords across accounts from one address is."""
+    return response.status_code != 302
+
+
+def _login_limited(limit):
+    """The login form again, with the e-mail typed and how long to wait (``LOGIN_RATE_LIMIT``)."""
+    wait = max(1, int(limit.reset_at - time.time()))
+    form = LoginForm()
+    form.password.data = ""
+    record("login", actor_label=services.normalise_email(form.email.data or "")[:254] or "?", result="denied",
+           detail={"reason": "address_limit", "wait": wait})
+    db.session.commit()
+    flash(_("Too many failed attempts from this address: try again in %(n)s seconds.", n=wait), "danger")
+    return make_response(render_template("accounts/login.html", form=form), 429)
 
 
 @bp.before_app_request
@@ -45,7 +64,7 @@ def _idle_timeout():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed, on_breach=_login_limited)
 def login():
     """Log in; the same message for unknown accounts, wrong passwords and deactivated accounts.
     Failures slow down further attempts (:mod:`supervision.accounts.throttle`): much for the address

@@ -29,7 +29,7 @@ def _titles() -> dict[int, tuple[str, str]]:
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
         409: (_("Conflict"), _("The record changed or is in a state that does not allow this.")),
         413: (_("File too large"), _("The upload is larger than the platform accepts.")),
-        429: (_("Too many attempts"), _("Too many attempts. Wait a minute and try again.")),
+        429: (_("Too many attempts"), _("Too many attempts. Wait a while and try again.")),
     }
 
 
@@ -64,6 +64,8 @@ def register(app: Flask) -> None:
             record_denial(e.code)
         if is_api_request():
             return from_http_exception(e)
+        if e.response is not None and e.code == 429:  # a view's own refusal page (the login form)
+            return e.response
         if e.code in _titles():
             return render_error(e.code)
         return render_error(e.code or 500, e.name, e.description or "")

@@ -141,6 +141,32 @@ def test_login_rate_limited_per_email(app, client, world):
         app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
 
 
+def test_successful_logins_from_one_address_are_never_limited(app, client, world):
+    """An office behind one address: successful logins do not count against LOGIN_RATE_LIMIT; failed
+    ones do, and the refusal keeps the e-mail typed and says how long to wait (reviewer, issue 11)."""
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    try:
+        users = [world.users.filer_a, world.users.filer_b, world.users.supervisor, world.users.filer_a,
+                 world.users.supervisor]
+        for user in users:
+            page = client.get("/login")
+            resp = client.post("/login", data={"email": user.email, "password": PASSWORD,
+                                               "csrf_token": csrf_from(page.get_data(as_text=True))})
+            assert resp.status_code == 302, user.email
+            client.post("/logout", data={"csrf_token": csrf_from(client.get("/account").get_data(as_text=True))})
+        codes = []
+        for _ in range(4):
+            page = client.get("/login")
+            resp = client.post("/login", data={"email": world.users.filer_b.email, "password": "bad-pass-1",
+                                               "csrf_token": csrf_from(page.get_data(as_text=True))})
+            codes.append(resp.status_code)
+        assert codes == [200, 200, 200, 429]
+        body = resp.get_data(as_text=True)
+        assert f'value="{world.users.filer_b.email}"' in body and "秒" in body
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+
+
 def test_cookie_flags(client, world):
     resp = login(client, world.users.filer_a.email, PASSWORD, remember=True)
     cookies = resp.headers.getlist("Set-Cookie")
