@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -66,6 +66,11 @@ def register(app: Flask) -> None:
             return from_http_exception(e)
         if e.response is not None and e.code == 429:  # a view's own refusal page (the login form)
             return e.response
+        if e.code == 405 and request.method in ("GET", "HEAD") and not wants_json():
+            # a form's POST address reloaded or bookmarked: the page the form belongs to
+            from supervision.main.addresses import page_for
+
+            return redirect(page_for(request.full_path))
         if e.code in _titles():
             return render_error(e.code)
         return render_error(e.code or 500, e.name, e.description or "")

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from supervision.extensions import db
 from supervision.main import queries
-from supervision.main.helpers import safe_next
+from supervision.main.addresses import page_for
 
 bp = Blueprint("main", __name__)
 
@@ -33,7 +33,7 @@ def set_language(code: str):
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code
             db.session.commit()
-    return redirect(safe_next(request.args.get("next") or (request.referrer and urlsplit(request.referrer).path)))
+    return redirect(page_for(request.args.get("next") or (request.referrer and urlsplit(request.referrer).path)))
 
 
 # /healthz and /readyz: supervision.ops.views (issue 16)

@@ -182,3 +182,18 @@ def test_open_redirect_is_refused(client, world):
     resp = client.post("/login?next=https://evil.example/", data={
         "email": world.users.filer_a.email, "password": PASSWORD, "csrf_token": token})
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
+
+
+def test_language_switch_and_reload_on_a_form_address_land_on_its_page(client, world):
+    """A form answered with its errors leaves the browser on its POST address: switching the
+    language there, or opening the address again, lands on the page the form belongs to (not 405)."""
+    login(client, world.users.supervisor.email, PASSWORD)
+    fid = world.finding_a.id
+    resp = client.get(f"/lang/en?next=/findings/{fid}/status?")
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/findings/{fid}"
+    assert "Findings" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    resp = client.get(f"/findings/{fid}/status")
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/findings/{fid}"
+    # an address that answers GET keeps its query; anything not local goes home
+    assert client.get("/lang/zh?next=/findings/?status=OPEN").headers["Location"] == "/findings/?status=OPEN"
+    assert client.get("/lang/zh?next=https://evil.example/x").headers["Location"] == "/"
