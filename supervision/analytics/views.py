@@ -99,7 +99,7 @@ def _read(view: View):
     return result, names
 
 
-def _benchmark(view: View):
+def filer_benchmark(view: View):
     """For a filer: the own institution's share of each row value beside the sector's total and the
     median of the sector's institutions' shares (aggregates only: no other institution is named)."""
     from reports.league.medians import median as exact_median
@@ -153,7 +153,7 @@ def explorer():
     ctx.update(result=result)
     return render_template("analytics/explorer.html", **ctx, table=tbl,
                            chart=present.chart(result, tbl, names), args=args,
-                           benchmark=_benchmark(view),
+                           benchmark=filer_benchmark(view),
                            csv_url=url_for("analytics.download", fmt="csv", measure=measure, **args),
                            xlsx_url=url_for("analytics.download", fmt="xlsx", measure=measure, **args))
 
