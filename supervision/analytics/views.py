@@ -339,3 +339,4 @@ def disclosures():
         return render_template("analytics/disclosures.html", **ctx), (404 if code else 200)
     reg = registry(period.id, _scope(), finding_condition(current_user), sector=sector, institution=inst)
     return render_template("analytics/disclosures.html", **{**ctx, "reg": reg})
+from supervision.analytics import series_views as _series_views  # noqa: E402,F401  (routes on bp)
