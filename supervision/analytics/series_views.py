@@ -140,7 +140,7 @@ def league_series_download(fmt: str):
         return Response(str(exc), status=exc.status, mimetype="text/plain; charset=utf-8")
     if series is None:
         abort(404)
-    _, header, rows = shown_table(series, medians)
+    header, rows = shown_table(series, medians)[1:]
     if fmt == "csv":
         body, mimetype = csv_body([header, *rows]), "text/csv; charset=utf-8"
     else:

@@ -5,9 +5,12 @@ only; filers see their own institution only — through the API and on the trend
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import openpyxl
 import pytest
 
 from reports.numbers import exact_str
@@ -154,6 +157,12 @@ def test_trends_page_shows_the_series(cube_world, published):
     assert resp.status_code == 200
     text = resp.get_data().decode("utf-8-sig")
     assert half_up(want["per_10k_customers"], 2) in text and cw.cur in text
+    resp = c.get(f"/analytics/trends/league.xlsx?period={cw.cur}&institution={cw.codes['a']}")
+    sheet = openpyxl.load_workbook(io.BytesIO(resp.get_data())).active
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert [str(v) if v is not None else "" for v in cells[0]] == next(csv.reader(io.StringIO(text)))
+    assert len(cells) == text.count("\n")  # the same rows as the CSV
+    assert not any(isinstance(v, str) and v.startswith("=") for row in cells for v in row)
     f = cw.app.test_client()
     login(f, "filer-a@test.cn", PASSWORD)
     assert f.get(f"/analytics/trends/league?period={cw.cur}&institution={cw.codes['c']}").status_code == 404
