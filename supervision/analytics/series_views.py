@@ -60,7 +60,7 @@ def shown_table(series, medians) -> tuple[list[str], list[str], list[list]]:
     """(metric codes, header, rows) of the table: per quarter the subject's row, then its sector
     median's; cells are display texts (``None`` empty) after quarter, series, source, status."""
     metrics = _metrics(series.sector)
-    header = [_("Quarter"), _("Series"), _("Source"), _("League status"),
+    header = [_("Quarter"), _("Series"), _("Figures from"), _("League status"),
               *[f"{metric_label(m)}{' (%)' if metric_unit(m) else ''}" for m in metrics]]
     by_period = {p.period: p for p in (medians.points if medians else [])}
     median_label = _("Sector median")
