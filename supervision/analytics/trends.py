@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from supervision.analytics.dims import HANDLING_BUCKETS
 from supervision.analytics.measures import Growth, fastest_growing
 from supervision.analytics.queries import Result, View, ViewError, read_view
-from supervision.domain.calendar import parse_period
+from supervision.domain.calendar import PeriodCodeError
+from supervision.domain.calendar import parse_period as _parse_period
+
+
+def parse_period(code: str):
+    """The quarter of ``code``; a malformed code is a :class:`ViewError` (400), as in the explorer."""
+    try:
+        return _parse_period(code)
+    except PeriodCodeError as exc:
+        raise ViewError("期间代码无效 / invalid period code", 400) from exc
+
 
 #: the dimensions §10.1 lists fastest growing entries of
 GROWTH_DIMS: tuple[str, ...] = ("institution", "business_category", "cause", "province")

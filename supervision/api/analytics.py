@@ -41,10 +41,16 @@ def _view():
 
 
 def _period(args) -> str:
+    """The period argument (default: the latest with data in scope), refused when not ``YYYYQn``."""
+    from supervision.domain.calendar import PeriodCodeError, parse_period
+
     period = args.get("period") or default_period()
     if not period:
         raise ServiceError("尚无期间 / there is no period yet", 404)
-    return period
+    try:
+        return parse_period(period).code
+    except PeriodCodeError as exc:
+        raise ServiceError("期间代码无效 / invalid period code", 400) from exc
 
 
 def _sector(args) -> str | None:

@@ -166,3 +166,18 @@ def test_trends_series_per_quarter(cube_world, api):
     for q in (cw.yoy, cw.prev, cw.cur):
         fs = [f for (k, code), f in cw.filings.items() if code == q and k in ("a", "c")]
         assert per_q[q] == sum(sum(1 for r in f.rows if r["received_date"] >= f.period.start) for f in fs)
+
+
+@pytest.mark.parametrize("path", ["/trends", "/growth", "/speed", "/disclosures", "/league-series"])
+def test_a_malformed_period_is_a_400_everywhere(cube_world, api, path):
+    resp = api("supervisor", path, period="ëâ", sector="CF")
+    assert resp.status_code == 400 and resp.get_json()["message_zh"] == "期间代码无效"
+
+
+def test_the_pages_refuse_a_malformed_period_too(cube_world):
+    from tests.conftest import PASSWORD, login
+
+    c = cube_world.app.test_client()
+    login(c, "supervisor@nfra.test.cn", PASSWORD)
+    for page in ("trends", "speed", "trends/league"):
+        assert c.get(f"/analytics/{page}?period=xx").status_code == 400, page
