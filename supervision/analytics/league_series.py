@@ -68,7 +68,10 @@ def window(period: str, quarters: int) -> list[Period]:
     codes, p = [], last
     for _ in range(quarters):
         codes.append(p.code)
-        p = p.previous()
+        try:
+            p = p.previous()
+        except PeriodCodeError:  # before the calendar's first quarter
+            break
     found = list(db.session.scalars(select(Period).where(Period.code.in_(codes)).order_by(Period.code)))
     if not any(f.code == last.code for f in found):
         raise SeriesError(f"期间 {last.code} 不存在 / period {last.code} does not exist", 404)

@@ -213,7 +213,12 @@ def read_view(view: View, scope: ColumnElement[bool] | None) -> Result:
     before: dict[str, dict] = {}
     if compare:
         p = parse_period(codes[0])
-        for label, code in (("qoq", p.previous().code), ("yoy", parse_period(f"{p.year - 1}Q{p.quarter}").code)):
+        for label, earlier in (("qoq", p.previous), ("yoy", lambda: parse_period(f"{p.year - 1}Q{p.quarter}"))):
+            try:
+                code = earlier().code
+            except PeriodCodeError:  # before the calendar's first quarter: no data
+                before[label] = {}
+                continue
             pid = _period_ids([code])
             before[label] = _read(view, list(pid.values()), scope, light=True)[0] if pid else {}
     merged_rows = M.merge((r, cell) for (r, _c), cell in cells.items())

@@ -6,7 +6,7 @@ strings as in §8 (:func:`reports.numbers.exact_str`), ``null`` when empty.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from reports.numbers import exact_str
 
@@ -82,7 +82,7 @@ def view_json(result) -> dict:
 def _filter_fields() -> dict:
     from supervision.analytics.dims import ROW_DIMS
 
-    return {f"f_{d}": fields.List(fields.String(validate=lambda v: len(v) <= 20), load_default=list,
+    return {f"f_{d}": fields.List(fields.String(validate=validate.Length(max=20)), load_default=list,
                                   metadata={"description": f"only complaint rows whose {d} is one of these codes"})
             for d in ROW_DIMS}
 
@@ -157,8 +157,8 @@ class CellRowsArgsSchema(ViewArgsSchema):
     col = fields.String(load_default=None, metadata={"description": "column value of the cell"})
     set = fields.String(load_default="received", metadata={"description": "row set: received, closed, on_time, "
                                                                          "favourable, escalated, extended"})
-    cursor = fields.String(load_default=None, validate=lambda v: len(v) <= 500)
-    limit = fields.Integer(load_default=50, validate=lambda v: 1 <= v <= 200)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class ComplaintRowSchema(Schema):
@@ -208,7 +208,7 @@ class PeriodArgsSchema(Schema):
 class TrendArgsSchema(PeriodArgsSchema):
     """Quarter series of the cube's measures: ``quarters`` up to ``period``, by ``rows``."""
 
-    quarters = fields.Integer(load_default=8, validate=lambda v: 1 <= v <= 20)
+    quarters = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
     rows = fields.String(load_default=None, metadata={"description": "the series' dimension (default: sector, "
                                                                      "or business_category within a sector)"})
     inst = fields.List(fields.String(), load_default=list)
@@ -237,7 +237,7 @@ class GrowthListsSchema(Schema):
 class SpeedArgsSchema(PeriodArgsSchema):
     """Handling speed by institution or sector."""
 
-    by = fields.String(load_default="institution", validate=lambda v: v in ("institution", "sector"))
+    by = fields.String(load_default="institution", validate=validate.OneOf(("institution", "sector")))
 
 
 class SpeedRowSchema(Schema):
@@ -339,7 +339,7 @@ class SeriesArgsSchema(Schema):
     """§8 metric series: one institution (``institution``) or one sector (``sector``) over ``quarters``."""
 
     period = fields.String(load_default=None)
-    quarters = fields.Integer(load_default=8, validate=lambda v: 1 <= v <= 20)
+    quarters = fields.Integer(load_default=8, validate=validate.Range(min=1, max=20))
     institution = fields.String(load_default=None, metadata={"description": "institution code (USCC)"})
     sector = fields.String(load_default=None, metadata={"description": "sector code (its §8 sector medians)"})
 

@@ -181,3 +181,19 @@ def test_the_pages_refuse_a_malformed_period_too(cube_world):
     login(c, "supervisor@nfra.test.cn", PASSWORD)
     for page in ("trends", "speed", "trends/league"):
         assert c.get(f"/analytics/{page}?period=xx").status_code == 400, page
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/trends", {"quarters": 21}), ("/trends", {"quarters": 0}), ("/view/rows", {"limit": 201}),
+    ("/speed", {"by": "province"}), ("/league-series", {"quarters": 99, "sector": "CF"})])
+def test_out_of_range_arguments_are_422(cube_world, api, path, params):
+    resp = api("supervisor", path, period=cube_world.cur, **params)
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] in params
+
+
+@pytest.mark.parametrize("path", ["/view", "/trends", "/growth", "/league-series"])
+def test_the_calendars_first_quarter_has_no_earlier_one(cube_world, api, path):
+    """2000Q1 has no P−1 or P−4 in the calendar: no change, no growth, a shorter series — not a 500."""
+    resp = api("supervisor", path, period="2000Q1", sector="CF", quarters=8)
+    assert resp.status_code == 404  # the period is not stored: not found, with the error shape
+    assert set(resp.get_json()) == {"code", "message", "message_zh", "errors"}
