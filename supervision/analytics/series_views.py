@@ -2,8 +2,10 @@
 its sector's median) or of one sector — an ECharts line chart of the chosen metric, an accessible,
 sortable table of every metric, and CSV/XLSX of exactly that table.
 
-Thin: the series come from :mod:`supervision.analytics.league_series` (the league's own figures,
-scoped to the reader); this module only picks the subject and lays out the table.
+Thin: a refused series (:class:`~supervision.analytics.league_series.SeriesError`) is answered by
+the application's error handler; the series come from :mod:`supervision.analytics.league_series`
+(the league's own figures, scoped to the reader); this module only picks the subject and lays out
+the table.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from sqlalchemy import select
 
 from reports.league import METRIC_CODES
 from supervision.analytics import league_series as LS
+from supervision.analytics.helpers import bp, default_period
 from supervision.analytics.tabular import as_number, csv_body, xlsx_body
-from supervision.analytics.views import bp, default_period
 from supervision.audit.services import record
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, Role
@@ -112,12 +114,7 @@ def league_series():
            "institutions": _institutions(), "sectors": LS.visible_sectors(current_user), "metric": metric,
            "metric_codes": METRIC_CODES, "metric_label": metric_label, "is_filer": current_user.role == Role.FILER,
            "series": None, "error": None, "args": request.args}
-    try:
-        series, medians = _subject(request.args)
-    except LS.SeriesError as exc:
-        if exc.status == 404:
-            abort(404)
-        return render_template("analytics/league_series.html", **{**ctx, "error": str(exc)}), exc.status
+    series, medians = _subject(request.args)  # a SeriesError is the error page (404 outside the scope)
     if series is None:
         return render_template("analytics/league_series.html", **ctx)
     metrics, header, rows = shown_table(series, medians)
@@ -134,10 +131,7 @@ def league_series():
 @roles_required(*DATA_ROLES)
 def league_series_download(fmt: str):
     """The shown table of §8 metrics per quarter as CSV (UTF-8 with BOM) or XLSX (formula-safe)."""
-    try:
-        series, medians = _subject(request.args)
-    except LS.SeriesError as exc:
-        return Response(str(exc), status=exc.status, mimetype="text/plain; charset=utf-8")
+    series, medians = _subject(request.args)
     if series is None:
         abort(404)
     header, rows = shown_table(series, medians)[1:]

@@ -17,13 +17,14 @@ from werkzeug.datastructures import MultiDict
 
 from supervision.analytics import schemas as S
 from supervision.analytics import trends as T
+from supervision.analytics.helpers import default_period, filer_benchmark, view_from_args
+from supervision.analytics.helpers import scope as _scope
 from supervision.analytics.league_series import (
     institution_series,
     sector_series,
     visible_institution,
 )
 from supervision.analytics.queries import ROW_SETS, cell_condition, read_view
-from supervision.analytics.views import _scope, default_period, filer_benchmark, view_from_args
 from supervision.api.paging import keyset_page
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, Role, Sector
