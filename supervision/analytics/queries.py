@@ -213,7 +213,12 @@ def read_view(view: View, scope: ColumnElement[bool] | None) -> Result:
     before: dict[str, dict] = {}
     if compare:
         p = parse_period(codes[0])
-        for label, code in (("qoq", p.previous().code), ("yoy", parse_period(f"{p.year - 1}Q{p.quarter}").code)):
+        for label, earlier in (("qoq", p.previous), ("yoy", lambda: parse_period(f"{p.year - 1}Q{p.quarter}"))):
+            try:
+                code = earlier().code
+            except PeriodCodeError:  # before the calendar's first quarter: no data
+                before[label] = {}
+                continue
             pid = _period_ids([code])
             before[label] = _read(view, list(pid.values()), scope, light=True)[0] if pid else {}
     merged_rows = M.merge((r, cell) for (r, _c), cell in cells.items())
@@ -297,6 +302,19 @@ def cell_rows(view: View, scope, *, row: str | None, col: str | None, row_set: s
               page: int = 1, per_page: int = 50) -> RowsPage:
     """The complaint rows counted by one cell (``row``/``col`` values; ``None`` = the whole
     row/column/view) of the view, from the versions that count in scope, paginated."""
+    where = cell_condition(view, scope, row=row, col=col, row_set=row_set)
+    total = db.session.scalar(select(func.count()).select_from(ComplaintRow).where(where)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.scalars(select(ComplaintRow).where(where)
+                              .order_by(ComplaintRow.institution_id, ComplaintRow.version_id, ComplaintRow.row_no)
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return RowsPage(list(rows), total, page, pages, per_page)
+
+
+def cell_condition(view: View, scope, *, row: str | None, col: str | None, row_set: str = "received"):
+    """The condition on :class:`ComplaintRow` selecting the rows one cell of the view counts
+    (versions that count, in ``scope``); :func:`cell_rows` pages it by position, the API by id."""
     from supervision.analytics.services import dimension_sql
 
     check_view(view)
@@ -324,11 +342,4 @@ def cell_rows(view: View, scope, *, row: str | None, col: str | None, row_set: s
     for dim, val in key_filter:
         vq = vq.where({"institution": versions.c.code, "sector": versions.c.sector,
                        "period": versions.c.period_code}[dim] == val)
-    where = and_(ComplaintRow.version_id.in_(vq), *conds)
-    total = db.session.scalar(select(func.count()).select_from(ComplaintRow).where(where)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    rows = db.session.scalars(select(ComplaintRow).where(where)
-                              .order_by(ComplaintRow.institution_id, ComplaintRow.version_id, ComplaintRow.row_no)
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return RowsPage(list(rows), total, page, pages, per_page)
+    return and_(ComplaintRow.version_id.in_(vq), *conds)

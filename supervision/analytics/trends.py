@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from supervision.analytics.dims import HANDLING_BUCKETS
 from supervision.analytics.measures import Growth, fastest_growing
 from supervision.analytics.queries import Result, View, ViewError, read_view
-from supervision.domain.calendar import parse_period
+from supervision.domain.calendar import PeriodCodeError
+from supervision.domain.calendar import parse_period as _parse_period
+
+
+def parse_period(code: str):
+    """The quarter of ``code``; a malformed code is a :class:`ViewError` (400), as in the explorer."""
+    try:
+        return _parse_period(code)
+    except PeriodCodeError as exc:
+        raise ViewError("期间代码无效 / invalid period code", 400) from exc
+
 
 #: the dimensions §10.1 lists fastest growing entries of
 GROWTH_DIMS: tuple[str, ...] = ("institution", "business_category", "cause", "province")
@@ -18,11 +28,16 @@ def growth_lists(period: str, sector: str | None, scope, *, min_now: int, min_be
     """Dimension → fastest growing entries in ``period`` (within a sector or the whole scope):
     ``received`` ≥ ``min_now`` in P and ≥ ``min_before`` in P−1, by ``qoq_pct`` descending, ties by
     larger absolute ``qoq``, then code."""
-    prev = parse_period(period).previous().code
+    try:
+        prev = parse_period(period).previous().code
+    except PeriodCodeError:  # the first quarter the calendar knows: nothing before it
+        prev = None
     out = {}
     for dim in GROWTH_DIMS:
         now = read_view(View(period=period, rows=dim, sector=sector), scope)
         try:
+            if prev is None:
+                raise ViewError("没有更早的季度 / no earlier quarter", 404)
             before = read_view(View(period=prev, rows=dim, sector=sector), scope)
         except ViewError:  # no earlier period: nothing grows
             out[dim] = []
@@ -40,7 +55,10 @@ def trend(period: str, quarters: int, rows: str, sector: str | None, scope,
     p = parse_period(period)
     first = p
     for _ in range(quarters - 1):
-        first = first.previous()
+        try:
+            first = first.previous()
+        except PeriodCodeError:  # before the calendar's first quarter
+            break
     return read_view(View(period=first.code, period_to=p.code, rows="period", cols=rows, sector=sector,
                           institutions=list(institutions or [])), scope)
 

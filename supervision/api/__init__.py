@@ -28,6 +28,7 @@ FEATURE_MODULES = (
     "supervision.api.exports",
     "supervision.api.register",
     "supervision.api.jobs",
+    "supervision.api.analytics",
 )
 
 

@@ -60,3 +60,43 @@ def test_registry_groups_partners_and_follows_scope(ctx, tmp_path):
     login(client, "supervisor@nfra.test.cn", PASSWORD)
     html = client.get(f"/analytics/disclosures?period={cur.code}").get_data(as_text=True)
     assert "共用催收服务有限公司" in html and 'id="activities"' in html
+
+
+def test_registry_through_the_api_equals_the_generated_filings(ctx):
+    """After the test above stored the three DSC filings: the API lists exactly the generated products
+    and channels of the institutions in scope, the shared partner once with both CF institutions; a
+    filer's token reaches its own institution only."""
+    from decimal import Decimal
+
+    from reports.numbers import exact_str
+    from supervision.accounts.models import User
+    from supervision.parameters.services import apr_cap
+    from tests.api.helpers import bearer, token_for
+
+    app, world = ctx
+    a, c = _fresh(world.inst_a), _fresh(world.inst_c)
+    cur = _fresh(world.current)
+    want = {inst.code: gen.generate_dsc(profile(inst, seed), cur.code) for inst, seed in ((a, 51), (c, 52))}
+    secret = token_for(db.session.scalar(select(User).where(User.email == "supervisor@nfra.test.cn")), "read")
+    filer = token_for(db.session.scalar(select(User).where(User.email == "filer-a@test.cn")), "read")
+    db.session.commit()
+    client = app.test_client()
+    body = client.get(f"/api/v1/analytics/disclosures?period={cur.code}&sector=CF", headers=bearer(secret)).get_json()
+    got = {(p["institution_code"], p["product_code"], p["apr_min"], p["apr_max"]) for p in body["products"]}
+
+    def ex(v):
+        return None if v is None else exact_str(Decimal(str(v)))
+
+    assert got == {(code, p["product_code"], ex(p["apr_min"]), ex(p["apr_max"]))
+                   for code, dsc in want.items() for p in dsc.products}
+    assert all(p["above_cap"] == (p["apr_max"] is not None and Decimal(p["apr_max"]) > apr_cap())
+               for p in body["products"])
+    assert len(body["channels"]) == sum(len(d.channels) for d in want.values())
+    shared = [g for g in body["partners"] if g["name"] == "共用催收服务有限公司"]
+    assert len(shared) == 1 and {i["code"] for i in shared[0]["institutions"]} == {a.code, c.code}
+    own = client.get(f"/api/v1/analytics/disclosures?period={cur.code}", headers=bearer(filer)).get_json()
+    assert {p["institution_code"] for p in own["products"]} == {a.code}
+    assert all(i["code"] == a.code for g in own["partners"] for i in g["institutions"])
+    other = client.get(f"/api/v1/analytics/disclosures?period={cur.code}&institution={c.code}",
+                       headers=bearer(filer)).get_json()
+    assert other["products"] == [] and other["channels"] == [] and other["partners"] == []

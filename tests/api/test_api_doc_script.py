@@ -113,4 +113,5 @@ def test_doc_script_round_trip(tmp_path):
     assert proc.returncode == 0, out
     assert "status: ACCEPTED" in out and "league: HTTP 200, snapshot 1" in out, out
     assert "another institution's version: HTTP 404" in out, out
+    assert re.search(r"analytics: [1-9][0-9]* figures", out), out
     assert re.search(r"submitted: /api/v1/versions/\d+", out), out
