@@ -77,6 +77,15 @@ def test_province_by_category_download_and_drill(page, analytics_server):
     rows = list(csv.reader(io.StringIO(text)))
     assert [h.strip() for h in rows[0]] == [h.strip() for h in header]
     assert [[c or "—" for c in r] for r in rows[1:]] == [[c.strip() for c in r] for r in body]
+    # sorting by the last column (the row total) puts the largest first and keeps the total row last
+    last = len(header) - 1
+    page.locator("#view-table thead th .sort-btn").nth(last).click()
+    page.locator("#view-table thead th .sort-btn").nth(last).click()
+    assert page.locator("#view-table thead th").nth(last).get_attribute("aria-sort") == "descending"
+    trs = page.locator("#view-table tbody tr").all()
+    totals = [int((r.locator("th, td").all_inner_texts()[last].strip() or "0").replace(",", "")) for r in trs[:-1]]
+    assert totals == sorted(totals, reverse=True) and len(totals) == len(body) - 1
+    assert trs[-1].get_attribute("data-pin") is not None
     link = page.locator("#view-table tbody a.drill[data-measure='received']").first
     number = int(link.inner_text())
     link.click()

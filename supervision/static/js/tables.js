@@ -1,6 +1,7 @@
 // Sortable and filterable tables without dependencies.
 // A table with class "sortable" sorts by a header button click (data-sort="text|number");
 // an <input class="table-filter" data-table="ID"> hides rows that do not contain its text.
+// Rows with a data-pin attribute (totals) stay at the end whatever the order.
 (function () {
   "use strict";
   function cellValue(row, idx, type) {
@@ -20,7 +21,9 @@
       if (c.hasAttribute("aria-sort")) { c.setAttribute("aria-sort", "none"); }
     });
     th.setAttribute("aria-sort", dir);
-    var rows = Array.prototype.slice.call(body.rows);
+    var all = Array.prototype.slice.call(body.rows);
+    var pinned = all.filter(function (r) { return r.hasAttribute("data-pin"); });  // totals stay last
+    var rows = all.filter(function (r) { return !r.hasAttribute("data-pin"); });
     var collator = new Intl.Collator(document.documentElement.lang || "zh-CN", {numeric: true});
     rows.sort(function (a, b) {
       var x = cellValue(a, idx, type), y = cellValue(b, idx, type);
@@ -30,7 +33,7 @@
       var r = type === "number" ? x - y : collator.compare(x, y);
       return dir === "ascending" ? r : -r;
     });
-    rows.forEach(function (r) { body.appendChild(r); });
+    rows.concat(pinned).forEach(function (r) { body.appendChild(r); });
   }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     if (!table.tHead) { return; }
