@@ -13,6 +13,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 
 from flask import current_app
 
@@ -95,7 +96,7 @@ def start_child(version_id: int, guard_fd: int | None = None) -> subprocess.Pope
     try:
         path, copy = child_input(db.session.get(FilingVersion, version_id))
         limits = _limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"]))
-        if current_app.extensions.get(FORK_CHILD):
+        if current_app.extensions.get(FORK_CHILD) and threading.active_count() == 1:  # fork only threadless
             from supervision.filings.forked import fork_child
 
             proc = fork_child(version_id, path, guard_fd, limits)
