@@ -334,12 +334,14 @@ class Watch(threading.Thread):
         self.stop = threading.Event()
 
     @staticmethod
-    def _parent(pid: str) -> int | None:
+    def _parent(pid: str) -> tuple[int | None, int | None]:
+        """(parent pid, session id) of ``pid``."""
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
-            return None
-        return int(stat.rsplit(")", 1)[1].split()[1])
+            return None, None
+        fields = stat.rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[3])
 
     def _find_child(self) -> None:
         """The CLI's own ingest child (not its guard helper, nor anyone else's child)."""
@@ -350,7 +352,12 @@ class Watch(threading.Thread):
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 continue
-            if b"supervision.filings.child" in cmd and self._parent(pid) == self.cli_pid:
+            parent, session = self._parent(pid)
+            if parent != self.cli_pid:
+                continue
+            # a started child names its module; a child forked by the command (supervision.filings.forked)
+            # has the command's name but a session of its own (its guard helper has not)
+            if b"supervision.filings.child" in cmd or session == int(pid):
                 self.child = int(pid)
                 self.seen.setdefault("child_started", time.perf_counter() - self.t0)
                 return

@@ -43,6 +43,9 @@ def _create(*_args, **_kwargs):
         app = create_app(web=False)
         app.cli.add_command(ingest)
         app.extensions[QUICK_EXIT] = True
+        from supervision.filings.runner import FORK_CHILD
+
+        app.extensions[FORK_CHILD] = True  # the child forks from this process: no second app start
         if fd is not None:
             app.extensions[SOURCE_GUARD] = (os.path.abspath(source), fd)
         return app

@@ -146,7 +146,13 @@ def main(argv: list[str]) -> int:
         guard = early_guard(argv[2]) if len(argv) > 2 and argv[1] != "--dry-run" else None
     from supervision.app import create_app
 
-    app = create_app(web=False)
+    return run_work(create_app(web=False), argv, guard)
+
+
+def run_work(app, argv: list[str], guard) -> int:
+    """Run the work ``argv`` names (as :func:`main` takes it) inside ``app``: a fresh application
+    here, the command's own one in a forked child (:mod:`supervision.filings.forked`). ``guard``:
+    the callable giving a guard helper's verdict, or None. Returns the exit code."""
     # the reader's windows and the spool can take as many bytes as the sheet's XML: keep them beside
     # the uploads (instance/tmp), not on a possibly small /tmp
     scratch = Path(app.config["INSTANCE_PATH"]) / "tmp"

@@ -13,6 +13,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 
 from flask import current_app
 
@@ -20,6 +21,10 @@ from supervision.domain.enums import VersionStatus
 from supervision.extensions import db
 from supervision.filings.models import FilingVersion
 from supervision.timeutil import utcnow
+
+#: ``app.extensions`` key: start the child by forking this process (``supervision ingest`` only, see
+#: :mod:`supervision.filings.forked`) instead of a fresh interpreter
+FORK_CHILD = "supervision_ingest_fork_child"
 
 
 def child_env() -> dict[str, str]:
@@ -82,19 +87,26 @@ def start_child(version_id: int, guard_fd: int | None = None) -> subprocess.Pope
     """Start the child process for ``version_id`` (tests use this to kill it mid-way); it is given a
     local path of the original (:func:`child_input`) so that its guards start while it loads the
     application — or, with ``guard_fd``, the pipe of a guard helper already running on the same bytes
-    (:func:`supervision.filings.child.guard_source`; closed here once handed over).
+    (:func:`supervision.filings.child.guard_source`; closed here once handed over). An application
+    with :data:`FORK_CHILD` set (the console command) forks the child instead of starting Python.
     ``proc.input_copy`` is the private copy :func:`wait_child` removes (or None)."""
     from supervision.filings.child import GUARD_FD_ENV
 
     copy = None
     try:
         path, copy = child_input(db.session.get(FilingVersion, version_id))
+        limits = _limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"]))
+        if current_app.extensions.get(FORK_CHILD) and threading.active_count() == 1:  # fork only threadless
+            from supervision.filings.forked import fork_child
+
+            proc = fork_child(version_id, path, guard_fd, limits)
+            proc.input_copy = copy
+            return proc
         env = child_env()
         if guard_fd is not None:
             env[GUARD_FD_ENV] = str(guard_fd)
         proc = subprocess.Popen([sys.executable, "-m", "supervision.filings.child", str(version_id), path],
-                                env=env, preexec_fn=_limits(int(current_app.config["INGEST_MEMORY_LIMIT_MB"])),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env=env, preexec_fn=limits, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 pass_fds=() if guard_fd is None else (guard_fd,))
     except BaseException:
         if copy:
