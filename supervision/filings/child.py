@@ -169,7 +169,8 @@ def run_work(app, argv: list[str], guard) -> int:
 
                 process_version(int(argv[1]), early_guard=guard, path=argv[2] if len(argv) > 2 else None)
         except MemoryError:
-            logging.getLogger(__name__).error("out of memory in %s", argv[1:])
+            # the stage that ran out (its traceback) goes to the parent's log with the version
+            logging.getLogger(__name__).exception("out of memory in %s", argv[1:])
             return 3
         except Exception:
             logging.getLogger(__name__).exception("ingest child failed: %s", argv[1:])
