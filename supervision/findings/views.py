@@ -15,7 +15,7 @@ from supervision.domain.enums import DATA_ROLES, FindingStatus, Role, Severity
 from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.findings import queries, services
-from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
+from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm, moves_from
 from supervision.findings.models import Finding, FindingEvent
 from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
@@ -124,8 +124,11 @@ def _detail_page(f: Finding, *, status_form: StatusForm | None = None, answer_fo
     from supervision.findings.present import history
 
     events = [e for e in f.events if current_user.role != Role.FILER or e.visible_to_institution]
-    return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule), history=history(events, f),
-                           status_form=status_form or StatusForm(formdata=None),
+    status_form = status_form or StatusForm(formdata=None)
+    status_form.to_status.choices = moves_from(f.status)
+    return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule),
+                           history=history(events, f, current_user),
+                           status_form=status_form,
                            answer_form=answer_form or AnswerForm(formdata=None),
                            refer_form=refer_form or _refer_form(bind=False),
                            reply_form=reply_form or ReferralReplyForm(formdata=None), reply_for=reply_for,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
@@ -218,6 +218,19 @@ def test_p03_sharp_drop_with_stable_customers():
 ])
 def test_p03_thresholds_and_zero_denominators(prev_r, cur_r, prev_c, cur_c, expected):
     assert bool(p03(prev_r, cur_r, prev_c, cur_c)) is expected
+
+
+def test_p03_message_follows_the_direction_of_customers():
+    """Customers 6,528 → 2,500,000 (the demo's finding): the text says they rose, never "fell only -38196.57 %"."""
+    [rose] = p03(74, 5, 6_528, 2_500_000)
+    zh, en = rose.messages()
+    expected = f"{(Decimal(2_500_000 - 6_528) * 100 / Decimal(6_528)).quantize(Decimal('0.01'), ROUND_HALF_UP)}"
+    assert "上升" in zh and expected + "%" in zh and "下降 -" not in zh and "仅下降" not in zh
+    assert f"rose {expected} %" in en and "fell only" not in en and "-" + expected not in en
+    [same] = p03(100, 10, 100_000, 100_000)
+    assert "持平" in same.messages()[0] and "unchanged" in same.messages()[1]
+    [fell] = p03(100, 10, 100_000, 95_000)
+    assert "仅下降 5.00%" in fell.messages()[0] and "fell only 5.00 %" in fell.messages()[1]
 
 
 def test_p03_first_period():
