@@ -341,7 +341,7 @@ def test_d05_channels(channels, reasons):
     assert (d.level, d.subject, d.evidence["reasons"]) == ("low", "", reasons)
     en = d.messages()[1]
     assert ("No complaint channel is marked accessible" in en) is ("no_accessible" in reasons)
-    assert ("No complaint HOTLINE is given" in en) is ("no_hotline" in reasons)
+    assert ("No complaint hotline is given" in en) is ("no_hotline" in reasons)
 
 
 def test_d06_cited_product_not_disclosed():
@@ -353,7 +353,7 @@ def test_d06_cited_product_not_disclosed():
     assert p9.level == "medium"
     assert (p9.evidence["count"], p9.evidence["complaint_ids"], p9.evidence["rows"]) == (2, ["C", "A"], [3, 4])
     assert p9.evidence["dsc_missing"] is False
-    assert p9.messages()[1].startswith("2 complaint(s) cite product_code P9")
+    assert p9.messages()[1].startswith("2 complaint(s) cite product code P9")
 
 
 def test_d06_all_disclosed_is_silent():
