@@ -108,10 +108,12 @@ def bulk():
 
 
 def _refer_form(bind: bool = True) -> ReferForm:
-    """The referral form, offering every agency but the user's own (code and name); ``bind`` reads
+    """The referral form, offering every agency but the user's own (by name, in the reader's language); ``bind`` reads
     the request's form data (the POST that refers), else an empty form."""
     form = ReferForm() if bind else ReferForm(formdata=None)
-    form.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in db.session.scalars(
+    from supervision.main.helpers import agency_name
+
+    form.agency.choices = [SelectChoice(a.code, agency_name(a)) for a in db.session.scalars(
         select(Agency).where(Agency.id != (current_user.agency_id or 0)).order_by(Agency.code))]
     return form
 
