@@ -233,6 +233,13 @@ def test_p03_message_follows_the_direction_of_customers():
     assert "仅下降 5.00%" in fell.messages()[0] and "fell only 5.00 %" in fell.messages()[1]
 
 
+def test_d02_message_gives_the_rate_without_trailing_zeros():
+    [d] = only(check_disclosure(dsc([product("P1", apr=Decimal("28.3600"))]), None, CAP), "D02")
+    zh, en = d.messages()
+    assert "28.36%" in zh and "28.3600" not in zh and "maximum APR 28.36 %" in en
+    assert d.evidence["apr_max"] == "28.3600"  # the evidence keeps the value as filed
+
+
 def test_p03_first_period():
     assert only(check_previous(cmp(received=0), None, {}), "P03") == []
 
