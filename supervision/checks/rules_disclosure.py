@@ -87,7 +87,9 @@ def _d02(products: dict[str, ProductFacts], cap: Decimal) -> list[Draft]:
     for p in products.values():
         if p.apr_max is not None and p.apr_max > cap:
             evidence = {**_product_evidence(p), "column": "apr_max", "apr_max": plain(p.apr_max), "cap": plain(cap)}
-            params = {"product_code": p.product_code, "apr_max": plain(p.apr_max), "cap": plain(cap)}
+            # the message gives the rate as filed without trailing zeros (28.3600 → 28.36; exact in the evidence)
+            params = {"product_code": p.product_code, "apr_max": plain(p.apr_max.normalize()),
+                      "cap": plain(cap.normalize())}
             drafts.append(Draft("D02", FindingLevel.HIGH, p.product_code, p.product_name, evidence, params))
     return drafts
 

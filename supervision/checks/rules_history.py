@@ -132,8 +132,10 @@ def _p03(current: CmpFacts, previous: CmpFacts) -> list[Draft]:
         "received_drop_threshold_pct": "50", "customer_drop_threshold_pct": "10",
     }
     params = {"received": cur_r, "previous": prev_r, "drop": shown(drop * 100),
-              "customer_drop": shown(customer_drop * 100)}
-    return [Draft("P03", "high", "", None, evidence, params)]
+              "customer_drop": shown(customer_drop * 100), "customer_rise": shown(-customer_drop * 100)}
+    # the message says which way the customers went: "fell only" for a fall under 10 %, "rose" for a rise
+    variant = None if customer_drop > 0 else ("customers_same" if customer_drop == 0 else "customers_rose")
+    return [Draft("P03", "high", "", None, evidence, params, (variant,))]
 
 
 def check_register(current: CmpFacts, register_in_period: Sequence[RegisterFacts],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -133,6 +135,32 @@ REASONS = {"no_accessible": _l("no accessible complaint channel"), "no_hotline":
 TIMELINESS = {"late": _l("filed late"), "missing": _l("not filed by the due date")}
 #: keys not shown as facts (they are the table, or said by another fact)
 HIDDEN_KEYS = {"delay_seconds", "due_at"}
+#: keys that are a template field: labelled with the field's own label (one name per field, item 12)
+FIELD_KEYS = {"apr_max", "apr_min", "product_code", "product_name", "product_type", "auto_deduction",
+              "deduction_notice", "partner_name", "partner_type", "channel_type", "accessible", "published",
+              "transfer_ref", "transferred_date", "complaint_id", "received_date", "business_category", "hotline",
+              "cause", "customer_group"}
+#: an exact decimal string of the evidence (``dec()``): shown rounded half-up to 2 decimals (§8 Display)
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def label_of(key: str) -> str:
+    """The label of an evidence key in the reader's language: a template field's own label for the
+    keys that are fields, else the evidence label, else the key itself."""
+    if key in FIELD_KEYS:
+        label = _field_label(key)
+        if label != key:
+            return label
+    return str(EVIDENCE_LABELS.get(key, key))
+
+
+def shown_number(value: str) -> str:
+    """An exact decimal string rounded half-up to 2 decimals (integers and other text unchanged)."""
+    if isinstance(value, str) and _DECIMAL.match(value):
+        from reports.numbers import display
+
+        return display(Decimal(value), 2) or value
+    return value
 
 
 @dataclass
@@ -261,9 +289,11 @@ def _scalar(key: str, value, finding, links: _Links) -> list[Cell]:
             return [Cell(fmt_dt(datetime.fromisoformat(value)))]
         except ValueError:
             return [Cell(value)]
+    if isinstance(value, float):
+        return [Cell(shown_number(format(Decimal(str(value)), "f")))]
     if isinstance(value, list):
-        return [Cell("、".join(str(v) for v in value))]
-    return [Cell(str(value))]
+        return [Cell("、".join(shown_number(v) if isinstance(v, str) else str(v) for v in value))]
+    return [Cell(shown_number(value) if isinstance(value, str) else str(value))]
 
 
 def evidence_view(finding) -> EvidenceView:
@@ -290,9 +320,8 @@ def evidence_view(finding) -> EvidenceView:
                         row.append(_scalar(col, v, finding, links))
                 rows.append(row)
             total = evidence.get(f"{key}_count", evidence.get("count"))
-            view.tables.append(EvidenceTable(key, str(EVIDENCE_LABELS.get(key, key)),
-                                             [str(EVIDENCE_LABELS.get(c, c)) for c in columns], rows,
+            view.tables.append(EvidenceTable(key, label_of(key), [label_of(c) for c in columns], rows,
                                              total if isinstance(total, int) else None))
             continue
-        view.facts.append((str(EVIDENCE_LABELS.get(key, key)), _scalar(key, value, finding, links)))
+        view.facts.append((label_of(key), _scalar(key, value, finding, links)))
     return view

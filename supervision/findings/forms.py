@@ -9,12 +9,18 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from supervision.domain.enums import FindingStatus
+from supervision.domain.enums import FINDING_REGULATOR_MOVES, FindingStatus
 
 MOVES = [SelectChoice(FindingStatus.CLOSED, _l("Close")),
          SelectChoice(FindingStatus.REMEDIATION, _l("Require remediation")),
          SelectChoice(FindingStatus.OPEN, _l("Reopen"))]
 
+
+def moves_from(status: str) -> list[SelectChoice]:
+    """The decisions allowed from a finding's current state (the service's rule, in the form's order):
+    the form never offers a move the service refuses (item 6)."""
+    allowed = FINDING_REGULATOR_MOVES.get(FindingStatus(status), frozenset())
+    return [c for c in MOVES if c.value in allowed]
 
 
 class StatusForm(FlaskForm):

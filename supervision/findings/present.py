@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from flask_babel import get_locale, lazy_pgettext
 from flask_babel import gettext as _
 
+from supervision.domain.enums import Role
+
 #: every action a finding's history records (:func:`supervision.findings.services._event`)
 ACTION_LABELS = {
     "created": lazy_pgettext("finding history", "Finding raised"),
@@ -66,9 +68,57 @@ class HistoryEntry:
     note: str | None
 
 
-def history(events, finding) -> list[HistoryEntry]:
-    """The events as shown: translated action, actor (``system`` named), note in the reader's language."""
+_REFERRED = re.compile(r"^→ (?P<code>[A-Z0-9_-]+): (?P<rest>.*)$", re.S)
+
+
+def _agency_note(action: str, note: str | None, agencies: dict) -> str | None:
+    """A referral note that names an agency by its code (``PBOC``, ``→ PBOC: …``): the agency's name
+    in the reader's language instead (item 7)."""
+    from supervision.main.helpers import agency_name
+
+    if not note:
+        return note
+    if action == "referral_accepted" and note in agencies:
+        return agency_name(agencies[note])
+    m = _REFERRED.match(note) if action == "referred" else None
+    if m and m.group("code") in agencies:
+        return f"→ {agency_name(agencies[m.group('code')])}: {m.group('rest')}"
+    return note
+
+
+def actor_shown(event, users: dict, reader) -> str:
+    """Who acted, as the reader may see it: the platform for jobs; for an institution's staff a
+    regulator is shown by its agency, never by a staff member's e-mail (item 22); regulators see the
+    person's name (or address)."""
+    from supervision.main.helpers import agency_name
+
+    label = event.actor_label
+    if label in ("system", "ingest", "console", None) or label.startswith("job:"):
+        return _("the platform")
+    user = users.get(event.actor_id)
+    if getattr(reader, "role", None) != Role.FILER:
+        return f"{user.name} ({label})" if user is not None and user.name else label
+    if user is not None and user.institution_id is not None and user.institution_id == reader.institution_id:
+        return user.name or label  # a colleague of the reader
+    if user is not None and user.agency is not None:
+        return agency_name(user.agency)
+    return _("the regulator")
+
+
+def history(events, finding, reader=None) -> list[HistoryEntry]:
+    """The events as shown: translated action, actor (``system`` named, regulators by agency for
+    institutions), note in the reader's language."""
+    from sqlalchemy import select
+
+    from supervision.accounts.models import User
+    from supervision.extensions import db
+    from supervision.orgs.models import Agency
+
     zh = str(get_locale() or "zh").startswith("zh")
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    agencies = {a.code: a for a in db.session.scalars(select(Agency))} \
+        if any(e.action in ("referred", "referral_accepted") for e in events) else {}
     out = []
     for e in events:
         if e.action == "created":
@@ -76,8 +126,6 @@ def history(events, finding) -> list[HistoryEntry]:
         elif e.actor_id is None:
             note = system_note(e.note)
         else:
-            note = e.note
-        actor = _("the platform") if e.actor_label in ("system", "ingest", None) or e.actor_label.startswith("job:") \
-            else e.actor_label
-        out.append(HistoryEntry(e, str(ACTION_LABELS.get(e.action, e.action)), actor, note))
+            note = _agency_note(e.action, e.note, agencies)
+        out.append(HistoryEntry(e, str(ACTION_LABELS.get(e.action, e.action)), actor_shown(e, users, reader), note))
     return out

@@ -21,6 +21,23 @@ class FindingEventSchema(ma.Schema):
     attachment_name = ma.fields.String(allow_none=True)
     attachment_sha256 = ma.fields.String(allow_none=True)
 
+    def get_attribute(self, obj, attr, default):
+        """``actor`` as the caller may see it: an institution sees a regulator's agency, never a
+        staff e-mail address (item 22; :func:`supervision.findings.present.actor_shown`)."""
+        if attr == "actor_label" and not isinstance(obj, dict):
+            from flask_login import current_user
+
+            from supervision.accounts.models import User
+            from supervision.domain.enums import Role
+            from supervision.extensions import db
+            from supervision.findings.present import actor_shown
+
+            if getattr(current_user, "role", None) != Role.FILER or obj.actor_id is None:
+                return obj.actor_label
+            user = db.session.get(User, obj.actor_id) if obj.actor_id is not None else None
+            return actor_shown(obj, {obj.actor_id: user} if user is not None else {}, current_user)
+        return super().get_attribute(obj, attr, default)
+
 
 class ReferralSchema(ma.Schema):
     """A referral (转办, §1.4) of a finding to another agency."""

@@ -176,7 +176,23 @@ def open_to_institution(actor, finding: Finding) -> None:
 def _attachment(stream: BinaryIO | None, filename: str | None) -> dict:
     if stream is None or not filename:
         return {}
+    from supervision.findings.attachments import AttachmentRefused, check_attachment
+
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
+    if not (hasattr(stream, "seekable") and stream.seekable()):
+        import tempfile
+
+        spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (closed with the request)
+        while chunk := stream.read(1024 * 1024):
+            spooled.write(chunk)
+            if spooled.tell() > limit:
+                break
+        spooled.seek(0)
+        stream = spooled
+    try:
+        check_attachment(stream, filename)  # the allow-list, by extension and content (item 5)
+    except AttachmentRefused as exc:
+        raise FindingError(exc.zh, 415, message_en=exc.en) from exc
     try:
         stored = store_upload(stream, prefix="attachments", suffix=Path(filename).suffix[:10], limit=limit,
                               hard_limit=limit)

@@ -15,7 +15,7 @@ from supervision.domain.enums import DATA_ROLES, FindingStatus, Role, Severity
 from supervision.errors import answer_errors_with
 from supervision.extensions import db
 from supervision.findings import queries, services
-from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm
+from supervision.findings.forms import AnswerForm, EmptyForm, ReferForm, ReferralReplyForm, StatusForm, moves_from
 from supervision.findings.models import Finding, FindingEvent
 from supervision.main.limits import accepts_upload
 from supervision.main.paging import list_state, paginate
@@ -108,10 +108,12 @@ def bulk():
 
 
 def _refer_form(bind: bool = True) -> ReferForm:
-    """The referral form, offering every agency but the user's own (code and name); ``bind`` reads
+    """The referral form, offering every agency but the user's own (by name, in the reader's language); ``bind`` reads
     the request's form data (the POST that refers), else an empty form."""
     form = ReferForm() if bind else ReferForm(formdata=None)
-    form.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in db.session.scalars(
+    from supervision.main.helpers import agency_name
+
+    form.agency.choices = [SelectChoice(a.code, agency_name(a)) for a in db.session.scalars(
         select(Agency).where(Agency.id != (current_user.agency_id or 0)).order_by(Agency.code))]
     return form
 
@@ -124,8 +126,11 @@ def _detail_page(f: Finding, *, status_form: StatusForm | None = None, answer_fo
     from supervision.findings.present import history
 
     events = [e for e in f.events if current_user.role != Role.FILER or e.visible_to_institution]
-    return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule), history=history(events, f),
-                           status_form=status_form or StatusForm(formdata=None),
+    status_form = status_form or StatusForm(formdata=None)
+    status_form.to_status.choices = moves_from(f.status)
+    return render_template("findings/detail.html", f=f, rule=catalog.get(f.rule),
+                           history=history(events, f, current_user),
+                           status_form=status_form,
                            answer_form=answer_form or AnswerForm(formdata=None),
                            refer_form=refer_form or _refer_form(bind=False),
                            reply_form=reply_form or ReferralReplyForm(formdata=None), reply_for=reply_for,

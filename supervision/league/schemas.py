@@ -39,6 +39,30 @@ class SnapshotSchema(ma.Schema):
     sectors = ma.fields.List(ma.fields.String(), required=True)
     row_count = ma.fields.Integer(required=True)
 
+    def get_attribute(self, obj, attr, default):
+        """``published_by``: the publisher's address for regulator staff; for anyone else the
+        publishing agency's name, never a staff e-mail address (item 22)."""
+        if attr == "published_by_label":
+            return publisher_shown(obj)
+        return super().get_attribute(obj, attr, default)
+
+
+def publisher_shown(snapshot) -> str:
+    """Who published a snapshot, as the current user may see it: regulators see the publisher's
+    address, institutions the publishing agency (or "regulator" / the platform for the console)."""
+    from flask_login import current_user
+
+    from supervision.extensions import db
+
+    label = snapshot.published_by_label
+    if getattr(current_user, "is_regulator", False) or label == "console":
+        return label
+    from supervision.accounts.models import User
+    from supervision.main.helpers import agency_name
+
+    user = db.session.get(User, snapshot.published_by_id) if snapshot.published_by_id else None
+    return agency_name(user.agency) if user is not None and user.agency is not None else "regulator"
+
 
 class SnapshotListSchema(ma.Schema):
     """Every published snapshot of a period, newest first."""

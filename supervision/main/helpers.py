@@ -88,6 +88,28 @@ def finding_state_label(state: str) -> str:
     return FindingStatus.label_of(state)
 
 
+def _zh() -> bool:
+    return str(get_locale() or "zh").startswith("zh")
+
+
+def agency_name(agency) -> str:
+    """An agency's name in the reader's language (the Chinese name when no English one is set)."""
+    if agency is None:
+        return "—"
+    return agency.name if _zh() or not agency.name_en else agency.name_en
+
+
+def rule_name(rule_id: str) -> str:
+    """A rule's code and title in the reader's language (``D02 年化利率超过上限``), from the registry."""
+    from supervision.rules import catalog
+
+    try:
+        rule = catalog.get(rule_id)
+    except KeyError:
+        return rule_id
+    return f"{rule_id} {rule.title_zh if _zh() else rule.title_en}"
+
+
 def yes_no(value: bool | None) -> str:
     """是 / 否 (Yes / No), ``—`` when unknown."""
     from flask_babel import gettext
@@ -136,6 +158,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["level_label"] = level_label
     app.jinja_env.globals["level_badge"] = level_badge
     app.jinja_env.globals["finding_state_label"] = finding_state_label
+    app.jinja_env.globals["agency_name"] = agency_name
+    app.jinja_env.globals["rule_name"] = rule_name
     app.jinja_env.globals["enums"] = enums
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "zh")
     from supervision.version import platform_version

@@ -3,9 +3,9 @@ each count exact (the first :data:`SHOWN` items are listed, the count says how m
 
 * filers: filings due, late (no version counts and the due date has passed), returned and refused
   (the latest upload of a filing), findings awaiting the institution's answer;
-* regulators: referrals to their agency still to handle, answers awaiting review, remediations
-  due within :data:`DUE_SOON_DAYS` days or overdue, late and missing filers of the latest period
-  whose due date has passed (the dashboard's one definition), the last check run;
+* regulators: referrals to their agency still to handle, referral replies back with them, answers
+  awaiting review, remediations due within :data:`DUE_SOON_DAYS` days or overdue, late and
+  missing filers of the latest period whose due date has passed (the dashboard's one definition), the last check run;
 * admins: failed job runs of the last week, paused jobs, whether the scheduler runs.
 """
 
@@ -22,13 +22,14 @@ from supervision.domain.enums import (
     FilingKind,
     FindingStatus,
     JobRunStatus,
+    ReferralStatus,
     Role,
     VersionStatus,
 )
 from supervision.extensions import db
 from supervision.filings.counting import counting_version
 from supervision.filings.models import Filing, FilingVersion
-from supervision.findings.models import CheckRun, Finding, Referral
+from supervision.findings.models import CheckRun, Finding, FindingEvent, Referral
 from supervision.periods.models import Period
 from supervision.scope import finding_condition, visible_institution_ids
 
@@ -90,6 +91,24 @@ def _count_and_first(q, order) -> Queue:
     return Queue("", list(db.session.scalars(q.order_by(*order).limit(SHOWN))), count)
 
 
+#: the steps that handle a finding handed back by a referral (a decision, a new referral, an answer)
+_HANDLED = ("status", "referred", "answered")
+
+
+def referral_replies(user):
+    """Findings the user's agency referred whose referral was answered or declined and that nobody
+    has handled since (no decision, new referral or institution answer after the reply): the
+    finding is back with the referring agency (item 23)."""
+    replied = select(Referral.id).where(
+        Referral.finding_id == Finding.id, Referral.from_agency_id == user.agency_id,
+        Referral.status.in_((ReferralStatus.ANSWERED, ReferralStatus.DECLINED)),
+        ~select(FindingEvent.id).where(FindingEvent.finding_id == Finding.id, FindingEvent.action.in_(_HANDLED),
+                                       FindingEvent.at > Referral.updated_at).exists())
+    return select(Finding).where(finding_condition(user),
+                                 Finding.status.not_in((FindingStatus.CLOSED, FindingStatus.REFERRED)),
+                                 replied.exists())
+
+
 def regulator_queues(user, today: date | None = None) -> dict[str, Queue]:
     """The regulator's queues within their scope (and their agency's referrals)."""
     from supervision.findings.queries import dashboard
@@ -101,6 +120,7 @@ def regulator_queues(user, today: date | None = None) -> dict[str, Queue]:
     out["referrals"] = _count_and_first(referrals, (Referral.created_at,))
     answers = select(Finding).where(finding_condition(user), Finding.status == FindingStatus.EXPLAINED)
     out["answers"] = _count_and_first(answers, (Finding.updated_at,))
+    out["referral_replies"] = _count_and_first(referral_replies(user), (Finding.updated_at,))
     remediation = select(Finding).where(finding_condition(user), Finding.status == FindingStatus.REMEDIATION,
                                         Finding.remediation_due.is_not(None))
     out["overdue"] = _count_and_first(remediation.where(Finding.remediation_due < today), (Finding.remediation_due,))

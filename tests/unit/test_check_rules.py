@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
@@ -220,6 +220,26 @@ def test_p03_thresholds_and_zero_denominators(prev_r, cur_r, prev_c, cur_c, expe
     assert bool(p03(prev_r, cur_r, prev_c, cur_c)) is expected
 
 
+def test_p03_message_follows_the_direction_of_customers():
+    """Customers 6,528 → 2,500,000 (the demo's finding): the text says they rose, never "fell only -38196.57 %"."""
+    [rose] = p03(74, 5, 6_528, 2_500_000)
+    zh, en = rose.messages()
+    expected = f"{(Decimal(2_500_000 - 6_528) * 100 / Decimal(6_528)).quantize(Decimal('0.01'), ROUND_HALF_UP)}"
+    assert "上升" in zh and expected + "%" in zh and "下降 -" not in zh and "仅下降" not in zh
+    assert f"rose {expected} %" in en and "fell only" not in en and "-" + expected not in en
+    [same] = p03(100, 10, 100_000, 100_000)
+    assert "持平" in same.messages()[0] and "unchanged" in same.messages()[1]
+    [fell] = p03(100, 10, 100_000, 95_000)
+    assert "仅下降 5.00%" in fell.messages()[0] and "fell only 5.00 %" in fell.messages()[1]
+
+
+def test_d02_message_gives_the_rate_without_trailing_zeros():
+    [d] = only(check_disclosure(dsc([product("P1", apr=Decimal("28.3600"))]), None, CAP), "D02")
+    zh, en = d.messages()
+    assert "28.36%" in zh and "28.3600" not in zh and "maximum APR 28.36 %" in en
+    assert d.evidence["apr_max"] == "28.3600"  # the evidence keeps the value as filed
+
+
 def test_p03_first_period():
     assert only(check_previous(cmp(received=0), None, {}), "P03") == []
 
@@ -328,7 +348,7 @@ def test_d05_channels(channels, reasons):
     assert (d.level, d.subject, d.evidence["reasons"]) == ("low", "", reasons)
     en = d.messages()[1]
     assert ("No complaint channel is marked accessible" in en) is ("no_accessible" in reasons)
-    assert ("No complaint HOTLINE is given" in en) is ("no_hotline" in reasons)
+    assert ("No complaint hotline is given" in en) is ("no_hotline" in reasons)
 
 
 def test_d06_cited_product_not_disclosed():
@@ -340,7 +360,7 @@ def test_d06_cited_product_not_disclosed():
     assert p9.level == "medium"
     assert (p9.evidence["count"], p9.evidence["complaint_ids"], p9.evidence["rows"]) == (2, ["C", "A"], [3, 4])
     assert p9.evidence["dsc_missing"] is False
-    assert p9.messages()[1].startswith("2 complaint(s) cite product_code P9")
+    assert p9.messages()[1].startswith("2 complaint(s) cite product code P9")
 
 
 def test_d06_all_disclosed_is_silent():
