@@ -32,7 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _agency_choices(blank: bool = False):
     rows = db.session.scalars(select(Agency).order_by(Agency.code)).all()
-    choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in rows]
+    choices = [SelectChoice(a.code, f"{a.code} · {a.label}") for a in rows]
     return ([SelectChoice("", "—")] if blank else []) + choices
 
 

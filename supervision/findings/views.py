@@ -111,7 +111,7 @@ def _refer_form(bind: bool = True) -> ReferForm:
     """The referral form, offering every agency but the user's own (code and name); ``bind`` reads
     the request's form data (the POST that refers), else an empty form."""
     form = ReferForm() if bind else ReferForm(formdata=None)
-    form.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in db.session.scalars(
+    form.agency.choices = [SelectChoice(a.code, f"{a.code} · {a.label}") for a in db.session.scalars(
         select(Agency).where(Agency.id != (current_user.agency_id or 0)).order_by(Agency.code))]
     return form
 
@@ -199,7 +199,7 @@ def refer(finding_id: int):
     answer_errors_with(render=lambda: _detail_page(f, refer_form=form))
     services.refer(current_user, f, agency, form.note.data)
     db.session.commit()
-    flash(_("Finding referred to %(a)s.", a=agency.name), "success")
+    flash(_("Finding referred to %(a)s.", a=agency.label), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
 
 

@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from supervision.domain import enums
-from supervision.domain.codes import CODE_LISTS
+from supervision.domain.code_labels import code_label
 from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus, Role, Sector, Severity, VersionStatus
 from supervision.timeutil import local
 
@@ -37,10 +37,9 @@ def safe_next(target: str | None) -> str:
 
 
 def code_name(list_name: str, code: str | None) -> str:
-    """Chinese name of a code (falls back to the code)."""
-    if code is None:
-        return "—"
-    return CODE_LISTS.get(list_name, {}).get(code, code)
+    """Name of a code in the reader's language (falls back to the code); see
+    :func:`supervision.domain.code_labels.code_label`."""
+    return code_label(list_name, code)
 
 
 def role_label(role: str) -> str:
