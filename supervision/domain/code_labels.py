@@ -17,7 +17,7 @@ def current_language() -> str:
         from flask_babel import get_locale
 
         loc = get_locale()
-    except Exception:  # noqa: BLE001 - no app/request context: the platform's default language
+    except Exception:  # no app or request context: the platform's default language
         return "zh"
     return "en" if loc is not None and str(loc).lower().startswith("en") else "zh"
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from supervision.domain.enums import (
     ExportKind,
@@ -31,7 +32,8 @@ KEY_LABELS = {
     "exports": _l("Exports"), "kind": _l("Kind"), "scope": _l("Scope"), "sha256": "SHA-256", "id": _l("Number"),
     "locking": _l("Periods about to lock"), "checks": _l("Checks"), "league": _l("League table draft"),
     "rows": _l("Rows"), "created": _l("New"), "updated": _l("Updated"), "unchanged": _l("Unchanged"),
-    "reopened": _l("Holding again"), "closed": _l("Closed"), "findings": _l("Findings"), "rules": _l("Rules"),
+    "reopened": _l("Holding again"), "closed": lazy_pgettext("finding status", "Closed"), "findings": _l("Findings"),
+    "rules": _l("Rules"),
     "from": _l("Before"), "to": _l("After"), "note": _l("Note"), "code": _l("Code"), "number": _l("Number"),
     "changes": _l("Changes"), "email": _l("E-mail"), "role": _l("Role"), "name": _l("Name"),
     "snapshot": _l("Snapshot"), "sector": _l("Sector"), "sectors": _l("Sectors"), "kinds": _l("Data kinds"),
