@@ -224,7 +224,7 @@ class _Links:
 def _scalar(key: str, value, finding, links: _Links) -> list[Cell]:
     """One evidence value as cells (a list of ids becomes several links)."""
     from supervision.domain.enums import FilingKind as Kind
-    from supervision.main.helpers import code_name, fmt_dt
+    from supervision.main.helpers import code_name, fmt_dt, list_sep
 
     if value is None:
         return [Cell("—")]
@@ -264,7 +264,7 @@ def _scalar(key: str, value, finding, links: _Links) -> list[Cell]:
         except ValueError:
             return [Cell(value)]
     if isinstance(value, list):
-        return [Cell("、".join(str(v) for v in value))]
+        return [Cell(list_sep().join(str(v) for v in value))]
     return [Cell(str(value))]
 
 

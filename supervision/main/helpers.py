@@ -42,6 +42,28 @@ def code_name(list_name: str, code: str | None) -> str:
     return code_label(list_name, code)
 
 
+def is_english() -> bool:
+    """Whether the reader reads English (else Chinese, the platform's default)."""
+    from supervision.domain.code_labels import current_language
+
+    return current_language() == "en"
+
+
+def colon() -> str:
+    """The label separator of the reader's language: ``：`` (full width) in Chinese, ``": "`` in English."""
+    return ": " if is_english() else "："
+
+
+def list_sep() -> str:
+    """The list separator of the reader's language: ``、`` in Chinese, ``", "`` in English."""
+    return ", " if is_english() else "、"
+
+
+def joined(items) -> str:
+    """Items joined with the reader's list separator."""
+    return list_sep().join(str(i) for i in items)
+
+
 def role_label(role: str) -> str:
     """Translated role name."""
     return Role.label_of(role)
@@ -127,6 +149,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["dt"] = fmt_dt
     app.jinja_env.filters["d"] = fmt_date
     app.jinja_env.globals["code_name"] = code_name
+    app.jinja_env.globals["colon"] = colon
+    app.jinja_env.globals["list_sep"] = list_sep
+    app.jinja_env.filters["joined"] = joined
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["sector_label"] = sector_label
     app.jinja_env.globals["kind_label"] = kind_label

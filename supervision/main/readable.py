@@ -24,6 +24,7 @@ from supervision.domain.enums import (
     Role,
     VersionStatus,
 )
+from supervision.main.helpers import list_sep
 
 #: labels of the keys job outputs and audit details use (an unknown key shows as itself)
 KEY_LABELS = {
@@ -99,7 +100,7 @@ def items(value, enum: type[LabelledEnum] | None = None, key: str | None = None)
             elif isinstance(v, Mapping):
                 out.append(Item(label, children=items(v, enum, k)) if v else Item(label, _NONE))
             elif isinstance(v, list):
-                out.append(Item(label, "、".join(_scalar(x, k, enum) for x in v) if v else _NONE))
+                out.append(Item(label, list_sep().join(_scalar(x, k, enum) for x in v) if v else _NONE))
             else:
                 out.append(Item(label, _scalar(v, k, enum)))
         return out
