@@ -64,6 +64,19 @@ def joined(items) -> str:
     return list_sep().join(str(i) for i in items)
 
 
+#: rules whose finding subject is a code of a spec list (G01/G02: a customer group, §10)
+SUBJECT_LISTS = {"G01": "customer_group", "G02": "customer_group"}
+
+
+def finding_subject(finding) -> str:
+    """A finding's subject as the reader reads it: a coded subject (G01/G02 customer group) by its name in
+    the reader's language, otherwise the stored label (e.g. a product or partner name)."""
+    lst = SUBJECT_LISTS.get(finding.rule)
+    if lst and finding.subject:
+        return code_label(lst, finding.subject)
+    return finding.subject_label or finding.subject or "—"
+
+
 def role_label(role: str) -> str:
     """Translated role name."""
     return Role.label_of(role)
@@ -150,6 +163,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["d"] = fmt_date
     app.jinja_env.globals["code_name"] = code_name
     app.jinja_env.globals["colon"] = colon
+    app.jinja_env.globals["finding_subject"] = finding_subject
     app.jinja_env.globals["list_sep"] = list_sep
     app.jinja_env.filters["joined"] = joined
     app.jinja_env.globals["role_label"] = role_label

@@ -50,3 +50,20 @@ def test_code_label_follows_request_locale(app):
             assert code_name("business_category", "B03") == "Loans"
         with force_locale("zh"):
             assert code_name("business_category", "B03") == "贷款"
+
+
+def test_coded_finding_subject_in_the_readers_language(app):
+    """A G01 finding about elderly customers reads "Elderly" in English (the stored label is Chinese)."""
+    from types import SimpleNamespace
+
+    from flask_babel import force_locale
+
+    from supervision.main.helpers import finding_subject
+
+    g01 = SimpleNamespace(rule="G01", subject="ELDERLY", subject_label="老年人")
+    other = SimpleNamespace(rule="D05", subject="P01", subject_label="某产品")
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert finding_subject(g01) == "Elderly" and finding_subject(other) == "某产品"
+        with force_locale("zh"):
+            assert finding_subject(g01) == "老年人"
