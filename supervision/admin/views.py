@@ -32,7 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 def _agency_choices(blank: bool = False):
     rows = db.session.scalars(select(Agency).order_by(Agency.code)).all()
-    choices = [SelectChoice(a.code, f"{a.code} · {a.name}") for a in rows]
+    choices = [SelectChoice(a.code, f"{a.code} · {a.label}") for a in rows]
     return ([SelectChoice("", "—")] if blank else []) + choices
 
 
@@ -256,9 +256,21 @@ def sharing():
     return _sharing_page(form)
 
 
+def sharing_note(note: str | None) -> str:
+    """An agreement's note as shown: the default agreement's stored note in the reader's language."""
+    from supervision.reference.services import DEFAULT_SHARING_NOTE
+
+    if note == DEFAULT_SHARING_NOTE:
+        return _("Default sharing of spec §1.4 (NFRA coordinates)")
+    return note or ""
+
+
 def _sharing_page(form: SharingForm) -> str:
+    from supervision.admin.forms import KIND_CHOICES
+
     rows = db.session.scalars(select(SharingAgreement).order_by(SharingAgreement.id)).all()
-    return render_template("admin/sharing.html", agreements=rows, form=form, delete_form=EmptyForm())
+    return render_template("admin/sharing.html", agreements=rows, form=form, delete_form=EmptyForm(),
+                           kind_names={c.value: str(c.label) for c in KIND_CHOICES}, sharing_note=sharing_note)
 
 
 @bp.post("/sharing/<int:agreement_id>/delete")

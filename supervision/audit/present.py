@@ -64,6 +64,14 @@ ACTION_LABELS = {
     "job_resumed": lazy_pgettext("audit action", "Job resumed"),
     "db_upgrade": lazy_pgettext("audit action", "Database upgraded"),
     "db_downgrade": lazy_pgettext("audit action", "Database downgraded"),
+    "analytics_download": lazy_pgettext("audit action", "Analytics data downloaded"),
+    "api_token_created": lazy_pgettext("audit action", "API token created"),
+    "api_token_revoked": lazy_pgettext("audit action", "API token revoked"),
+    "filing_reinstated": lazy_pgettext("audit action", "Earlier filing version reinstated"),
+    "institution_active_quarters": lazy_pgettext("audit action", "Institution's active quarters changed"),
+    "parameter_set": lazy_pgettext("audit action", "Parameter changed"),
+    "parameter_reset": lazy_pgettext("audit action", "Parameter reset to its default"),
+    "user_deactivate": lazy_pgettext("audit action", "User deactivated"),
 }
 RESULT_LABELS = {"ok": lazy_pgettext("audit result", "done"), "denied": lazy_pgettext("audit result", "denied"),
                  "error": lazy_pgettext("audit result", "error"),
@@ -83,6 +91,9 @@ OBJECT_LABELS = {
     "job": lazy_pgettext("audit object", "job"),
     "job_run": lazy_pgettext("audit object", "job run"),
     "schema": lazy_pgettext("audit object", "database schema"),
+    "api_token": lazy_pgettext("audit object", "API token"),
+    "finding_event": lazy_pgettext("audit object", "finding history entry"),
+    "parameter": lazy_pgettext("audit object", "parameter"),
 }
 
 

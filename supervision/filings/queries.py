@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -36,7 +37,8 @@ GUARD_RULES = ("F01", "F02", "F03", "F04", "F05", "F06", "F07")
 ROW_FILTER_LABELS = {
     "business_category": _l("Business category"), "cause": _l("Cause"), "status": _l("Complaint status"),
     "source": _l("Source"), "product_code": _l("Product"), "complaint_type": _l("Complaint type"),
-    "channel": _l("Channel"), "outcome": _l("Outcome"), "extension": _l("Extension"), "province": _l("Province"),
+    "channel": _l("Channel"), "outcome": _l("Outcome"), "extension": _l("Extension"),
+    "province": lazy_pgettext("complaint column", "Province"),
     "customer_group": _l("Customer group"), "carried_over": _l("Carried over"), "on_time": _l("Closed on time"),
     "escalated": _l("Escalated after closure"), "ids": _l("Complaint IDs"),
 }

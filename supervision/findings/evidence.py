@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 
 from supervision.domain.enums import FilingKind
@@ -92,7 +93,8 @@ EVIDENCE_LABELS = {
     "missing_count": _l("Missing"), "extra_count": _l("Not open before"),
     "missing": _l("Missing"), "extra": _l("Carried over but not open before"),
     "count": _l("Number"), "complaint_id": _l("Complaint ID"), "complaint_ids": _l("Complaint IDs"),
-    "complaints": _l("Complaints"), "received_date": _l("Received"), "previous_date": _l("Received (earlier filing)"),
+    "complaints": _l("Complaints"), "received_date": lazy_pgettext("complaint column", "Received"),
+    "previous_date": _l("Received (earlier filing)"),
     "received": _l("Complaints received"), "previous_received": _l("Received in the previous period"),
     "active_customers": _l("Active customers"), "previous_active_customers": _l("Active customers (previous period)"),
     "received_change_pct": _l("Change in complaints received (%)"),
@@ -114,7 +116,7 @@ EVIDENCE_LABELS = {
     "transferred_date": _l("Transferred date"), "hotline": _l("Hotline"), "business_category": _l("Business category"),
     "previous_status": _l("State in the previous period"), "note": _l("Note"),
     # §10.3 G01, G02, K01
-    "customer_group": _l("Customer group"), "closed": _l("Closed"), "on_time": _l("Closed on time"),
+    "customer_group": _l("Customer group"), "closed": lazy_pgettext("count", "Closed"), "on_time": _l("Closed on time"),
     "favourable": _l("Closed favourably"), "on_time_rate": _l("On-time rate (%)"),
     "favourable_rate": _l("Resolution rate (%)"), "none_closed": _l("Closed (other customers)"),
     "none_on_time": _l("Closed on time (other customers)"),
@@ -250,7 +252,7 @@ class _Links:
 def _scalar(key: str, value, finding, links: _Links) -> list[Cell]:
     """One evidence value as cells (a list of ids becomes several links)."""
     from supervision.domain.enums import FilingKind as Kind
-    from supervision.main.helpers import code_name, fmt_dt
+    from supervision.main.helpers import code_name, fmt_dt, list_sep
 
     if value is None:
         return [Cell("—")]
@@ -292,7 +294,7 @@ def _scalar(key: str, value, finding, links: _Links) -> list[Cell]:
     if isinstance(value, float):
         return [Cell(shown_number(format(Decimal(str(value)), "f")))]
     if isinstance(value, list):
-        return [Cell("、".join(shown_number(v) if isinstance(v, str) else str(v) for v in value))]
+        return [Cell(list_sep().join(shown_number(v) if isinstance(v, str) else str(v) for v in value))]
     return [Cell(shown_number(value) if isinstance(value, str) else str(value))]
 
 

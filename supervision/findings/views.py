@@ -204,7 +204,7 @@ def refer(finding_id: int):
     answer_errors_with(render=lambda: _detail_page(f, refer_form=form))
     services.refer(current_user, f, agency, form.note.data)
     db.session.commit()
-    flash(_("Finding referred to %(a)s.", a=agency.name), "success")
+    flash(_("Finding referred to %(a)s.", a=agency.label), "success")
     return redirect(url_for("findings.detail", finding_id=f.id))
 
 

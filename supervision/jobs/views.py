@@ -39,7 +39,10 @@ def _job_from_form() -> tuple[JobForm, definitions.JobDef]:
 
 @bp.record_once
 def _helpers(state) -> None:
+    from supervision.jobs.readable import schedule_text
+
     state.app.jinja_env.globals["job_texts"] = definitions.TEXTS
+    state.app.jinja_env.globals["schedule_text"] = schedule_text
 
 
 def _title(job: definitions.JobDef) -> str:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from html import escape as html_escape
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from reports.league import METRIC_CODES, METRICS
@@ -51,9 +52,9 @@ def movement_view(movement: int | None) -> tuple[str, str, str]:
     if movement is None:
         return "—", "text-muted", str(_l("no movement (not ranked in both periods)"))
     if movement > 0:
-        return f"▲{movement}", "text-success", str(_l("up %(n)s places", n=movement))
+        return f"▲{movement}", "text-success", ngettext("up %(num)s place", "up %(num)s places", movement)
     if movement < 0:
-        return f"▼{-movement}", "text-danger", str(_l("down %(n)s places", n=-movement))
+        return f"▼{-movement}", "text-danger", ngettext("down %(num)s place", "down %(num)s places", -movement)
     return "＝", "text-secondary", str(_l("unchanged"))
 
 

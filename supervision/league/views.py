@@ -12,7 +12,6 @@ import io
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,6 +27,7 @@ from supervision.league import history as history_mod
 from supervision.league import present, queries, services
 from supervision.league.changes import summarize
 from supervision.league.forms import PublishForm
+from supervision.main.helpers import list_sep
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.rules.catalog import RULESET_VERSION
@@ -245,7 +245,7 @@ def publish(period_id: int):
     snap = services.publish(current_user, period, expect_sha256=form.table_sha256.data)
     db.session.commit()
     flash(_("Published snapshot %(n)s of %(period)s (%(sectors)s).", n=snap.number, period=period.code,
-            sectors=("、" if str(get_locale()) == "zh" else ", ").join(str(Sector(s).label) for s in snap.sectors)),
+            sectors=list_sep().join(str(Sector(s).label) for s in snap.sectors)),
           "success")
     return redirect(url_for("league.table", period_id=period.id, snapshot=snap.number))
 
@@ -285,6 +285,18 @@ def institution(institution_id: int):
                            chart=present.trend(points, metric), drillable=current_user.role != Role.ADMIN)
 
 
+def default_pair(periods: list, published: set[int], a: int | None, b: int | None) -> tuple[int | None, int | None]:
+    """The periods the compare form preselects: the requested ones; else the later is the newest published
+    period and the earlier the published period before the later one (never the same period twice)."""
+    ordered = [p for p in periods if p.id in published] or list(periods)  # newest first
+    if b is None and ordered:
+        b = next((p.id for p in ordered if a is None or p.id != a), ordered[0].id)
+    if a is None and b is not None:
+        later = next((p for p in periods if p.id == b), None)
+        a = next((p.id for p in ordered if later is not None and p.code < later.code), None)
+    return a, b
+
+
 @bp.get("/compare")
 @login_required
 def compare():
@@ -292,7 +304,8 @@ def compare():
     all_periods = queries.periods()
     a, b = _int_arg("a"), _int_arg("b")
     metric, sector = _metric_arg(), _sector_arg()
-    ctx = {"periods": all_periods, "a": a, "b": b, "metric": metric, "sector": sector, "rows": None,
+    shown_a, shown_b = default_pair(all_periods, set(queries.latest_numbers()), a, b)
+    ctx = {"periods": all_periods, "a": shown_a, "b": shown_b, "metric": metric, "sector": sector, "rows": None,
            "regulator": queries.is_regulator(current_user), "draft": request.args.get("draft") == "1"}
     if a and b:
         sources = []

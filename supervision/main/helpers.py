@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from supervision.domain import enums
-from supervision.domain.codes import CODE_LISTS
+from supervision.domain.code_labels import code_label
 from supervision.domain.enums import FilingKind, FindingLevel, FindingStatus, Role, Sector, Severity, VersionStatus
 from supervision.timeutil import local
 
@@ -37,10 +37,44 @@ def safe_next(target: str | None) -> str:
 
 
 def code_name(list_name: str, code: str | None) -> str:
-    """Chinese name of a code (falls back to the code)."""
-    if code is None:
-        return "—"
-    return CODE_LISTS.get(list_name, {}).get(code, code)
+    """Name of a code in the reader's language (falls back to the code); see
+    :func:`supervision.domain.code_labels.code_label`."""
+    return code_label(list_name, code)
+
+
+def is_english() -> bool:
+    """Whether the reader reads English (else Chinese, the platform's default)."""
+    from supervision.domain.code_labels import current_language
+
+    return current_language() == "en"
+
+
+def colon() -> str:
+    """The label separator of the reader's language: ``：`` (full width) in Chinese, ``": "`` in English."""
+    return ": " if is_english() else "："
+
+
+def list_sep() -> str:
+    """The list separator of the reader's language: ``、`` in Chinese, ``", "`` in English."""
+    return ", " if is_english() else "、"
+
+
+def joined(items) -> str:
+    """Items joined with the reader's list separator."""
+    return list_sep().join(str(i) for i in items)
+
+
+#: rules whose finding subject is a code of a spec list (G01/G02: a customer group, §10)
+SUBJECT_LISTS = {"G01": "customer_group", "G02": "customer_group"}
+
+
+def finding_subject(finding) -> str:
+    """A finding's subject as the reader reads it: a coded subject (G01/G02 customer group) by its name in
+    the reader's language, otherwise the stored label (e.g. a product or partner name)."""
+    lst = SUBJECT_LISTS.get(finding.rule)
+    if lst and finding.subject:
+        return code_label(lst, finding.subject)
+    return finding.subject_label or finding.subject or "—"
 
 
 def role_label(role: str) -> str:
@@ -94,9 +128,7 @@ def _zh() -> bool:
 
 def agency_name(agency) -> str:
     """An agency's name in the reader's language (the Chinese name when no English one is set)."""
-    if agency is None:
-        return "—"
-    return agency.name if _zh() or not agency.name_en else agency.name_en
+    return "—" if agency is None else agency.label
 
 
 def rule_name(rule_id: str) -> str:
@@ -150,6 +182,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["dt"] = fmt_dt
     app.jinja_env.filters["d"] = fmt_date
     app.jinja_env.globals["code_name"] = code_name
+    app.jinja_env.globals["colon"] = colon
+    app.jinja_env.globals["finding_subject"] = finding_subject
+    app.jinja_env.globals["list_sep"] = list_sep
+    app.jinja_env.filters["joined"] = joined
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["sector_label"] = sector_label
     app.jinja_env.globals["kind_label"] = kind_label

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from supervision.domain.enums import (
     ExportKind,
@@ -23,6 +24,7 @@ from supervision.domain.enums import (
     Role,
     VersionStatus,
 )
+from supervision.main.helpers import list_sep
 
 #: labels of the keys job outputs and audit details use (an unknown key shows as itself)
 KEY_LABELS = {
@@ -31,7 +33,8 @@ KEY_LABELS = {
     "exports": _l("Exports"), "kind": _l("Kind"), "scope": _l("Scope"), "sha256": "SHA-256", "id": _l("Number"),
     "locking": _l("Periods about to lock"), "checks": _l("Checks"), "league": _l("League table draft"),
     "rows": _l("Rows"), "created": _l("New"), "updated": _l("Updated"), "unchanged": _l("Unchanged"),
-    "reopened": _l("Holding again"), "closed": _l("Closed"), "findings": _l("Findings"), "rules": _l("Rules"),
+    "reopened": _l("Holding again"), "closed": lazy_pgettext("finding status", "Closed"), "findings": _l("Findings"),
+    "rules": _l("Rules"),
     "from": _l("Before"), "to": _l("After"), "note": _l("Note"), "code": _l("Code"), "number": _l("Number"),
     "changes": _l("Changes"), "email": _l("E-mail"), "role": _l("Role"), "name": _l("Name"),
     "snapshot": _l("Snapshot"), "sector": _l("Sector"), "sectors": _l("Sectors"), "kinds": _l("Data kinds"),
@@ -97,7 +100,7 @@ def items(value, enum: type[LabelledEnum] | None = None, key: str | None = None)
             elif isinstance(v, Mapping):
                 out.append(Item(label, children=items(v, enum, k)) if v else Item(label, _NONE))
             elif isinstance(v, list):
-                out.append(Item(label, "、".join(_scalar(x, k, enum) for x in v) if v else _NONE))
+                out.append(Item(label, list_sep().join(_scalar(x, k, enum) for x in v) if v else _NONE))
             else:
                 out.append(Item(label, _scalar(v, k, enum)))
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session
+from flask import Blueprint, current_app, redirect, render_template, request, send_from_directory, session
 from flask_login import current_user, login_required
 
 from supervision.extensions import db
@@ -23,6 +23,13 @@ def index():
 
     return render_template("main/index.html", summary=queries.home_summary(current_user), q=queues_for(current_user),
                            today=today_local())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site icon at the address browsers ask for by default (pages also link it)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
 @bp.get("/lang/<code>")

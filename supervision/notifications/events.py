@@ -102,6 +102,16 @@ def notify_referral_received(ref) -> list:
         link=f"{_finding_link(finding)}#referral-{ref.id}", dedupe_key=f"referral_received:{ref.id}")
 
 
+#: sentence-ending punctuation (either language): a quoted answer already ending with one gets no second stop
+_STOPS = tuple(".!?。！？…")
+
+
+def ended(text: str, stop: str) -> str:
+    """``text`` closed by ``stop`` unless it already ends a sentence ("…sister company." stays one stop)."""
+    text = text.strip()
+    return text if not text or text.endswith(_STOPS) else text + stop
+
+
 _REFERRAL_KINDS = {ReferralStatus.ACCEPTED: NotificationKind.REFERRAL_ACCEPTED,
                    ReferralStatus.ANSWERED: NotificationKind.REFERRAL_ANSWERED,
                    ReferralStatus.DECLINED: NotificationKind.REFERRAL_DECLINED}
@@ -114,7 +124,7 @@ def notify_referral_update(ref) -> list:
     finding, to, to_en = ref.finding, ref.to_agency.name, ref.to_agency.name_en or ref.to_agency.name
     referrer = db.session.get(User, ref.created_by_id) if ref.created_by_id else None
     users = [referrer] if referrer is not None and referrer.active else agency_staff(ref.from_agency_id)
-    rule, answer = finding.rule, ref.answer or ""
+    rule, answer = finding.rule, (ref.answer or "").strip()
     back_zh, back_en = "该发现已回到贵局处理。", "The finding is back with you."
     text = {
         ReferralStatus.ACCEPTED: ((f"{to} 已受理转办的监管发现 {rule}",
@@ -122,10 +132,10 @@ def notify_referral_update(ref) -> list:
                                   ("对方将处理后答复。", "They will answer once they have handled it.")),
         ReferralStatus.ANSWERED: ((f"{to} 已答复转办的监管发现 {rule}",
                                    f"{to_en} answered the referral of finding {rule}"),
-                                  (f"答复：{answer}。{back_zh}", f"Answer: {answer}. {back_en}")),
+                                  (f"答复：{ended(answer, '。')}{back_zh}", f"Answer: {ended(answer, '.')} {back_en}")),
         ReferralStatus.DECLINED: ((f"{to} 拒绝了转办的监管发现 {rule}",
                                    f"{to_en} declined the referral of finding {rule}"),
-                                  (f"理由：{answer}。{back_zh}", f"Reason: {answer}. {back_en}")),
+                                  (f"理由：{ended(answer, '。')}{back_zh}", f"Reason: {ended(answer, '.')} {back_en}")),
     }[ReferralStatus(ref.status)]
     return notify(users, kind, subject=text[0], body=text[1], link=f"{_finding_link(finding)}#referral-{ref.id}",
                   dedupe_key=f"{kind}:{ref.id}")

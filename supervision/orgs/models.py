@@ -34,6 +34,13 @@ class Agency(db.Model):
     def __repr__(self) -> str:
         return f"<Agency {self.code}>"
 
+    @property
+    def label(self) -> str:
+        """The agency's name in the reader's language (``name_en`` for an English reader when set)."""
+        from supervision.domain.code_labels import current_language
+
+        return self.name_en if self.name_en and current_language() == "en" else self.name
+
 
 class SharingAgreement(db.Model):
     """Agency ``from_agency`` shares ``sectors`` and data ``kinds`` with ``to_agency`` (§1.4)."""

@@ -18,6 +18,9 @@ AGENCIES = [
     ("PBOC", "中国人民银行", "People's Bank of China", None, [Sector.PAY]),
 ]
 
+#: the note stored on the default sharing agreement (pages show it translated, see admin views)
+DEFAULT_SHARING_NOTE = "§1.4 default: NFRA 统筹"
+
 
 def load_reference(actor) -> dict:
     """Idempotently load agencies, the default PBOC→NFRA sharing of PAY, and every code list."""
@@ -35,7 +38,7 @@ def load_reference(actor) -> dict:
                                                               SharingAgreement.to_agency_id == nfra.id))
     if exists is None:
         orgs.upsert_sharing(actor, from_code="PBOC", to_code="NFRA", sectors=[Sector.PAY],
-                            kinds=["filings", "findings", "league"], note="§1.4 default: NFRA 统筹")
+                            kinds=["filings", "findings", "league"], note=DEFAULT_SHARING_NOTE)
     have = {(r.list_name, r.code): r for r in db.session.scalars(select(ReferenceCode))}
     codes = 0
     for list_name, entries in CODE_LISTS.items():

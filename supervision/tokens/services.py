@@ -34,8 +34,9 @@ def hash_token(secret: str) -> str:
 
 
 def scopes_for(role: str) -> tuple[str, ...]:
-    """The scopes a user of ``role`` may give a token: filers never ``manage`` (no regulator writes)."""
-    return ("read", "submit") if role == Role.FILER else SCOPES
+    """The scopes a user of ``role`` may give a token, only those the role can use: filers file (``submit``)
+    but take no regulator action (no ``manage``); regulator staff and admins never file (no ``submit``)."""
+    return ("read", "submit") if role == Role.FILER else ("read", "manage")
 
 
 def scope_allows(granted: str, needed: str) -> bool:

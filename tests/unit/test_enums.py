@@ -78,7 +78,7 @@ def test_status_labels_never_reuse_a_plain_ui_translation_of_another_meaning(cat
 
 def test_finding_closed_is_not_the_complaint_date_column(catalog):
     assert zh(catalog, E.FindingStatus.CLOSED.label) == "已关闭"
-    assert catalog.get("Closed").string == "办结日期"  # the complaint column keeps its own word
+    assert catalog.get("Closed", context="complaint column").string == "办结日期"  # its own word
 
 
 def test_values_are_the_stored_strings():
