@@ -15,6 +15,7 @@ from reports.numbers import display
 from supervision.analytics.dims import DIMENSIONS, HANDLING_BUCKETS
 from supervision.analytics.measures import INTEGER_MEASURES, MEASURES
 from supervision.analytics.queries import MEASURE_ROWS, Result
+from supervision.domain.code_labels import code_label
 from supervision.domain.codes import CODE_LISTS
 from supervision.domain.labels import lazy_pgettext
 
@@ -88,7 +89,7 @@ def value_label(dim: str | None, code: str | None, names: dict[str, str] | None 
         return code
     if dim == "handling":
         return str(HANDLING_LABELS.get(code, code))
-    return CODE_LISTS.get(dim, {}).get(code, code)
+    return code_label(dim, code) if dim in CODE_LISTS else code
 
 
 def places(measure: str) -> int:

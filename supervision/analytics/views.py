@@ -27,6 +27,7 @@ from supervision.analytics.helpers import scope as _scope
 from supervision.analytics.queries import ROW_SETS, View, ViewError, cell_rows, read_view
 from supervision.audit.services import record
 from supervision.authz import roles_required
+from supervision.domain.code_labels import code_labels
 from supervision.domain.codes import CODE_LISTS
 from supervision.domain.enums import DATA_ROLES, Role, Sector
 from supervision.extensions import db
@@ -67,7 +68,8 @@ def explorer():
     periods = list(db.session.scalars(select(Period.code).order_by(Period.code.desc())))
     ctx = {"view": view, "measure": measure, "periods": periods, "dims": DIMENSIONS, "row_dims": ROW_DIMS,
            "dim_labels": present.DIM_LABELS, "measure_labels": present.MEASURE_LABELS,
-           "measures": present.SHOWN_MEASURES, "sectors": Sector.values(), "code_lists": CODE_LISTS,
+           "measures": present.SHOWN_MEASURES, "sectors": Sector.values(),
+           "code_lists": {name: code_labels(name) for name in CODE_LISTS},
            "handling_labels": present.HANDLING_LABELS, "institutions": _institution_choices(),
            "is_filer": current_user.role == Role.FILER, "result": None, "error": None}
     if not view.period:
