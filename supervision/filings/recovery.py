@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from supervision.audit.services import record
 from supervision.domain.enums import VersionStatus
@@ -39,9 +40,20 @@ def take_lease(version_id: int, now: datetime | None = None) -> None:
     """Give (or renew) the processing lease of a version that is still being processed; commits."""
     until = (now or utcnow()) + timedelta(seconds=lease_seconds())
     active = (VersionStatus.RECEIVED, VersionStatus.VALIDATING, VersionStatus.FAILED)
-    db.session.execute(update(FilingVersion).where(FilingVersion.id == version_id, FilingVersion.status.in_(active))
-                       .values(lease_until=until))
-    db.session.commit()
+    stmt = (update(FilingVersion).where(FilingVersion.id == version_id, FilingVersion.status.in_(active))
+            .values(lease_until=until))
+    for attempt in range(3):
+        try:
+            db.session.execute(stmt)
+            db.session.commit()
+            return
+        except OperationalError as exc:
+            # SQLite: a read begun before another connection's write cannot become a write
+            # ("database is locked" at once, the busy timeout does not apply); a fresh transaction
+            # waits for the lock as usual. The caller has committed its own work before the job.
+            db.session.rollback()
+            if attempt == 2 or db.engine.dialect.name != "sqlite" or "locked" not in str(exc.orig):
+                raise
 
 
 def is_stalled(v: FilingVersion, now: datetime | None = None) -> bool:
