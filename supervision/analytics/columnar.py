@@ -1,8 +1,9 @@
 """The complaint cube of a version computed column-wise (polars): the version's rows are read once,
 in bounded chunks; every grain is a ``group_by`` of each chunk whose sums are added up over the
 chunks (memory bounded by the chunk, not by the version: 1,000,000 rows fit the ingest child's
-limit, issue 12); the cells and days are bulk-inserted (``COPY`` on PostgreSQL). Same definitions as :func:`supervision.analytics.services.derive_cube_sql`; money is
-summed in integer cents of the stored (2-decimal) values, so the sums are exact.
+limit, issue 12); the cells and days are bulk-inserted (``COPY`` on PostgreSQL). Same definitions
+as :func:`supervision.analytics.services.derive_cube_sql`; money is summed in integer cents of the
+stored (2-decimal) values, so the sums are exact.
 
 Imported only where a cube is derived (the ingest child, the backfill command): polars never
 loads in a web worker.
