@@ -1,7 +1,9 @@
 """The complaint cube of a version computed column-wise (polars): the version's rows are read once,
-every grain is a ``group_by`` in memory, the cells and days are bulk-inserted (``COPY`` on
-PostgreSQL). Same definitions as :func:`supervision.analytics.services.derive_cube_sql`; money is
-summed in integer cents of the stored (2-decimal) values, so the sums are exact.
+in bounded chunks; every grain is a ``group_by`` of each chunk whose sums are added up over the
+chunks (memory bounded by the chunk, not by the version: 1,000,000 rows fit the ingest child's
+limit, issue 12); the cells and days are bulk-inserted (``COPY`` on PostgreSQL). Same definitions
+as :func:`supervision.analytics.services.derive_cube_sql`; money is summed in integer cents of the
+stored (2-decimal) values, so the sums are exact.
 
 Imported only where a cube is derived (the ingest child, the backfill command): polars never
 loads in a web worker.
@@ -20,28 +22,35 @@ COLUMNS = ("business_category", "cause", "channel", "province", "customer_group"
            "outcome", "extension", "status", "carried_over", "on_time", "escalated", "days_to_close", "amount",
            "redress")
 COUNTS = ("received", "closed", "on_time", "favourable", "escalated", "extended")
+#: rows read (and inserted) per chunk: the memory of a derivation is bounded by this, not by the version's size
+CHUNK_ROWS = 50_000
 
 
-def _read(version_id: int):
-    """The version's rows as a frame (one query on the session's connection); money as integer
-    cents of the stored 2-decimal values (exact on both databases)."""
+def _chunks(version_id: int):
+    """The version's rows as frames of at most :data:`CHUNK_ROWS` rows (one query on the session's
+    connection, fetched in bounded chunks: a server-side cursor on PostgreSQL); money as integer
+    cents of the stored (2-decimal) values (exact on both databases)."""
     import polars as pl
 
     conn = db.session.connection()
     raw = conn.connection.dbapi_connection
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    pg = conn.dialect.name == "postgresql"
+    mark = "%s" if pg else "?"
     select_list = ", ".join(f"CAST(ROUND({c} * 100) AS BIGINT)" if c in ("amount", "redress") else
                             (f"CASE WHEN {c} THEN 1 WHEN NOT {c} THEN 0 END" if c in _BOOLS else c) for c in COLUMNS)
-    cur = raw.cursor()
-    try:
-        cur.execute(f"SELECT {select_list} FROM complaint_row WHERE version_id = {mark}", (version_id,))  # noqa: S608
-        rows = cur.fetchall()
-    finally:
-        cur.close()
     schema = {c: (pl.Int64 if c in ("amount", "redress", "days_to_close") or c in _BOOLS else pl.String)
               for c in COLUMNS}
-    frame = pl.DataFrame(rows, schema=schema, orient="row")
-    return frame.with_columns(pl.col(*_BOOLS).cast(pl.Boolean))
+    cur = raw.cursor(name=f"cube_rows_{version_id}") if pg else raw.cursor()
+    try:
+        if pg:
+            cur.itersize = CHUNK_ROWS
+        cur.execute(f"SELECT {select_list} FROM complaint_row WHERE version_id = {mark}", (version_id,))  # noqa: S608
+        while rows := cur.fetchmany(CHUNK_ROWS):
+            frame = pl.DataFrame(rows, schema=schema, orient="row")
+            del rows
+            yield frame.with_columns(pl.col(*_BOOLS).cast(pl.Boolean))
+    finally:
+        cur.close()
 
 
 _BOOLS = ("carried_over", "on_time", "escalated")
@@ -93,19 +102,47 @@ def _grain(frame, a: str, b: str, measures, *, extra: tuple[str, ...] = ()):
                       pl.all().exclude([f"d_{d}" for d in ROW_DIMS])).collect()
 
 
-def derive(version_id: int, institution_id: int, period_id: int) -> int:
-    """Compute and insert the cube of one version; returns the number of cells."""
+def _partials(frame, sums) -> tuple:
+    """One chunk's cells and days at every grain (partial sums, to be added up over the chunks)."""
     import polars as pl
 
-    frame = _prepared(_read(version_id))
-    if frame.height == 0:
-        return 0
-    sums = [pl.col(n).sum() for n in (*COUNTS, "amount_sum", "redress_sum")]
     cells = pl.concat([_grain(frame, a, b, sums) for a, b in grains()], how="vertical_relaxed")
-    cells = cells.filter((pl.col("received") > 0) | (pl.col("closed") > 0))
     closed = frame.filter(pl.col("days").is_not_null())
-    days = pl.concat([_grain(closed, a, b, [pl.len().alias("closed_rows")], extra=("days",)) for a, b in grains()],
-                     how="vertical_relaxed") if closed.height else None
+    days = pl.concat([_grain(closed, a, b, [pl.len().cast(pl.Int64).alias("closed_rows")], extra=("days",))
+                      for a, b in grains()], how="vertical_relaxed") if closed.height else None
+    return cells, days
+
+
+def _add(total, part, keys: list[str]):
+    """``total`` + ``part`` (either may be None): the sums of the measures per key."""
+    import polars as pl
+
+    if total is None or part is None:
+        return part if total is None else total
+    both = pl.concat([total, part], how="vertical_relaxed")
+    return both.group_by(keys).agg(pl.all().exclude(keys).sum())
+
+
+def derive(version_id: int, institution_id: int, period_id: int) -> int:
+    """Compute and insert the cube of one version; returns the number of cells.
+
+    The rows are read in chunks of :data:`CHUNK_ROWS`; each chunk is grouped at every grain and
+    its sums are added to the running cells and days (every measure is a sum, so the result is the
+    same as grouping all rows at once while the memory stays bounded whatever the version's size).
+    """
+    import polars as pl
+
+    sums = [pl.col(n).sum() for n in (*COUNTS, "amount_sum", "redress_sum")]
+    grain_keys = ["dim_a", "val_a", "dim_b", "val_b"]
+    cells = days = None
+    for chunk in _chunks(version_id):
+        part_cells, part_days = _partials(_prepared(chunk), sums)
+        del chunk
+        cells = _add(cells, part_cells, grain_keys)
+        days = _add(days, part_days, [*grain_keys, "days"])
+    if cells is None:
+        return 0
+    cells = cells.filter((pl.col("received") > 0) | (pl.col("closed") > 0))
     cells = cells.select(pl.lit(version_id).alias("version_id"), pl.lit(institution_id).alias("institution_id"),
                          pl.lit(period_id).alias("period_id"), "dim_a", "val_a", "dim_b", "val_b", *COUNTS,
                          "amount_sum", "redress_sum")
@@ -132,17 +169,17 @@ def _insert(table: str, frame, money: tuple[str, ...] = ()) -> None:
         with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getbuffer())
         return
-    rows = frame.rows()
     idx = [cols.index(m) for m in money]
-    out = []
-    for r in rows:
-        r = list(r)
-        for i in idx:
-            r[i] = str(Decimal(r[i]).scaleb(-2))
-        out.append(r)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"  # noqa: S608
     cur = raw.cursor()
     try:
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"  # noqa: S608
-        cur.executemany(sql, out)
+        for piece in frame.iter_slices(CHUNK_ROWS):
+            out = []
+            for r in piece.iter_rows():
+                r = list(r)
+                for i in idx:
+                    r[i] = str(Decimal(r[i]).scaleb(-2))
+                out.append(r)
+            cur.executemany(sql, out)
     finally:
         cur.close()

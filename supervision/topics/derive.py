@@ -40,10 +40,10 @@ def derive_topics(version_id: int, institution_id: int, period_id: int) -> dict[
     db.session.execute(insert(TopicCount.__table__), [
         {"version_id": version_id, "topic": code, "institution_id": institution_id, "period_id": period_id,
          "count": n} for code, n in counts.items()])
-    rows = [{"version_id": version_id, "topic": code, "row_id": rid}
-            for code, ids in tally.topic_rows.items() for rid in ids]
-    for i in range(0, len(rows), _BATCH):
-        db.session.execute(insert(TopicRow.__table__), rows[i:i + _BATCH])
+    for code, ids in tally.topic_rows.items():  # in batches: never one dict per mention of the whole version
+        for i in range(0, len(ids), _BATCH):
+            db.session.execute(insert(TopicRow.__table__), [{"version_id": version_id, "topic": code, "row_id": rid}
+                                                            for rid in ids[i:i + _BATCH]])
     terms = [{"version_id": version_id, "term": term[:64], "rank": n, "count": count}
              for n, (term, count) in enumerate(tally.top_terms(), start=1)]
     if terms:
