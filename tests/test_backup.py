@@ -84,7 +84,7 @@ def source(request, tmp_path_factory):
             finding = make_finding(db.session.get(Institution, filer.institution_id), get_period(period), "D05",
                                    "low", subject="backup")
         open_to_institution(None, finding)
-        answer_by_institution(filer, finding, "见附件", io.BytesIO("整改说明 PDF".encode()), "说明.pdf")
+        answer_by_institution(filer, finding, "见附件", io.BytesIO("%PDF-1.4\n整改说明\n%%EOF\n".encode()), "说明.pdf")
         db.session.commit()
         db.session.remove()
     reg = tmp / "register.csv"
