@@ -87,6 +87,7 @@ OBJECT_LABELS = {
     "register": lazy_pgettext("audit object", "register"),
     "register_upload": lazy_pgettext("audit object", "register import"),
     "league_snapshot": lazy_pgettext("audit object", "league snapshot"),
+    "league_series": lazy_pgettext("audit object", "league metrics over quarters"),
     "export": lazy_pgettext("audit object", "export"),
     "job": lazy_pgettext("audit object", "job"),
     "job_run": lazy_pgettext("audit object", "job run"),
