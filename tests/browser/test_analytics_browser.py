@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.browser.served import ingested_world, served
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -19,37 +17,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def analytics_server(tmp_path_factory):
     """The standard world with generated CMP filings of two CF institutions ingested, served."""
-    tmp = tmp_path_factory.mktemp("analytics-browser")
-    app = make_app("sqlite", tmp / "instance", TASK_BACKEND="sync")
-    with app.app_context():
-        from supervision.demo import workbooks as gen
-        from supervision.domain.calendar import period_of, today_local
-        from supervision.extensions import db
-        from supervision.periods.services import add_period
-        from tests.checks.helpers import ingest, profile
-        from tests.factories import build_world
-
-        world = build_world(db)
-        current = add_period(None, period_of(today_local()).code)
-        db.session.commit()
-        code = current.code
-        for inst, seed in ((world.inst_a, 61), (world.inst_c, 62)):
-            v = ingest(tmp, inst, current, "CMP", gen.generate_cmp(profile(inst, seed, received=150), code),
-                       f"b-{seed}")
-            assert v.status == "ACCEPTED"
-            current = db.session.merge(current)
-        email = world.users.supervisor.email
-        db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "email": email, "period": code}
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        from supervision.extensions import db
-
-        db.engine.dispose()
+    with ingested_world(tmp_path_factory.mktemp("analytics-browser"), (61, 62), 150, "b") as (app, world, current):
+        email, code = world.users.supervisor.email, current.code
+    with served(app) as url:
+        yield {"url": url, "email": email, "period": code}
 
 
 def test_province_by_category_download_and_drill(page, analytics_server):

@@ -6,70 +6,27 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from tests.browser.served import ingested_world, served
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
-PORTS = range(5140, 5150)  # this unit's range (docs: TEAM ports)
-
-
-def _serve(app):
-    for port in PORTS:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                continue
-        try:
-            return make_server("127.0.0.1", port, app, threaded=True)
-        except OSError:
-            continue
-    pytest.skip("no free port in 5140-5149")
-
-
 @pytest.fixture(scope="module")
 def series_server(tmp_path_factory):
     """The standard world with CMP filings of A and C (CF) ingested and the period published, served."""
-    tmp = tmp_path_factory.mktemp("series-browser")
-    app = make_app("sqlite", tmp / "instance", TASK_BACKEND="sync")
-    with app.app_context():
-        from supervision.demo import workbooks as gen
-        from supervision.domain.calendar import period_of, today_local
+    with ingested_world(tmp_path_factory.mktemp("series-browser"), (71, 72), 120, "s") as (app, world, current):
         from supervision.extensions import db
         from supervision.league.services import publish
-        from supervision.periods.services import add_period
-        from tests.checks.helpers import ingest, profile
-        from tests.factories import build_world
 
-        world = build_world(db)
-        current = add_period(None, period_of(today_local()).code)
-        db.session.commit()
-        code = current.code
-        for inst, seed in ((world.inst_a, 71), (world.inst_c, 72)):
-            v = ingest(tmp, inst, current, "CMP", gen.generate_cmp(profile(inst, seed, received=120), code),
-                       f"s-{seed}")
-            assert v.status == "ACCEPTED"
-            current = db.session.merge(current)
         publish(None, current)
         db.session.commit()
-        info = {"period": code, "a": (world.inst_a.code, world.inst_a.name),
+        info = {"period": current.code, "a": (world.inst_a.code, world.inst_a.name),
                 "c": (world.inst_c.code, world.inst_c.name),
                 "supervisor": world.users.supervisor.email, "filer": world.users.filer_a.email}
-        db.session.remove()
-    server = _serve(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", **info}
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        from supervision.extensions import db
-
-        db.engine.dispose()
+    with served(app) as url:
+        yield {"url": url, **info}
 
 
 def _login(page, s, email):
