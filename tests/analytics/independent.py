@@ -75,3 +75,18 @@ def breakdown(filings, rows_dim: str, cols_dim: str | None, key_values: dict | N
         days = c.pop("days")
         out[key] = {**c, "median_days": median(days), "p90_days": p90(days)}
     return out
+
+
+def cube_snapshot(vid: int):
+    """The stored cube of version ``vid`` as sorted tuples (cells, days), to compare two derivations."""
+    from sqlalchemy import select
+
+    from supervision.analytics.models import CubeCell, CubeDays
+    from supervision.extensions import db
+
+    cells = sorted((c.dim_a, c.val_a, c.dim_b, c.val_b, c.received, c.closed, c.on_time, c.favourable,
+                    c.escalated, c.extended, c.amount_sum, c.redress_sum)
+                   for c in db.session.scalars(select(CubeCell).where(CubeCell.version_id == vid)))
+    days = sorted((d.dim_a, d.val_a, d.dim_b, d.val_b, d.days, d.closed_rows)
+                  for d in db.session.scalars(select(CubeDays).where(CubeDays.version_id == vid)))
+    return cells, days

@@ -16,7 +16,7 @@ from supervision.analytics.models import CubeCell, CubeDays
 from supervision.analytics.queries import View, cell_rows, read_view
 from supervision.extensions import db
 from supervision.filings.content_models import DerivedFigures
-from tests.analytics.independent import breakdown
+from tests.analytics.independent import breakdown, cube_snapshot
 
 FIGURES = ("received", "closed", "on_time", "favourable", "escalated")
 
@@ -199,13 +199,7 @@ def test_columnar_and_sql_derivations_agree(cw):
     """The column-wise cube of ingest equals the set-based SQL reading of the same definitions."""
     from supervision.analytics.services import delete_cube, derive_cube_sql
 
-    def snapshot(vid):
-        cells = sorted((c.dim_a, c.val_a, c.dim_b, c.val_b, c.received, c.closed, c.on_time, c.favourable,
-                        c.escalated, c.extended, c.amount_sum, c.redress_sum)
-                       for c in db.session.scalars(select(CubeCell).where(CubeCell.version_id == vid)))
-        days = sorted((d.dim_a, d.val_a, d.dim_b, d.val_b, d.days, d.closed_rows)
-                      for d in db.session.scalars(select(CubeDays).where(CubeDays.version_id == vid)))
-        return cells, days
+    snapshot = cube_snapshot
 
     for key, vid in cw.versions.items():
         columnar = snapshot(vid)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from supervision.analytics.models import CubeCell, CubeDays
+from supervision.analytics.models import CubeCell
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow
+from tests.analytics.independent import cube_snapshot
 
 
 @pytest.fixture()
@@ -18,13 +19,7 @@ def cw(cube_world):
         db.session.remove()
 
 
-def _snapshot(vid):
-    cells = sorted((c.dim_a, c.val_a, c.dim_b, c.val_b, c.received, c.closed, c.on_time, c.favourable,
-                    c.escalated, c.extended, c.amount_sum, c.redress_sum)
-                   for c in db.session.scalars(select(CubeCell).where(CubeCell.version_id == vid)))
-    days = sorted((d.dim_a, d.val_a, d.dim_b, d.val_b, d.days, d.closed_rows)
-                  for d in db.session.scalars(select(CubeDays).where(CubeDays.version_id == vid)))
-    return cells, days
+_snapshot = cube_snapshot
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 64])
