@@ -1,7 +1,8 @@
 """The complaint cube of a version computed column-wise (polars): the version's rows are read once,
-in bounded chunks; every grain is a ``group_by`` of each chunk whose sums are added up over the
-chunks (memory bounded by the chunk, not by the version: 1,000,000 rows fit the ingest child's
-limit, issue 12); the cells and days are bulk-inserted (``COPY`` on PostgreSQL). Same definitions
+in bounded chunks (at ingest: the spooled windows validation produced, not the stored rows); every
+grain is a ``group_by`` of each chunk whose sums are added up over the chunks (memory bounded by the
+chunk, not by the version: 1,000,000 rows fit the ingest child's limit, issue 12); the cells and days
+are bulk-inserted (``COPY`` on PostgreSQL). Same definitions
 as :func:`supervision.analytics.services.derive_cube_sql`; money is summed in integer cents of the
 stored (2-decimal) values, so the sums are exact.
 
@@ -54,6 +55,33 @@ def _chunks(version_id: int):
 
 
 _BOOLS = ("carried_over", "on_time", "escalated")
+#: money text the spool path takes as exact cents: at most 16 integer and 2 fraction digits (the stored
+#: value is then the filed one on both databases; anything else is read back from the stored rows)
+_PLAIN_MONEY = r"^[0-9]{1,16}(?:\.[0-9]{1,2})?$"
+
+
+class _NotPlain(Exception):
+    """A spooled money value the spool path does not take (see :data:`_PLAIN_MONEY`)."""
+
+
+def _spool_chunks(spool):
+    """The spooled windows of a version (:class:`supervision.ingest.spool.Spool`) as the frames
+    :func:`_chunks` reads: the same columns and types, money as integer cents. Raises
+    :class:`_NotPlain` at the first window with a money value of more than two decimals (or 17+
+    integer digits), so the caller reads the stored rows instead (their rounding is the database's)."""
+    import polars as pl
+
+    for window in spool.frames():
+        frame = window.select(COLUMNS)
+        for m in ("amount", "redress"):
+            text = frame[m]
+            if not text.drop_nulls().str.contains(_PLAIN_MONEY).all():
+                raise _NotPlain(m)
+            parts = pl.col(m).str.split_exact(".", 1)
+            whole = parts.struct.field("field_0").cast(pl.Int64)
+            cents = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64)
+            frame = frame.with_columns((whole * 100 + cents).alias(m))
+        yield frame
 
 
 def _prepared(frame):
@@ -123,23 +151,40 @@ def _add(total, part, keys: list[str]):
     return both.group_by(keys).agg(pl.all().exclude(keys).sum())
 
 
-def derive(version_id: int, institution_id: int, period_id: int) -> int:
-    """Compute and insert the cube of one version; returns the number of cells.
-
-    The rows are read in chunks of :data:`CHUNK_ROWS`; each chunk is grouped at every grain and
-    its sums are added to the running cells and days (every measure is a sum, so the result is the
-    same as grouping all rows at once while the memory stays bounded whatever the version's size).
-    """
+def _accumulate(chunks) -> tuple:
+    """The cells and days of every grain over ``chunks``, added up chunk by chunk."""
     import polars as pl
 
     sums = [pl.col(n).sum() for n in (*COUNTS, "amount_sum", "redress_sum")]
     grain_keys = ["dim_a", "val_a", "dim_b", "val_b"]
     cells = days = None
-    for chunk in _chunks(version_id):
+    for chunk in chunks:
         part_cells, part_days = _partials(_prepared(chunk), sums)
         del chunk
         cells = _add(cells, part_cells, grain_keys)
         days = _add(days, part_days, [*grain_keys, "days"])
+    return cells, days
+
+
+def derive(version_id: int, institution_id: int, period_id: int, spool=None) -> int:
+    """Compute and insert the cube of one version; returns the number of cells.
+
+    The rows are read in chunks: the windows of ``spool`` (the converted rows the ingest has just
+    loaded: nothing is read back) or else the stored rows, :data:`CHUNK_ROWS` at a time; each
+    chunk is grouped at every grain and its sums are added to the running cells and days (every
+    measure is a sum, so the result is the same as grouping all rows at once while the memory
+    stays bounded whatever the version's size).
+    """
+    import polars as pl
+
+    cells = days = None
+    if spool is not None:
+        try:
+            cells, days = _accumulate(_spool_chunks(spool))
+        except _NotPlain:
+            spool = None
+    if spool is None:
+        cells, days = _accumulate(_chunks(version_id))
     if cells is None:
         return 0
     cells = cells.filter((pl.col("received") > 0) | (pl.col("closed") > 0))

@@ -209,7 +209,7 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
             result.spool, version_id=version.id, institution_id=filing.institution_id, period_id=filing.period_id))
         from supervision.analytics.services import derive_cube  # §10.1: in the same transaction
 
-        derive_cube(version.id, filing.institution_id, filing.period_id)
+        derive_cube(version.id, filing.institution_id, filing.period_id, result.spool)
     else:
         for sheet in ("products", "channels", "partners", "activities"):
             table, columns = TABLES[sheet]

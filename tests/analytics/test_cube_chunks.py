@@ -43,3 +43,50 @@ def test_chunked_derivation_equals_sql(cw, monkeypatch, chunk):
         assert _snapshot(vid) == chunked and chunked[0] and chunked[1] and n == len(chunked[0]), key
         db.session.rollback()
     assert spanned, "no version spans more than one chunk: the test would prove nothing"
+
+
+def test_spool_money_is_exact_cents():
+    """The spool path reads plain money text as integer cents and refuses anything it would have to
+    round (more than two decimals, 17+ integer digits): those versions read the stored rows."""
+    import polars as pl
+
+    from supervision.analytics import columnar
+    from supervision.ingest.spool import Spool
+
+    def spool_of(amounts):
+        frame = pl.DataFrame({c: [None] * len(amounts) for c in columnar.COLUMNS},
+                             schema={c: pl.String for c in columnar.COLUMNS})
+        spool = Spool()
+        spool.add(frame.with_columns(pl.Series("amount", amounts, pl.String),
+                                     pl.Series("redress", ["0.5"] * len(amounts), pl.String)))
+        return spool
+
+    got = next(columnar._spool_chunks(spool_of(["12", "3.4", "0.05", None, "1234567890123456.99"])))
+    assert got["amount"].to_list() == [1200, 340, 5, None, 123456789012345699]
+    assert got["redress"].to_list() == [50] * 5
+    for odd in (["1.005"], ["12345678901234567"], ["1e3"]):
+        with pytest.raises(columnar._NotPlain):
+            next(columnar._spool_chunks(spool_of(odd)))
+
+
+def test_spool_with_odd_money_falls_back_to_stored_rows(cw):
+    """Given a spool it cannot take exactly, the derivation reads the version's stored rows: the
+    cube is still the SQL cube."""
+    import polars as pl
+
+    from supervision.analytics import columnar
+    from supervision.analytics.services import delete_cube, derive_cube, derive_cube_sql
+    from supervision.ingest.spool import Spool
+
+    vid = cw.versions["b", cw.cur]
+    inst_id, period_id = db.session.execute(select(CubeCell.institution_id, CubeCell.period_id)
+                                            .where(CubeCell.version_id == vid).limit(1)).one()
+    odd = Spool()
+    odd.add(pl.DataFrame({c: ["1.005"] for c in columnar.COLUMNS}, schema={c: pl.String for c in columnar.COLUMNS}))
+    delete_cube(vid)
+    derive_cube(vid, inst_id, period_id, odd)
+    fallback = _snapshot(vid)
+    delete_cube(vid)
+    derive_cube_sql(vid, inst_id, period_id)
+    assert _snapshot(vid) == fallback and fallback[0]
+    db.session.rollback()
