@@ -290,11 +290,13 @@ def run_after_change(institution_id: int, period_id: int, trigger: str = "lifecy
     return counts
 
 
-def run_after_accept(version_id: int) -> dict[str, int]:
+def run_after_accept(version_id: int, spooled_topics=None) -> dict[str, int]:
     """Job: after a version is accepted, run P*, X*, D* for its institution and period; commits.
     When it superseded a version that had counted (a re-filing), everything that depended on that
-    version is re-run as after any change of the counting version (:func:`run_after_change`)."""
-    derive_after_accept(version_id)
+    version is re-run as after any change of the counting version (:func:`run_after_change`).
+    ``spooled_topics``: the ingest's topic tally made beside its store, if any
+    (:func:`supervision.topics.derive.derive_version`)."""
+    derive_after_accept(version_id, spooled_topics)
     v = db.session.get(FilingVersion, version_id)
     refiled = any(o.id != v.id and o.accepted_at is not None for o in v.filing.versions)
     if refiled:

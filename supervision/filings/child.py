@@ -39,7 +39,7 @@ def _limits_of(c: dict):
                   max_columns=int(c["MAX_COLUMNS"]))
 
 
-def _fork_helper(work) -> tuple[int, int]:
+def fork_helper(work) -> tuple[int, int]:
     """Fork a helper that writes the pickle of ``work()`` (or nothing) to a pipe and exits without
     running any cleanup of the parent; return its pid and the pipe's read end."""
     import pickle
@@ -65,6 +65,12 @@ def guard_result(fd: int, pid: int | None = None):
     """Wait for a guard helper's answer on ``fd`` (closed here; ``pid``: the helper, if this process's
     own, is reaped): ``(key, limits, GuardResult)``, or None if the helper gave none (the caller then
     guards the file itself)."""
+    return helper_answer(fd, pid)
+
+
+def helper_answer(fd: int, pid: int | None = None):
+    """Wait for the answer of a helper forked by :func:`fork_helper` on ``fd`` (closed here; ``pid``:
+    the helper, if this process's own, is reaped): the unpickled object, or None if it gave none."""
     import pickle
 
     with os.fdopen(fd, "rb") as src:
@@ -88,7 +94,7 @@ def early_guard(path: str):
         limits = _limits_of(load_config())
         return path, limits, check_file(path, limits)
 
-    pid, fd = _fork_helper(work)
+    pid, fd = fork_helper(work)
     return lambda: guard_result(fd, pid)
 
 
@@ -134,7 +140,7 @@ def guard_source(source: str) -> int | None:
             os.unlink(copy)
         return "sha256:" + digest.hexdigest(), limits, result
 
-    return _fork_helper(work)[1]
+    return fork_helper(work)[1]
 
 
 def main(argv: list[str]) -> int:

@@ -328,6 +328,7 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
             db.session.rollback()
             return version.status
         version.template_version = template_version
+        topics = _topics_beside(result)
         counts = store(version, result)
         result.close()
     if len(result.issues):
@@ -352,7 +353,7 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
         version.processing_finished_at = utcnow()
     db.session.commit()
     if checks:
-        outcome = _checks_after_accept(version_id)
+        outcome = _checks_after_accept(version_id, topics)
         finished = db.session.get(FilingVersion, version_id)
         finished.progress = {"stage": "done", "rows_read": rows_read, "seconds": seconds,
                              "checks_seconds": round(time.monotonic() - started - seconds, 3), "checks": outcome,
@@ -371,13 +372,27 @@ def _still_ours(version_id: int) -> FilingVersion:
     return db.session.scalar(q)
 
 
-def _checks_after_accept(version_id: int) -> str:
+def _topics_beside(result: ValidationResult):
+    """For a CMP version whose checks will run once it is accepted: start segmenting its received
+    rows' summaries beside the store (:mod:`supervision.topics.beside`); the callable waiting for
+    the tally, or None."""
+    c = current_app.config
+    if result.kind != FilingKind.CMP or result.spool is None or not (c["AUTO_ACCEPT"]
+                                                                     and c.get("CHECKS_AFTER_ACCEPT", True)):
+        return None
+    from supervision.topics import beside
+
+    return beside.start(result.spool)
+
+
+def _checks_after_accept(version_id: int, topics=None) -> str:
     """§6: P*, X*, D* run once a version is accepted; a failing check never undoes the ingest but is
-    recorded visibly (progress, audit) so a regulator can re-run the period's checks."""
+    recorded visibly (progress, audit) so a regulator can re-run the period's checks. ``topics``:
+    the topic tally made beside the store (:func:`_topics_beside`), if any."""
     from supervision.checks.engine import run_after_accept
 
     try:
-        run_after_accept(version_id)
+        run_after_accept(version_id, topics)
     except Exception as exc:
         db.session.rollback()
         log.exception("checks after accepting version %s failed", version_id)

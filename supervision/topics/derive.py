@@ -7,12 +7,15 @@ were accepted before the derivations existed (the period checks call it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import delete, exists, insert, select
 
 from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow
 from supervision.filings.models import FilingVersion
+from supervision.topics.beside import SpooledTally
 from supervision.topics.models import TopicCount, TopicRow, TopicTerm
 from supervision.topics.segment import Tally
 from supervision.vulnerable import derive as groups
@@ -25,17 +28,29 @@ def is_derived(version_id: int) -> bool:
     return bool(db.session.scalar(select(exists().where(TopicCount.version_id == version_id))))
 
 
-def derive_topics(version_id: int, institution_id: int, period_id: int) -> dict[str, int]:
-    """(Re)compute the version's topic counts, topic rows and top terms over its received rows."""
+def derive_topics(version_id: int, institution_id: int, period_id: int,
+                  spooled: SpooledTally | None = None) -> dict[str, int]:
+    """(Re)compute the version's topic counts, topic rows and top terms over its received rows.
+
+    ``spooled``: the tally the ingest made beside its store (:mod:`supervision.topics.beside`), keyed
+    by ``row_no``: its rows are mapped to the stored rows' ids; without it the stored rows are read
+    and segmented here."""
     for model in (TopicCount, TopicRow, TopicTerm):
         db.session.execute(delete(model).where(model.version_id == version_id))
-    tally = Tally()
     c = ComplaintRow
-    result = db.session.execute(select(c.id, c.summary).where(c.version_id == version_id,
-                                                              c.carried_over.is_(False))
-                                .execution_options(yield_per=_BATCH))
-    for row_id, summary in result:
-        tally.add(row_id, summary)
+    tally = Tally()
+    if spooled is None:
+        result = db.session.execute(select(c.id, c.summary).where(c.version_id == version_id,
+                                                                  c.carried_over.is_(False))
+                                    .execution_options(yield_per=_BATCH))
+        for row_id, summary in result:
+            tally.add(row_id, summary)
+        top_terms = tally.top_terms()
+    else:
+        ids = dict(db.session.execute(select(c.row_no, c.id).where(c.version_id == version_id,
+                                                                   c.carried_over.is_(False))).all())
+        tally.topic_rows = {code: [ids[n] for n in rows] for code, rows in spooled.topic_rows.items()}
+        top_terms = spooled.top_terms
     counts = tally.topic_counts()
     db.session.execute(insert(TopicCount.__table__), [
         {"version_id": version_id, "topic": code, "institution_id": institution_id, "period_id": period_id,
@@ -45,30 +60,33 @@ def derive_topics(version_id: int, institution_id: int, period_id: int) -> dict[
             db.session.execute(insert(TopicRow.__table__), [{"version_id": version_id, "topic": code, "row_id": rid}
                                                             for rid in ids[i:i + _BATCH]])
     terms = [{"version_id": version_id, "term": term[:64], "rank": n, "count": count}
-             for n, (term, count) in enumerate(tally.top_terms(), start=1)]
+             for n, (term, count) in enumerate(top_terms, start=1)]
     if terms:
         db.session.execute(insert(TopicTerm.__table__), terms)
     db.session.flush()
     return counts
 
 
-def derive_version(version: FilingVersion, force: bool = False) -> None:
+def derive_version(version: FilingVersion, force: bool = False, spooled: Callable[[], SpooledTally | None]
+                   | None = None) -> None:
     """Topic and group facts of an accepted CMP version (nothing for other kinds; skipped when
-    already derived unless ``force``)."""
+    already derived unless ``force``). ``spooled``: waits for the ingest's tally made beside its
+    store (:func:`supervision.topics.beside.start`), if any."""
     if version.filing.kind != FilingKind.CMP:
         return
     inst, period = version.filing.institution_id, version.filing.period_id
     if force or not is_derived(version.id):
-        derive_topics(version.id, inst, period)
+        derive_topics(version.id, inst, period, spooled() if spooled is not None else None)
     if force or not groups.is_derived(version.id):
         groups.derive_groups(version.id, inst, period)
 
 
-def derive_after_accept(version_id: int) -> None:
-    """The after-accept derivations of §10 for one version (topics, customer groups)."""
+def derive_after_accept(version_id: int, spooled: Callable[[], SpooledTally | None] | None = None) -> None:
+    """The after-accept derivations of §10 for one version (topics, customer groups); ``spooled``:
+    see :func:`derive_version`."""
     version = db.session.get(FilingVersion, version_id)
     if version is not None:
-        derive_version(version)
+        derive_version(version, spooled=spooled)
 
 
 def ensure_derived(version: FilingVersion | None) -> None:

@@ -1,0 +1,77 @@
+"""The topic tally segmented beside the store (issue 12, :mod:`supervision.topics.beside`) is the
+tally of the stored rows: a forked helper answers what the in-process tally gives, and a tally keyed
+by ``row_no`` is stored exactly as the derivation that reads the stored rows again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from sqlalchemy import select
+
+from supervision.demo import workbooks as gen
+from supervision.demo.summaries import COLLECTION
+from supervision.extensions import db
+from supervision.filings.content_models import ComplaintRow
+from supervision.topics.models import TopicCount, TopicRow, TopicTerm
+from tests.checks.helpers import ingest, profile
+from tests.checks.test_checks_more import _new_inst
+
+
+def _stored(vid: int) -> tuple:
+    counts = sorted(db.session.execute(select(TopicCount.topic, TopicCount.count)
+                                       .where(TopicCount.version_id == vid)).all())
+    rows = sorted(db.session.execute(select(TopicRow.topic, TopicRow.row_id).where(TopicRow.version_id == vid)).all())
+    terms = sorted(db.session.execute(select(TopicTerm.rank, TopicTerm.term, TopicTerm.count)
+                                      .where(TopicTerm.version_id == vid)).all())
+    return counts, rows, terms
+
+
+def test_forked_helper_answers_the_in_process_tally():
+    """In a process with one Python thread (as the ingest child) ``start`` forks; its answer equals
+    :func:`tally` computed here, and the spool's carried-over rows are left out."""
+    script = textwrap.dedent("""
+        import polars as pl
+        from supervision.topics import beside
+        from supervision.ingest.spool import Spool
+        texts = ["客户投诉催收人员暴力催收，多次电话骚扰家人", "自动扣款未提前通知", None, "",
+                 "利率过高，费用不透明"] * 40
+        spool = Spool()
+        for part in range(2):
+            spool.add(pl.DataFrame({"_row": [part * 1000 + i + 2 for i in range(len(texts))],
+                                    "summary": texts, "carried_over": [i % 7 == 0 for i in range(len(texts))]}))
+        wait = beside.start(spool)
+        assert wait is not None, "no helper forked"
+        got = wait()
+        rows, summaries = beside.received_summaries(spool)
+        assert len(rows) == sum(1 for p in range(2) for i in range(len(texts)) if i % 7)
+        want = beside.tally(rows, summaries)
+        assert got == want and got.topic_rows and got.top_terms, (got, want)
+        assert wait() is got  # answered once, kept
+        print("ok")
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_tally_by_row_no_is_stored_as_the_stored_rows_give(ctx, periods, tmp_path):
+    from supervision.topics import beside
+    from supervision.topics.derive import derive_topics
+
+    inst = _new_inst(31, "CF", "主题旁算消费金融有限公司")
+    _prev, cur = periods
+    filing = gen.generate_cmp(profile(inst, 91, active_customers=500_000, received=240), cur.code,
+                              topics={COLLECTION: 6})
+    v = ingest(tmp_path, inst, cur, "CMP", filing, "beside")
+    assert v.status == "ACCEPTED"
+    at_ingest = _stored(v.id)
+    assert at_ingest[0] and at_ingest[1] and at_ingest[2]
+    derive_topics(v.id, inst.id, cur.id)  # the stored rows read and segmented again
+    assert _stored(v.id) == at_ingest
+    c = ComplaintRow
+    rows = db.session.execute(select(c.row_no, c.summary).where(c.version_id == v.id, c.carried_over.is_(False))
+                              .order_by(c.row_no)).all()
+    derive_topics(v.id, inst.id, cur.id, beside.tally([r for r, _ in rows], [s for _, s in rows]))
+    assert _stored(v.id) == at_ingest
+    db.session.rollback()
