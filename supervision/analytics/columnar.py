@@ -13,7 +13,6 @@ loads in a web worker.
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 from supervision.analytics.dims import FAVOURABLE, HANDLING_BUCKETS, ROW_DIMS, UNKNOWN_PROVINCE, grains
 from supervision.domain.codes import CODE_LISTS
@@ -206,25 +205,19 @@ def _insert(table: str, frame, money: tuple[str, ...] = ()) -> None:
     conn = db.session.connection()
     raw = conn.connection.dbapi_connection
     cols = frame.columns
+    # cents as exact decimal text ("12345" -> "123.45"), the same on both databases
+    text = frame.with_columns(*((pl.col(m).cast(pl.String).str.zfill(3).str.head(-2) + "." +
+                                 pl.col(m).cast(pl.String).str.zfill(3).str.tail(2)).alias(m) for m in money))
     if conn.dialect.name == "postgresql":
-        text = frame.with_columns(*((pl.col(m).cast(pl.String).str.zfill(3).str.head(-2) + "." +
-                                     pl.col(m).cast(pl.String).str.zfill(3).str.tail(2)).alias(m) for m in money))
         buf = io.BytesIO()
         text.write_csv(buf, include_header=False, null_value="")
         with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getbuffer())
         return
-    idx = [cols.index(m) for m in money]
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"  # noqa: S608
     cur = raw.cursor()
     try:
-        for piece in frame.iter_slices(CHUNK_ROWS):
-            out = []
-            for r in piece.iter_rows():
-                r = list(r)
-                for i in idx:
-                    r[i] = str(Decimal(r[i]).scaleb(-2))
-                out.append(r)
-            cur.executemany(sql, out)
+        for piece in text.iter_slices(CHUNK_ROWS):
+            cur.executemany(sql, zip(*(c.to_list() for c in piece.iter_columns()), strict=True))
     finally:
         cur.close()
