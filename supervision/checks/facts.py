@@ -74,8 +74,8 @@ def with_cited(facts: R.CmpFacts, dsc: R.DscFacts | None) -> R.CmpFacts:
 
 def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
     """Product key → spelling of its first row, row count and first rows (sheet order), for the keys
-    ``wanted`` accepts. Counts by GROUP BY; the first :data:`EVIDENCE_CAP` rows of each spelling in
-    sheet order by a window function, merged per key in sheet order."""
+    ``wanted`` accepts. Counts by GROUP BY; the first rows by one pass in sheet order (the index on
+    ``(version_id, row_no)``) that stops once every key has :data:`EVIDENCE_CAP` rows."""
     where = (C.version_id == version_id, C.product_code.is_not(None), *condition)
     counts = db.session.execute(select(C.product_code, func.count()).where(*where).group_by(C.product_code)).all()
     totals: dict[str, int] = {}
@@ -87,20 +87,24 @@ def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
     if not spellings:
         return {}
     groups: dict[str, list[R.ComplaintFacts]] = {k: [] for k in totals}
+    short = set(totals)
     key_of = {spelling: key(spelling) for spelling in spellings}  # folded once per spelling, not per row
-    # evidence names the complaint and its row: the other fields of these facts are left empty. The
-    # first EVIDENCE_CAP rows of a key are among the first EVIDENCE_CAP rows of each of its spellings:
-    # those are numbered in SQL, so at most that many rows per spelling are read
-    ranked = select(C.complaint_id, C.row_no, C.product_code, C.cause,
-                    func.row_number().over(partition_by=C.product_code, order_by=(C.row_no, C.complaint_id))
-                    .label("n")).where(*where, C.product_code.in_(spellings)).subquery()
-    first = select(ranked.c.complaint_id, ranked.c.row_no, ranked.c.product_code, ranked.c.cause) \
-        .where(ranked.c.n <= EVIDENCE_CAP).order_by(ranked.c.row_no, ranked.c.complaint_id)
-    for row in db.session.execute(first):
-        rows = groups[key_of[row.product_code]]
-        if len(rows) < EVIDENCE_CAP:
-            rows.append(R.ComplaintFacts(row.complaint_id, None, None, None, None, False, row.cause,
-                                         row.product_code, row.row_no))
+    # evidence names the complaint and its row: the other fields of these facts are left empty
+    query = select(C.complaint_id, C.row_no, C.product_code, C.cause).where(*where, C.product_code.in_(spellings)) \
+        .order_by(C.row_no, C.complaint_id)
+    result = db.session.execute(query.execution_options(yield_per=2000))  # index (version_id, row_no)
+    try:
+        for row in result:
+            k = key_of[row.product_code]
+            if k in short:
+                groups[k].append(R.ComplaintFacts(row.complaint_id, None, None, None, None, False, row.cause,
+                                                  row.product_code, row.row_no))
+                if len(groups[k]) >= EVIDENCE_CAP:
+                    short.discard(k)
+                    if not short:
+                        break
+    finally:
+        result.close()
     return {k: CitedProduct(rows[0].product_code or "", totals[k], tuple(rows)) for k, rows in groups.items()}
 
 
