@@ -195,8 +195,9 @@ def _cover_row(result: ValidationResult, version: FilingVersion) -> dict:
             "transactions": cv.get("transactions"), "preparer": cv.get("preparer"), "phone": cv.get("phone")}
 
 
-def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
-    """Write the whole content of a valid version (call inside the version's one transaction)."""
+def store(version: FilingVersion, result: ValidationResult, timings: dict[str, float] | None = None) -> dict[str, int]:
+    """Write the whole content of a valid version (call inside the version's one transaction);
+    ``timings`` gets the seconds of the cube's derivation (``cube``)."""
     counts: dict[str, int] = {}
     db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
     if result.kind == FilingKind.CMP:
@@ -209,7 +210,10 @@ def store(version: FilingVersion, result: ValidationResult) -> dict[str, int]:
             result.spool, version_id=version.id, institution_id=filing.institution_id, period_id=filing.period_id))
         from supervision.analytics.services import derive_cube  # §10.1: in the same transaction
 
+        started = time.monotonic()
         derive_cube(version.id, filing.institution_id, filing.period_id, result.spool)
+        if timings is not None:
+            timings["cube"] = round(time.monotonic() - started, 3)
     else:
         for sheet in ("products", "channels", "partners", "activities"):
             table, columns = TABLES[sheet]
@@ -306,6 +310,8 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
         for i in guard.issues:
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return _finish_rejected(version_id, guard.issues, totals, {}, started, None)
+    timings = {"guards": round(time.monotonic() - started, 3)}  # seconds per stage, kept in the progress
+    mark = time.monotonic()
     set_progress(version_id, stage="reading", rows_read=0)
     with open_workbook(job["path"], guard=guard) as wb:
         counting = CountingWorkbook(wb, version_id)
@@ -314,6 +320,8 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
                           registered_names=job["names"], cap_per_rule=cap,
                           earlier_complaints=earlier_complaints(job["inst_id"], job["period"]))
         set_progress(version_id, stage="validating", rows_read=counting.rows_read)
+        timings["read_validate"] = round(time.monotonic() - mark, 3)
+        mark = time.monotonic()
         template_version = str(result.cover.get("template_version") or "") or None
         if not result.ok:
             result.close()
@@ -329,7 +337,7 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
             return version.status
         version.template_version = template_version
         topics = _topics_beside(result)
-        counts = store(version, result)
+        counts = store(version, result, timings)
         result.close()
     if len(result.issues):
         db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, result.issues.issues))
@@ -347,17 +355,20 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     rows_read = sum(result.row_counts.values())
     status = version.status
     checks = status == VersionStatus.ACCEPTED and current_app.config.get("CHECKS_AFTER_ACCEPT", True)
+    timings["store"] = round(time.monotonic() - mark, 3)  # the content, issues, state and audit (cube included)
     version.progress = {"stage": "checks" if checks else "done", "rows_read": rows_read, "seconds": seconds,
-                        "at": time.time()}
+                        "timings": timings, "at": time.time()}
     if not checks:
         version.processing_finished_at = utcnow()
+    mark = time.monotonic()
     db.session.commit()
+    timings["commit"] = round(time.monotonic() - mark, 3)
     if checks:
         outcome = _checks_after_accept(version_id, topics)
         finished = db.session.get(FilingVersion, version_id)
         finished.progress = {"stage": "done", "rows_read": rows_read, "seconds": seconds,
                              "checks_seconds": round(time.monotonic() - started - seconds, 3), "checks": outcome,
-                             "at": time.time()}
+                             "timings": timings, "at": time.time()}
         finished.processing_finished_at = utcnow()
         db.session.commit()
     return status

@@ -54,10 +54,7 @@ def derive_topics(version_id: int, institution_id: int, period_id: int,
     db.session.execute(insert(TopicCount.__table__), [
         {"version_id": version_id, "topic": code, "institution_id": institution_id, "period_id": period_id,
          "count": n} for code, n in counts.items()])
-    for code, ids in tally.topic_rows.items():  # in batches: never one dict per mention of the whole version
-        for i in range(0, len(ids), _BATCH):
-            db.session.execute(insert(TopicRow.__table__), [{"version_id": version_id, "topic": code, "row_id": rid}
-                                                            for rid in ids[i:i + _BATCH]])
+    _insert_topic_rows(version_id, tally.topic_rows)
     terms = [{"version_id": version_id, "term": term[:64], "rank": n, "count": count}
              for n, (term, count) in enumerate(top_terms, start=1)]
     if terms:
@@ -75,6 +72,27 @@ def _ids_by_row_no(version_id: int) -> dict[int, int]:
     try:
         cur.execute(f"SELECT row_no, id FROM complaint_row WHERE version_id = {mark}", (version_id,))  # noqa: S608
         return dict(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def _insert_topic_rows(version_id: int, topic_rows: dict[str, list[int]]) -> None:
+    """Bulk insert of (version, topic, row id) on the session's connection: ``COPY`` on PostgreSQL,
+    ``executemany`` of tuples on SQLite (tens of thousands of mentions: no dict or ORM row each)."""
+    conn = db.session.connection()
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy("COPY topic_row (version_id, topic, row_id) FROM STDIN") as copy:
+            for code, ids in topic_rows.items():
+                for rid in ids:
+                    copy.write_row((version_id, code, rid))
+        return
+    cur = raw.cursor()
+    try:
+        for code, ids in topic_rows.items():
+            for i in range(0, len(ids), _BATCH):  # in batches: never one tuple per mention of the whole version
+                cur.executemany("INSERT INTO topic_row (version_id, topic, row_id) VALUES (?, ?, ?)",
+                                [(version_id, code, rid) for rid in ids[i:i + _BATCH]])
     finally:
         cur.close()
 
