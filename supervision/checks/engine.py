@@ -77,8 +77,16 @@ def apply(drafts: Iterable[R.Draft], evaluated: Iterable[str], institution_id: i
     """Upsert the drafts; close the findings of ``evaluated`` rules (for this institution and
     period) that were not produced again."""
     seen: set[tuple[str, str]] = set()
+    drafts = list(drafts)
+    rules = {d.rule for d in drafts}
+    # the findings these drafts may update, read at once (not one query, and one autoflush, per draft)
+    existing = {(f.rule, f.subject): f for f in db.session.scalars(
+        select(Finding).where(Finding.institution_id == institution_id, Finding.period_id == period_id,
+                              Finding.rule.in_(rules)))} if rules else {}
     for d in drafts:
-        _f, outcome = findings.upsert(d, institution_id=institution_id, period_id=period_id, version_ids=version_ids)
+        _f, outcome = findings.upsert(d, institution_id=institution_id, period_id=period_id, version_ids=version_ids,
+                                      existing=existing.get((d.rule, d.subject)))
+        existing[d.rule, d.subject] = _f
         counts[outcome] = counts.get(outcome, 0) + 1
         seen.add((d.rule, d.subject))
     evaluated = tuple(evaluated)

@@ -60,17 +60,22 @@ def _move(finding: Finding, actor, to_status: str, action: str, note: str | None
     return ev
 
 
-def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int], actor=None) -> tuple[Finding, str]:
+_LOOK_UP = object()
+
+
+def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int], actor=None,
+           existing=_LOOK_UP) -> tuple[Finding, str]:
     """Create or update the finding identified by (rule, institution, period, subject).
 
-    Returns the finding and what happened: ``created``, ``updated``, ``unchanged`` or ``reopened``
-    (a finding closed automatically because it no longer held, that holds again).
+    ``existing``: that finding (or None: there is none) when the caller has read them all at once;
+    by default it is looked up here. Returns the finding and what happened: ``created``,
+    ``updated``, ``unchanged`` or ``reopened`` (a finding closed automatically because it no longer
+    held, that holds again).
     """
     zh, en = draft.messages()
-    finding = db.session.scalar(select(Finding).where(Finding.rule == draft.rule,
-                                                      Finding.institution_id == institution_id,
-                                                      Finding.period_id == period_id,
-                                                      Finding.subject == draft.subject))
+    finding = existing if existing is not _LOOK_UP else db.session.scalar(
+        select(Finding).where(Finding.rule == draft.rule, Finding.institution_id == institution_id,
+                              Finding.period_id == period_id, Finding.subject == draft.subject))
     now = utcnow()
     if finding is None:
         finding = Finding(rule=draft.rule, level=draft.level, status=FindingStatus.OPEN, institution_id=institution_id,
