@@ -167,11 +167,13 @@ def _changed_received(version_id: int, institution_id: int, period_code: str) ->
 
 def register_facts_rows(current: R.CmpFacts, register_refs: Iterable[str]) -> R.CmpFacts:
     """``current`` listing the ``REGULATOR`` rows whose reference is in no register entry (X02): one
-    pass over those rows' id, reference and row number."""
+    pass over those rows' id, reference and row number (the facts' other fields are empty)."""
     known = {key(ref) for ref in register_refs}
-    rows = [_fact(r) for r in db.session.execute(
-        select(*_FACT_COLUMNS).where(C.version_id == current.version_id, C.source == "REGULATOR",
-                                     C.transfer_ref.is_not(None)).order_by(C.row_no)
-        .execution_options(yield_per=5000))
-        if present(r.transfer_ref) and key(r.transfer_ref) not in known]
+    # X02 reads the complaint id, reference and row of these rows: the other fields are left empty
+    rows = [R.ComplaintFacts(cid, None, "REGULATOR", ref, None, False, None, None, row_no)
+            for cid, ref, row_no in db.session.execute(
+                select(C.complaint_id, C.transfer_ref, C.row_no)
+                .where(C.version_id == current.version_id, C.source == "REGULATOR", C.transfer_ref.is_not(None))
+                .order_by(C.row_no).execution_options(yield_per=5000))
+            if present(ref) and key(ref) not in known]
     return with_rows(current, rows)

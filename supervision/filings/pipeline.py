@@ -295,10 +295,14 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     db.session.commit()  # ends the transaction: none is held while reading the file
     cap = int(current_app.config["ERROR_CAP_PER_RULE"])
     limits = limits_from_config()
-    if early_guard is not None:  # while the helper guards: load the readers (no file is opened)
+    if early_guard is not None:  # while the helper guards: load the readers (no file is opened) ...
         from supervision.ingest import coldetail, colread, spool  # noqa: F401
 
         colread.preload()
+        # ... and what storing and the checks after acceptance import (off the critical path)
+        from supervision.analytics import columnar  # noqa: F401
+        from supervision.checks import engine  # noqa: F401
+        from supervision.topics import beside, derive  # noqa: F401
     early = early_guard() if early_guard is not None else None
     if early is not None and early[0] in (str(job["path"]), f"sha256:{job['sha256']}") and early[1] == limits:
         guard = early[2]  # about this very file: its stored path, or bytes of its SHA-256 (the command's copy)
