@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
+from supervision.domain.code_labels import code_label
 from supervision.domain.enums import FilingKind, Sector, Severity
 from supervision.domain.names import matches_any
 from supervision.ingest.cmpchecks import Context, DetailChecks, Figures, SummaryChecks
@@ -292,7 +293,8 @@ def _check_d01(sheet: Sheet, rec: Record, issues: IssueCollector) -> None:
     if v["product_type"] in LOAN_TYPES and v["apr_max"] is None:
         issues.report("D01", column=rec.letters.get("apr_max"), field="apr_max", product_code=v["product_code"],
                       product_type=v["product_type"],
-                      product_type_name=sheet.get_field("product_type").codes.name_of(v["product_type"]), **where)
+                      product_type_name=sheet.get_field("product_type").codes.name_of(v["product_type"]),
+                      product_type_name_en=code_label("product_type", v["product_type"], "en"), **where)
     elif v["apr_min"] is not None and v["apr_max"] is not None and v["apr_min"] > v["apr_max"]:
         issues.report("D01", variant="min_gt_max", column=rec.letters.get("apr_min"), field="apr_min",
                       value=v["apr_min"], product_code=v["product_code"], apr_min=v["apr_min"],

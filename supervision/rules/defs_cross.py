@@ -58,7 +58,7 @@ RULES = (
          "消费贷款、信用支付产品须填写最高年化利率，且最低年化利率不得高于最高年化利率。",
          "Consumer-loan and credit-payment products need a maximum APR, and the minimum APR may not exceed it.",
          "产品 {product_code} 为{product_type_name}，缺少最高年化利率",
-         "Product {product_code} ({product_type}) has no maximum APR",
+         "Product {product_code} ({product_type_name_en}) has no maximum APR",
          (Variant("min_gt_max", "产品 {product_code} 最低年化利率 {apr_min}% 高于最高年化利率 {apr_max}%",
                   "Product {product_code}: minimum APR {apr_min} % is above the maximum APR {apr_max} %"),)),
     _finding("D02", HIGH, (HIGH,), ("年化利率超过上限", "APR above the cap"),

@@ -190,6 +190,14 @@ def test_d01_loan_product_apr(tmp_path):
                 product_row(product_code="P3", product_type="PREPAID", apr_min=None, apr_max=None)]
     with validated(build_dsc(tmp_path / "d01.xlsx", products), kind="DSC") as result:
         assert rules(result) == ["D01"] and where(result, "D01") == [("产品定价", 2, "E"), ("产品定价", 3, "D")]
+        missing = next(i for i in result.issues if i.rule == "D01")
+        # the product type by its name in each language, never the raw code
+        from supervision.domain.code_names_en import CODE_NAMES_EN
+        from supervision.rules.codes import CODE_LISTS
+
+        assert CODE_LISTS["product_type"]["CONSUMER_LOAN"] in missing.message_zh
+        assert CODE_NAMES_EN["product_type"]["CONSUMER_LOAN"] in missing.message_en
+        assert "CONSUMER_LOAN" not in missing.message_en + missing.message_zh
 
 
 def test_dsc_clean_and_v05_partner(tmp_path):
