@@ -165,25 +165,31 @@ def _accumulate(chunks) -> tuple:
     return cells, days
 
 
-def derive(version_id: int, institution_id: int, period_id: int, spool=None) -> int:
+def group_spool(spool) -> tuple | None:
+    """The cells and days of every grain over ``spool``'s windows (see :func:`derive`), or None when
+    a money value must be read from the stored rows instead (:data:`_PLAIN_MONEY`). Pure polars on
+    data already in hand: the ingest runs it in a thread beside the bulk load."""
+    try:
+        return _accumulate(_spool_chunks(spool))
+    except _NotPlain:
+        return None
+
+
+def derive(version_id: int, institution_id: int, period_id: int, spool=None, grouped: tuple | None = None) -> int:
     """Compute and insert the cube of one version; returns the number of cells.
 
     The rows are read in chunks: the windows of ``spool`` (the converted rows the ingest has just
     loaded: nothing is read back) or else the stored rows, :data:`CHUNK_ROWS` at a time; each
     chunk is grouped at every grain and its sums are added to the running cells and days (every
     measure is a sum, so the result is the same as grouping all rows at once while the memory
-    stays bounded whatever the version's size).
+    stays bounded whatever the version's size). ``grouped``: :func:`group_spool`'s answer for
+    ``spool``, computed beforehand.
     """
     import polars as pl
 
-    cells = days = None
-    if spool is not None:
-        try:
-            cells, days = _accumulate(_spool_chunks(spool))
-        except _NotPlain:
-            spool = None
-    if spool is None:
-        cells, days = _accumulate(_chunks(version_id))
+    if spool is not None and grouped is None:
+        grouped = group_spool(spool)
+    cells, days = grouped if grouped is not None else _accumulate(_chunks(version_id))
     if cells is None:
         return 0
     cells = cells.filter((pl.col("received") > 0) | (pl.col("closed") > 0))

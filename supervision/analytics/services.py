@@ -80,16 +80,17 @@ def _grain_select(dims: dict[str, str], a: str, b: str, lead: str, measures: tup
     return sql
 
 
-def derive_cube(version_id: int, institution_id: int, period_id: int, spool=None) -> int:
+def derive_cube(version_id: int, institution_id: int, period_id: int, spool=None, grouped=None) -> int:
     """Write the cube of one stored ``CMP`` version (every grain: the total, each dimension, each
     pair; cells and the days histogram). The version's rows are read once and grouped column-wise
-    (:mod:`supervision.analytics.columnar`), from ``spool`` when the ingest gives its spooled rows;
+    (:mod:`supervision.analytics.columnar`), from ``spool`` when the ingest gives its spooled rows
+    (``grouped``: their sums, computed beforehand by :func:`~supervision.analytics.columnar.group_spool`);
     the result is bulk-inserted in the caller's transaction.
     :func:`derive_cube_sql` is the set-based SQL reading of the same definitions (the tests compare
     the two). Returns the number of cells written."""
     from supervision.analytics.columnar import derive
 
-    return derive(version_id, institution_id, period_id, spool)
+    return derive(version_id, institution_id, period_id, spool, grouped)
 
 
 def derive_cube_sql(version_id: int, institution_id: int, period_id: int) -> int:
