@@ -29,8 +29,9 @@ def _stored(vid: int) -> tuple:
 
 
 def test_forked_helper_answers_the_in_process_tally():
-    """In a process with one Python thread (as the ingest child) ``start`` forks; its answer equals
-    :func:`tally` computed here, and the spool's carried-over rows are left out."""
+    """In a process with one Python thread (as the ingest child) ``start`` forks; the merged answer
+    of three helpers and that of one equal :func:`tally` computed here, and the spool's carried-over
+    rows are left out."""
     script = textwrap.dedent("""
         import polars as pl
         from supervision.topics import beside
@@ -41,13 +42,14 @@ def test_forked_helper_answers_the_in_process_tally():
         for part in range(2):
             spool.add(pl.DataFrame({"_row": [part * 1000 + i + 2 for i in range(len(texts))],
                                     "summary": texts, "carried_over": [i % 7 == 0 for i in range(len(texts))]}))
-        wait = beside.start(spool)
+        wait = beside.start(spool, helpers=3)  # three shares, merged
         assert wait is not None, "no helper forked"
         got = wait()
+        single = beside.start(spool, helpers=1)()
         rows, summaries = beside.received_summaries(spool)
         assert len(rows) == sum(1 for p in range(2) for i in range(len(texts)) if i % 7)
         want = beside.tally(rows, summaries)
-        assert got == want and got.topic_rows and got.top_terms, (got, want)
+        assert got == want == single and got.topic_rows and got.top_terms, (got, want)
         assert wait() is got  # answered once, kept
         print("ok")
     """)
