@@ -52,7 +52,7 @@ def tokenizer():
 
 #: segmented blocks kept per process (a block is a run of CJK/ASCII word characters, or what lies between)
 BLOCK_CACHE = 500_000
-_blocks: dict[str, tuple[str, ...]] = {}
+_blocks: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {}
 
 
 def segments(text: str | None) -> list[str]:
@@ -65,18 +65,37 @@ def segments(text: str | None) -> list[str]:
     blocks, and the result is exactly jieba's (``tests/unit/test_topic_segments.py``)."""
     if not text or not text.strip():
         return []
-    tk = tokenizer()
     out: list[str] = []
     for block in _split_blocks(text):
-        if not block:
-            continue
-        cut = _blocks.get(block)
-        if cut is None:
-            cut = tuple(tk.lcut(block, HMM=False))
-            if len(_blocks) < BLOCK_CACHE:
-                _blocks[block] = cut
-        out.extend(cut)
-    return [s for s in out if s.strip()]
+        if block:
+            out.extend(_block(block)[0])
+    return out
+
+
+def analyse(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """``(mentions(segments(text)), frozenset(other_terms(segments(text))))``, from the facts of
+    each block kept once per block (both are unions over the segments, so over the blocks)."""
+    if not text or not text.strip():
+        return frozenset(), frozenset()
+    found: set[str] = set()
+    terms: set[str] = set()
+    for block in _split_blocks(text):
+        if block:
+            _segs, block_topics, block_terms = _block(block)
+            found |= block_topics
+            terms |= block_terms
+    return frozenset(found), frozenset(terms)
+
+
+def _block(block: str) -> tuple[tuple[str, ...], frozenset[str], frozenset[str]]:
+    """A block's non-blank segments, the topics they mention and their other terms (kept per block)."""
+    facts = _blocks.get(block)
+    if facts is None:
+        segs = tuple(s for s in tokenizer().lcut(block, HMM=False) if s.strip())
+        facts = (segs, mentions(segs), frozenset(other_terms(segs)))
+        if len(_blocks) < BLOCK_CACHE:
+            _blocks[block] = facts
+    return facts
 
 
 def _split_blocks(text: str) -> list[str]:
@@ -114,8 +133,7 @@ class Tally:
         """Count one received row (``key`` identifies it); returns the topics it mentions."""
         cached = self.seen.get(text or "")
         if cached is None:
-            segs = segments(text)
-            cached = (mentions(segs), frozenset(other_terms(segs)))
+            cached = analyse(text)
             if len(self.seen) < 200_000:
                 self.seen[text or ""] = cached
         found, terms = cached

@@ -35,3 +35,6 @@ def test_block_cache_equals_whole_text_cut():
     for text in texts:
         assert segment.segments(text) == _jieba(text), text
     assert len(segment._blocks) == hits and hits > 0
+    for text in texts:  # the per-block topics and terms are those of the whole text's segments
+        segs = _jieba(text)
+        assert segment.analyse(text) == (segment.mentions(segs), frozenset(segment.other_terms(segs))), text
