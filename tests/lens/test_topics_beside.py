@@ -51,6 +51,10 @@ def test_forked_helper_answers_the_in_process_tally():
         want = beside.tally(rows, summaries)
         assert got == want == single and got.topic_rows and got.top_terms, (got, want)
         assert wait() is got  # answered once, kept
+        def broken(rows, texts):  # a helper that dies gives no tally: the caller segments the stored rows
+            raise MemoryError
+        beside._part = broken
+        assert beside.start(spool, helpers=2)() is None
         print("ok")
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
