@@ -111,7 +111,7 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
     counts = counts if counts is not None else {}
     cmp_v = counting_version(inst.id, period.id, FilingKind.CMP)
     dsc_v = counting_version(inst.id, period.id, FilingKind.DSC)
-    cmp = cmp_facts(cmp_v) if cmp_v else None
+    cmp = cmp_facts(cmp_v) if cmp_v and (_wanted(rules, "P") or _wanted(rules, "X") or _wanted(rules, "D")) else None
     versions = [v.id for v in (cmp_v, dsc_v) if v is not None]
     reason = f"re-evaluated on {', '.join(f'#{v}' for v in versions) or 'no accepted version'}"
     if cmp is None:  # nothing to compare: the P and X findings of a version that no longer counts close
@@ -304,12 +304,17 @@ def run_after_accept(version_id: int, spooled_topics=None) -> dict[str, int]:
     version is re-run as after any change of the counting version (:func:`run_after_change`).
     ``spooled_topics``: the ingest's topic tally made beside its store, if any
     (:func:`supervision.topics.derive.derive_version`)."""
-    derive_after_accept(version_id, spooled_topics)
     v = db.session.get(FilingVersion, version_id)
     refiled = any(o.id != v.id and o.accepted_at is not None for o in v.filing.versions)
     if refiled:
+        derive_after_accept(version_id, spooled_topics)
         return run_after_change(v.filing.institution_id, v.filing.period_id, trigger=f"accepted:{version_id}")
-    counts = run_institution(v.filing.institution, v.filing.period)
+    # P, X, D and O read neither topics nor groups: they run while the topic helpers finish; then
+    # the §10 facts are derived and G and K run on them
+    counts = run_institution(v.filing.institution, v.filing.period, FAMILIES["P"] + FAMILIES["X"] + FAMILIES["D"]
+                             + FAMILIES["O"])
+    derive_after_accept(version_id, spooled_topics)
+    run_institution(v.filing.institution, v.filing.period, FAMILIES["G"] + FAMILIES["K"], counts)
     close_uncounted(v.filing.institution_id, v.filing.period_id, counts)
     db.session.add(CheckRun(trigger=f"accepted:{version_id}", period_id=v.filing.period_id,
                             institution_id=v.filing.institution_id, rules=list(FAMILIES["P"] + FAMILIES["X"]

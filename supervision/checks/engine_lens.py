@@ -86,10 +86,12 @@ def topic_facts(cmp_v: FilingVersion, prev_v: FilingVersion | None, min_rows: in
 def run_lens(apply: Callable, inst_id: int, period_id: int, cmp_v: FilingVersion | None,
              dsc_v: FilingVersion | None, prev_cmp: FilingVersion | None, g_rules: tuple[str, ...],
              k_rules: tuple[str, ...], counts: dict[str, int]) -> None:
-    """Evaluate the wanted G and K rules and apply them (``apply`` = the engine's upsert/close)."""
+    """Evaluate the wanted G and K rules and apply them (``apply`` = the engine's upsert/close); with
+    none wanted, nothing is read or derived."""
+    if not (g_rules or k_rules):
+        return
     if cmp_v is None:
-        if g_rules or k_rules:
-            apply([], g_rules + k_rules, inst_id, period_id, [], counts, "no CMP version counts")
+        apply([], g_rules + k_rules, inst_id, period_id, [], counts, "no CMP version counts")
         return
     ensure_derived(cmp_v)
     if g_rules:
