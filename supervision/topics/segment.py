@@ -50,8 +50,9 @@ def tokenizer():
     return _tokenizer
 
 
-#: segmented blocks kept per process (a block is a run of CJK/ASCII word characters, or what lies between)
-BLOCK_CACHE = 500_000
+#: segmented blocks kept per process (a block is a run of CJK/ASCII word characters, or what lies between);
+#: bounded (about 1 KB a block) so a long-lived worker that derives many versions holds ~50 MB at most
+BLOCK_CACHE = 50_000
 _blocks: dict[str, tuple[tuple[str, ...], frozenset[str], frozenset[str]]] = {}
 
 
