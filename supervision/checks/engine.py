@@ -19,6 +19,7 @@ from sqlalchemy import select
 from supervision.checks import facts as F
 from supervision.checks import rules as R
 from supervision.checks.engine_lens import run_lens
+from supervision.checks.spooled import SpooledFacts
 from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import (
@@ -47,9 +48,10 @@ ALL_RULES = tuple(r for fam in FAMILIES.values() for r in fam)
 
 
 # ---------------------------------------------------------------------------------------- facts
-def cmp_facts(version: FilingVersion) -> R.CmpFacts:
-    """Facts of an accepted CMP version: cover, totals and the aggregates of :mod:`.facts` (no rows)."""
-    return F.cmp_facts(version)
+def cmp_facts(version: FilingVersion, spooled: SpooledFacts | None = None) -> R.CmpFacts:
+    """Facts of an accepted CMP version: cover, totals and the aggregates of :mod:`.facts` (no rows;
+    ``spooled``: the version's own facts taken from the ingest's spool, if any)."""
+    return F.cmp_facts(version, spooled=spooled)
 
 
 def dsc_facts(version: FilingVersion) -> R.DscFacts:
@@ -106,12 +108,17 @@ def _wanted(rules: Iterable[str] | None, family: str) -> tuple[str, ...]:
 
 
 def run_institution(inst: Institution, period: Period, rules: Iterable[str] | None = None,
-                    counts: dict[str, int] | None = None) -> dict[str, int]:
-    """Run P*, X*, D* and O01 for one institution and period on its versions that count."""
+                    counts: dict[str, int] | None = None,
+                    spooled: tuple[int, SpooledFacts] | None = None) -> dict[str, int]:
+    """Run P*, X*, D* and O01 for one institution and period on its versions that count.
+    ``spooled``: ``(version id, its own facts)`` taken from the ingest's spool
+    (:mod:`supervision.checks.spooled`); used only if that version is the one that counts."""
     counts = counts if counts is not None else {}
     cmp_v = counting_version(inst.id, period.id, FilingKind.CMP)
     dsc_v = counting_version(inst.id, period.id, FilingKind.DSC)
-    cmp = cmp_facts(cmp_v) if cmp_v and (_wanted(rules, "P") or _wanted(rules, "X") or _wanted(rules, "D")) else None
+    own = spooled[1] if spooled is not None and cmp_v is not None and spooled[0] == cmp_v.id else None
+    cmp = cmp_facts(cmp_v, own) if cmp_v and (_wanted(rules, "P") or _wanted(rules, "X") or _wanted(rules, "D")) \
+        else None
     versions = [v.id for v in (cmp_v, dsc_v) if v is not None]
     reason = f"re-evaluated on {', '.join(f'#{v}' for v in versions) or 'no accepted version'}"
     if cmp is None:  # nothing to compare: the P and X findings of a version that no longer counts close
@@ -123,14 +130,15 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
         if p_rules:
             prev_period = _period_by_code(period.quarter_period.previous().code)
             prev_v = counting_version(inst.id, prev_period.id, FilingKind.CMP) if prev_period else None
-            current, prev, earlier = F.history_facts(cmp, prev_v, inst.id, period.code)
+            current, prev, earlier = F.history_facts(cmp, prev_v, inst.id, period.code, own)
             drafts = [d for d in R.check_previous(current, prev, earlier) if d.rule in p_rules]
             cite = [cmp_v.id] + ([prev_v.id] if prev_v else [])
             apply(drafts, p_rules, inst.id, period.id, cite, counts, reason)
         x_rules = _wanted(rules, "X")
         if x_rules:
             refs = all_register_refs()
-            apply([d for d in R.check_register(F.register_facts_rows(cmp, refs), register_facts(inst, period), refs)
+            apply([d for d in R.check_register(F.register_facts_rows(cmp, refs, own), register_facts(inst, period),
+                                               refs)
                    if d.rule in x_rules], x_rules, inst.id, period.id, [cmp_v.id], counts, reason)
     o_rules = _wanted(rules, "O")
     if o_rules:  # §10.3 O01 on the version that counts (none: its findings close)
@@ -146,7 +154,8 @@ def run_institution(inst: Institution, period: Period, rules: Iterable[str] | No
     d_rules = _wanted(rules, "D")
     if d_rules and (cmp_v or dsc_v):
         dsc = dsc_facts(dsc_v) if dsc_v else None
-        drafts = [d for d in R.check_disclosure(dsc, F.with_cited(cmp, dsc) if cmp is not None else None, apr_cap())
+        drafts = [d for d in R.check_disclosure(dsc, F.with_cited(cmp, dsc, own) if cmp is not None else None,
+                                                apr_cap())
                   if d.rule in d_rules]
         apply(drafts, d_rules, inst.id, period.id, versions, counts, reason)
     elif d_rules:
@@ -298,12 +307,14 @@ def run_after_change(institution_id: int, period_id: int, trigger: str = "lifecy
     return counts
 
 
-def run_after_accept(version_id: int, spooled_topics=None) -> dict[str, int]:
+def run_after_accept(version_id: int, spooled_topics=None, spooled_facts: SpooledFacts | None = None
+                     ) -> dict[str, int]:
     """Job: after a version is accepted, run P*, X*, D* for its institution and period; commits.
     When it superseded a version that had counted (a re-filing), everything that depended on that
     version is re-run as after any change of the counting version (:func:`run_after_change`).
     ``spooled_topics``: the ingest's topic tally made beside its store, if any
-    (:func:`supervision.topics.derive.derive_version`)."""
+    (:func:`supervision.topics.derive.derive_version`); ``spooled_facts``: the version's own facts
+    of the checks taken from the ingest's spool (:mod:`supervision.checks.spooled`), if any."""
     v = db.session.get(FilingVersion, version_id)
     refiled = any(o.id != v.id and o.accepted_at is not None for o in v.filing.versions)
     if refiled:
@@ -312,7 +323,7 @@ def run_after_accept(version_id: int, spooled_topics=None) -> dict[str, int]:
     # P, X, D and O read neither topics nor groups: they run while the topic helpers finish; then
     # the §10 facts are derived and G and K run on them
     counts = run_institution(v.filing.institution, v.filing.period, FAMILIES["P"] + FAMILIES["X"] + FAMILIES["D"]
-                             + FAMILIES["O"])
+                             + FAMILIES["O"], spooled=(version_id, spooled_facts) if spooled_facts else None)
     derive_after_accept(version_id, spooled_topics)
     run_institution(v.filing.institution, v.filing.period, FAMILIES["G"] + FAMILIES["K"], counts)
     close_uncounted(v.filing.institution_id, v.filing.period_id, counts)

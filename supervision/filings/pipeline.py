@@ -9,6 +9,7 @@ re-run).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -27,7 +28,7 @@ from supervision.filings.storing import TABLES, derive_figures, store  # noqa: F
 from supervision.ingest.guards import Limits, check_file
 from supervision.ingest.issues import Issue
 from supervision.ingest.reader import open_workbook
-from supervision.ingest.validate import ValidationResult, validate
+from supervision.ingest.validate import validate
 from supervision.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,14 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     version.failure = None
     version.progress = {"stage": "guards", "at": time.time()}
     db.session.commit()  # ends the transaction: none is held while reading the file
+    with contextlib.ExitStack() as cleanup:
+        return _guarded_version(version_id, early_guard, job, started, cleanup)
+
+
+def _guarded_version(version_id: int, early_guard, job: dict, started: float, cleanup: contextlib.ExitStack) -> str:
+    """The rest of :func:`_process_version` once the version is VALIDATING: guards, read and
+    validation, then the store in one transaction and the checks after acceptance (``cleanup``:
+    what must end with the version, whatever happens)."""
     cap = int(current_app.config["ERROR_CAP_PER_RULE"])
     limits = limits_from_config()
     if early_guard is not None:  # while the helper guards: load the readers (no file is opened) ...
@@ -187,6 +196,9 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return _finish_rejected(version_id, guard.issues, totals, {}, started, None)
     timings = {"guards": round(time.monotonic() - started, 3)}  # seconds per stage, kept in the progress
+    topic_server = _topic_server(job["kind"])  # builds its tokenizer on the core the read leaves idle
+    if topic_server is not None:
+        cleanup.callback(topic_server.cancel)  # unless its answer was taken: a rejected or failed version
     mark = time.monotonic()
     set_progress(version_id, stage="reading", rows_read=0)
     with open_workbook(job["path"], guard=guard) as wb:
@@ -212,8 +224,10 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
             db.session.rollback()
             return version.status
         version.template_version = template_version
-        topics = _topics_beside(result)
+        topics = topic_server.send(result.spool) if topic_server is not None and result.spool is not None else None
+        own = _own_facts_beside(result, cleanup) if _checks_follow(job["kind"]) else None
         counts = store(version, result, timings)
+        own_facts = _own_facts(own)  # read from the spool: taken before the spool is removed
         result.close()
     if len(result.issues):
         db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, result.issues.issues))
@@ -240,7 +254,7 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     db.session.commit()
     timings["commit"] = round(time.monotonic() - mark, 3)
     if checks:
-        outcome = _checks_after_accept(version_id, topics)
+        outcome = _checks_after_accept(version_id, topics, own_facts)
         finished = db.session.get(FilingVersion, version_id)
         finished.progress = {"stage": "done", "rows_read": rows_read, "seconds": seconds,
                              "checks_seconds": round(time.monotonic() - started - seconds, 3), "checks": outcome,
@@ -259,27 +273,56 @@ def _still_ours(version_id: int) -> FilingVersion:
     return db.session.scalar(q)
 
 
-def _topics_beside(result: ValidationResult):
-    """For a CMP version whose checks will run once it is accepted: start segmenting its received
-    rows' summaries beside the store (:mod:`supervision.topics.beside`); the callable waiting for
-    the tally, or None."""
+def _checks_follow(kind: str) -> bool:
+    """Whether a valid version of ``kind`` is accepted and checked at once (a CMP version whose
+    checks after acceptance run in this process): only then is work done beside its store."""
     c = current_app.config
-    if result.kind != FilingKind.CMP or result.spool is None or not (c["AUTO_ACCEPT"]
-                                                                     and c.get("CHECKS_AFTER_ACCEPT", True)):
+    return kind == FilingKind.CMP and bool(c["AUTO_ACCEPT"] and c.get("CHECKS_AFTER_ACCEPT", True))
+
+
+def _topic_server(kind: str):
+    """For a CMP version whose checks will run once it is accepted: fork the helper that segments
+    its received rows' summaries beside the store (:class:`supervision.topics.beside.TopicServer`;
+    it builds its tokenizer while this process reads the file); None otherwise."""
+    if not _checks_follow(kind):
         return None
     from supervision.topics import beside
 
-    return beside.start(result.spool)
+    return beside.serve()
 
 
-def _checks_after_accept(version_id: int, topics=None) -> str:
+def _own_facts_beside(result, cleanup: contextlib.ExitStack):
+    """Start taking the version's own facts of the checks from its spool in a thread while it is
+    stored (:mod:`supervision.checks.spooled`); the future, or None when there is no spool."""
+    if result.spool is None:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from supervision.checks.spooled import from_spool
+
+    return cleanup.enter_context(ThreadPoolExecutor(1, thread_name_prefix="facts")).submit(from_spool, result.spool)
+
+
+def _own_facts(future):
+    """The facts a :func:`_own_facts_beside` thread took, or None (then the checks read the stored rows)."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:
+        log.warning("the checks' facts could not be taken from the spool: the stored rows are read", exc_info=True)
+        return None
+
+
+def _checks_after_accept(version_id: int, topics=None, own_facts=None) -> str:
     """§6: P*, X*, D* run once a version is accepted; a failing check never undoes the ingest but is
     recorded visibly (progress, audit) so a regulator can re-run the period's checks. ``topics``:
-    the topic tally made beside the store (:func:`_topics_beside`), if any."""
+    the topic tally made beside the store (:func:`_topic_server`), if any; ``own_facts``: the
+    version's own facts of the checks taken from its spool (:func:`_own_facts_beside`), if any."""
     from supervision.checks.engine import run_after_accept
 
     try:
-        run_after_accept(version_id, topics)
+        run_after_accept(version_id, topics, own_facts)
     except Exception as exc:
         db.session.rollback()
         log.exception("checks after accepting version %s failed", version_id)

@@ -125,18 +125,22 @@ def _cover_row(result: ValidationResult, version: FilingVersion) -> dict:
 
 
 def store(version: FilingVersion, result: ValidationResult, timings: dict[str, float] | None = None) -> dict[str, int]:
-    """Write the whole content of a valid version (call inside the version's one transaction);
-    ``timings`` gets the seconds of the cube's derivation (``cube``)."""
+    """Write the whole content of a valid version (call inside the version's one transaction): for a
+    CMP version its rows, summary, §4.4 figures, the §10.1 cube and the §10 customer-group figures
+    (the last two grouped from the spool in a thread during the bulk load); ``timings`` gets the
+    seconds the cube adds (``cube``)."""
     counts: dict[str, int] = {}
     db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
     if result.kind == FilingKind.CMP:
         from supervision.analytics.columnar import group_spool
         from supervision.analytics.services import derive_cube  # §10.1: in the same transaction
+        from supervision.vulnerable.derive import groups_from_spool, insert_groups
 
         filing = version.filing
         with ThreadPoolExecutor(1, thread_name_prefix="cube") as beside:
             # the cube's sums are grouped (polars, without the GIL) while the rows are bulk-loaded
             grouped = beside.submit(group_spool, result.spool)
+            by_group = beside.submit(groups_from_spool, result.spool)  # §10 customer groups, the same way
             counts["detail"] = load_complaints(result.spool, version_id=version.id,
                                                institution_id=filing.institution_id, period_id=filing.period_id)
             counts["summary"] = _insert_batches(SummaryRow, _table_rows(result, "summary", version.id,
@@ -146,8 +150,10 @@ def store(version: FilingVersion, result: ValidationResult, timings: dict[str, f
                 period_id=filing.period_id))
             started = time.monotonic()  # what the cube adds: waiting for its sums, then their insert
             derive_cube(version.id, filing.institution_id, filing.period_id, result.spool, grouped.result())
+            cube_seconds = time.monotonic() - started
+            insert_groups(version.id, filing.institution_id, filing.period_id, by_group.result())
         if timings is not None:
-            timings["cube"] = round(time.monotonic() - started, 3)
+            timings["cube"] = round(cube_seconds, 3)
     else:
         for sheet in ("products", "channels", "partners", "activities"):
             table, columns = TABLES[sheet]

@@ -20,10 +20,13 @@ segments the stored rows as before."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import logging
 import os
+import pickle
+import signal
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -87,31 +90,118 @@ def tally(rows: list[int], texts: list[str | None]) -> SpooledTally:
     return merge([_part(rows, texts)])
 
 
-def start(spool, helpers: int | None = None) -> Callable[[], SpooledTally | None] | None:
-    """Fork the helpers over ``spool``'s received rows (``helpers``: how many, by default one per CPU
-    up to :data:`MAX_HELPERS`; each takes a consecutive share of the rows); return a callable that
-    waits for their merged :class:`SpooledTally` (None if one gave none), or None when no helper
-    was forked (another Python thread runs in this process: forking it is not safe)."""
-    if threading.active_count() != 1:
-        return None
+def _shares(rows: list[int], texts: list[str | None], helpers: int | None) -> SpooledTally | None:
+    """The merged tally of ``rows``: this process takes the first consecutive share and forks one
+    helper per further share (``helpers``: how many shares, by default one per CPU up to
+    :data:`MAX_HELPERS`); None if a helper gave none."""
     from supervision.filings.child import fork_helper, helper_answer
 
-    rows, texts = received_summaries(spool)
     n = max(1, min(helpers or os.cpu_count() or 1, MAX_HELPERS, len(rows) or 1))
     cuts = [len(rows) * i // n for i in range(n + 1)]
-    forked = [fork_helper(functools.partial(_part, rows[a:b], texts[a:b])) for a, b in itertools.pairwise(cuts)]
-    del rows, texts
-    done: list = []
+    shares = list(itertools.pairwise(cuts))
+    forked = [fork_helper(functools.partial(_part, rows[a:b], texts[a:b])) for a, b in shares[1:]]
+    a, b = shares[0]
+    parts = [_part(rows[a:b], texts[a:b]), *(helper_answer(fd, pid) for pid, fd in forked)]
+    if not all(isinstance(p, tuple) and len(p) == 2 for p in parts):
+        return None
+    return merge(parts)
 
-    def answer() -> SpooledTally | None:
-        if not done:
-            parts = [helper_answer(fd, pid) for pid, fd in forked]
-            if all(isinstance(p, tuple) and len(p) == 2 for p in parts):
-                done.append(merge(parts))
-            else:
-                log.warning("a topic helper (%s) gave no tally: the stored rows are segmented instead",
-                            [pid for pid, _fd in forked])
-                done.append(None)
-        return done[0]
 
-    return answer
+class TopicServer:
+    """A forked helper that builds the tokenizer at once (jieba's dictionary: ~0.7 s of CPU) and then
+    waits for the rows to tally (:meth:`send`). The ingest child forks it before it waits for the
+    guards' verdict, when its own core is idle, so neither the tokenizer nor a second copy of it is
+    paid during the store: the server forks its share helpers only once the tokenizer is built
+    (they inherit it). It reads nothing but its request pipe; given nothing (:meth:`cancel`, or the
+    child gone) it leaves."""
+
+    def __init__(self, helpers: int | None = None):
+        from supervision.filings.child import fork_helper
+
+        read_end, self._request = os.pipe()
+
+        def work():
+            os.close(self._request)
+            from supervision.topics.segment import stopwords, term_topics, tokenizer
+
+            tokenizer(), term_topics(), stopwords()
+            with os.fdopen(read_end, "rb") as src:
+                data = src.read()
+            if not data:
+                return None
+            rows, texts = pickle.loads(data)  # noqa: S301 (the parent's own pipe)
+            return _shares(rows, texts, helpers)
+
+        self.pid, self._answer = fork_helper(work)
+        os.close(read_end)
+        self._writer: threading.Thread | None = None
+        self._done: list[SpooledTally | None] = []
+
+    def send(self, spool) -> Callable[[], SpooledTally | None]:
+        """Hand the server ``spool``'s received rows (written by a thread: the server may still be
+        building its tokenizer); return a callable that waits for the merged tally (None if the
+        server or a helper gave none; answered once, kept)."""
+        rows, texts = received_summaries(spool)
+        data = pickle.dumps((rows, texts), protocol=pickle.HIGHEST_PROTOCOL)
+        del rows, texts
+        fd, self._request = self._request, None
+
+        def write() -> None:
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+            except OSError:  # the server is gone: its answer is None
+                pass
+
+        self._writer = threading.Thread(target=write, name="topic-request", daemon=True)
+        self._writer.start()
+        return self.answer
+
+    def answer(self) -> SpooledTally | None:
+        """Wait for the server's tally (see :meth:`send`)."""
+        from supervision.filings.child import helper_answer
+
+        if not self._done:
+            if self._writer is not None:
+                self._writer.join()
+            got = helper_answer(self._answer, self.pid) if self._answer is not None else None
+            self._answer = None
+            if not isinstance(got, SpooledTally):
+                log.warning("the topic helper (%s) gave no tally: the stored rows are segmented instead", self.pid)
+                got = None
+            self._done.append(got)
+        return self._done[0]
+
+    def cancel(self) -> None:
+        """Stop the server if its answer was not taken (a rejected or failed version): its pipes are
+        closed and it is killed and reaped."""
+        if self._done:
+            return
+        for fd in (self._request, self._answer):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._request = self._answer = None
+        if self._writer is not None:
+            self._writer.join()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self._done.append(None)
+
+
+def serve(helpers: int | None = None) -> TopicServer | None:
+    """Fork a :class:`TopicServer` (``helpers``: how many shares it tallies at once), or None when
+    this process runs another Python thread (forking it is not safe)."""
+    if threading.active_count() != 1:
+        return None
+    return TopicServer(helpers)
+
+
+def start(spool, helpers: int | None = None) -> Callable[[], SpooledTally | None] | None:
+    """Fork a server and hand it ``spool``'s received rows at once (:func:`serve` and
+    :meth:`TopicServer.send`); the callable waiting for the merged :class:`SpooledTally`, or None
+    when no server was forked."""
+    server = serve(helpers)
+    return server.send(spool) if server is not None else None

@@ -70,6 +70,7 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path):  # noqa
         r["source"], r["transfer_ref"] = "REGULATOR", f"ZB-F-{i:03d}"
     for r in fresh[40:80]:  # D06 / D07: products absent from the DSC, auto-deduction complaints
         r["product_code"], r["cause"] = ("GHOST-1" if r is fresh[40] else r["product_code"] or "GHOST-2"), "C13"
+    fresh[81]["product_code"] = "ghost-1"  # another spelling of GHOST-1's key (D06 counts them together)
     resummarise(q2)
     v2 = ingest(tmp_path, inst, cur, "CMP", q2, "f-cur")
     assert v2.status == "ACCEPTED"
@@ -106,3 +107,36 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path):  # noqa
         got_d = R.check_disclosure(d, F.with_cited(F.cmp_facts(v2), d), Decimal("24"))
         assert got_d == expected_d
     assert {d.rule for d in R.check_disclosure(dsc_f, full_cur, Decimal("24"))} >= {"D02", "D06", "D07"}
+
+    # the version's own facts taken from the ingest's spool (issue 12) are those the SQL reads from
+    # the stored rows, and give the same findings
+    own = _spooled(tmp_path / "f-cur.xlsx", inst, cur)
+    sql = F.cmp_facts(v2)
+    assert own.transfer_refs == sql.transfer_refs and own.transfer_refs
+    assert F.cmp_facts(v2, spooled=own) == sql
+    assert list(own.carried) == [r for r in full_cur.rows if r.carried_over] and own.carried
+    assert [(r.complaint_id, r.transfer_ref, r.row_no) for r in F.register_facts_rows(sql, ()).rows] \
+        == list(own.regulator_rows) and own.regulator_rows
+    for d in (dsc_f, None):
+        assert F.with_cited(sql, d, own) == F.with_cited(sql, d)
+    every = F.with_cited(sql, None)
+    assert every.cited and "ghost-1" in every.cited and every.cited["ghost-1"].count >= 2
+    assert F.with_cited(sql, dsc_f, own).cited_c13  # the C13 rows of a product disclosed without auto-deduction
+    assert R.check_previous(*F.history_facts(F.cmp_facts(v2, spooled=own), v1, inst.id, cur.code, own)) == expected_p
+    assert R.check_register(F.register_facts_rows(sql, refs, own), entries, refs) == expected_x
+
+
+def _spooled(path, inst, period):
+    """The spooled facts of the workbook at ``path``, validated as the ingest does."""
+    from supervision.checks.spooled import from_spool
+    from supervision.ingest.reader import open_workbook
+    from supervision.ingest.validate import validate
+
+    with open_workbook(str(path)) as wb:
+        result = validate(wb, kind="CMP", institution_code=inst.code, period=period.code,
+                          period_start=period.start_date, period_end=period.end_date, sector=inst.sector)
+        try:
+            assert result.spool is not None
+            return from_spool(result.spool)
+        finally:
+            result.close()

@@ -51,6 +51,16 @@ def test_forked_helper_answers_the_in_process_tally():
         want = beside.tally(rows, summaries)
         assert got == want == single and got.topic_rows and got.top_terms, (got, want)
         assert wait() is got  # answered once, kept
+        import os
+        server = beside.serve(helpers=2)  # forked before the rows exist (the ingest's read), then given them
+        assert server.send(spool)() == want
+        idle = beside.serve()  # a version rejected before its rows were sent: the server is stopped and reaped
+        idle.cancel()
+        try:
+            os.kill(idle.pid, 0)
+            raise AssertionError("the cancelled topic server is still there")
+        except ProcessLookupError:
+            pass
         def broken(rows, texts):  # a helper that dies gives no tally: the caller segments the stored rows
             raise MemoryError
         beside._part = broken
