@@ -23,10 +23,11 @@ from sqlalchemy import and_, func, select
 from supervision.checks import rules as R
 from supervision.checks.rules_base import EVIDENCE_CAP, CitedProduct, key, present
 from supervision.checks.spooled import SpooledFacts
+from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures
 from supervision.filings.counting import counts_condition
-from supervision.filings.models import FilingVersion
+from supervision.filings.models import Filing, FilingVersion
 from supervision.periods.models import Period
 
 C = ComplaintRow
@@ -162,9 +163,13 @@ def _changed_received(version_id: int, institution_id: int, period_code: str) ->
     ``version_id`` whose ``received_date`` differs there (P02)."""
     accepted_earlier = (C.institution_id == institution_id, counts_condition(FilingVersion),
                         Period.code < period_code)
-    exists = db.session.scalar(select(C.id).join(FilingVersion, FilingVersion.id == C.version_id)
-                               .join(Period, Period.id == C.period_id).where(*accepted_earlier).limit(1))
-    if exists is None:
+    # no earlier CMP counts: nothing to compare (asked of the versions, not of their rows: a first
+    # filing's own rows would all be read to find none)
+    earlier = db.session.scalar(select(FilingVersion.id).join(Filing, Filing.id == FilingVersion.filing_id)
+                                .join(Period, Period.id == Filing.period_id)
+                                .where(Filing.institution_id == institution_id, Filing.kind == FilingKind.CMP,
+                                       counts_condition(FilingVersion), Period.code < period_code).limit(1))
+    if earlier is None:
         return {}
     ids_now = select(C.complaint_id).where(C.version_id == version_id)
     first = (select(C.complaint_id, C.received_date,
@@ -184,11 +189,15 @@ def register_facts_rows(current: R.CmpFacts, register_refs: Iterable[str],
     pass over those rows' id, reference and row number (the facts' other fields are empty;
     ``spooled``: see :func:`cmp_facts`)."""
     known = {key(ref) for ref in register_refs}
-    listed = spooled.regulator_rows if spooled is not None else db.session.execute(
+    # X02 reads the complaint id, reference and row of these rows: the other fields are left empty
+    if spooled is not None:  # their references' keys were folded beside the bulk load
+        rows = [R.ComplaintFacts(cid, None, "REGULATOR", ref, None, False, None, None, row_no)
+                for cid, ref, row_no, k in spooled.regulator_rows if k is not None and k not in known]
+        return with_rows(current, rows)
+    listed = db.session.execute(
         select(C.complaint_id, C.transfer_ref, C.row_no)
         .where(C.version_id == current.version_id, C.source == "REGULATOR", C.transfer_ref.is_not(None))
         .order_by(C.row_no).execution_options(yield_per=5000))
-    # X02 reads the complaint id, reference and row of these rows: the other fields are left empty
     rows = [R.ComplaintFacts(cid, None, "REGULATOR", ref, None, False, None, None, row_no)
             for cid, ref, row_no in listed if present(ref) and key(ref) not in known]
     return with_rows(current, rows)

@@ -4,8 +4,9 @@ The checks after acceptance read, besides aggregates of other versions, four fac
 version's own rows (:mod:`supervision.checks.facts` reads them from the stored rows with SQL):
 
 * its distinct ``transfer_ref`` values (``X01``);
-* its ``REGULATOR`` rows with a reference, as (complaint id, reference, row) in sheet order
-  (``X02`` keeps those whose reference is in no register entry);
+* its ``REGULATOR`` rows with a reference, as (complaint id, reference, row, matching key of the
+  reference or None when it is blank) in sheet order (``X02`` keeps those whose reference is in no
+  register entry);
 * its carried-over rows (``P01``);
 * per product matching key, the first row's spelling, the number of rows and the first
   :data:`~supervision.checks.rules_base.EVIDENCE_CAP` rows, over all rows and over the ``C13`` rows
@@ -38,7 +39,7 @@ class SpooledFacts:
     """The version's own facts of the checks (see the module docstring)."""
 
     transfer_refs: frozenset[str]
-    regulator_rows: tuple[tuple[str, str, int], ...]
+    regulator_rows: tuple[tuple[str, str, int, str | None], ...]
     carried: tuple[ComplaintFacts, ...]
     cited: dict[str, CitedProduct]
     cited_c13: dict[str, CitedProduct]
@@ -93,13 +94,18 @@ def from_spool(spool: Spool) -> SpooledFacts:
 
     frames = [f.select(*_FACT_COLUMNS) for f in spool.frames()]
     refs: set[str] = set()
-    regulator: list[tuple[str, str, int]] = []
+    regulator: list[tuple[str, str, int, str | None]] = []
+    folded: dict[str, str | None] = {}
     carried: list[ComplaintFacts] = []
     for frame in frames:
         refs.update(r for r in frame["transfer_ref"].unique().to_list() if r is not None)
         reg = frame.filter((pl.col("source") == "REGULATOR") & pl.col("transfer_ref").is_not_null())
-        regulator += zip(reg["complaint_id"].to_list(), reg["transfer_ref"].to_list(), reg["_row"].to_list(),
-                         strict=True)
+        for cid, ref, row_no in zip(reg["complaint_id"].to_list(), reg["transfer_ref"].to_list(), reg["_row"].to_list(),
+                                    strict=True):
+            k = folded.get(ref, "")
+            if k == "":  # folded once per reference, here (beside the bulk load), not after the commit
+                k = folded[ref] = key(ref) if present(ref) else None
+            regulator.append((cid, ref, row_no, k))
         carried += _facts(frame.filter(pl.col("carried_over")))
     c13 = [f.filter(pl.col("cause") == "C13") for f in frames]
     return SpooledFacts(transfer_refs=frozenset(refs), regulator_rows=tuple(sorted(regulator, key=lambda r: r[2])),

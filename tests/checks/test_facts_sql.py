@@ -12,6 +12,7 @@ from sqlalchemy import select
 from supervision.checks import facts as F
 from supervision.checks import rules as R
 from supervision.checks.engine import all_register_refs, dsc_facts, register_facts
+from supervision.checks.rules_base import key
 from supervision.demo import workbooks as gen
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow, CoverFigures, DerivedFigures
@@ -115,7 +116,8 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path):  # noqa
     assert own.transfer_refs == sql.transfer_refs and own.transfer_refs
     assert F.cmp_facts(v2, spooled=own) == sql
     assert list(own.carried) == [r for r in full_cur.rows if r.carried_over] and own.carried
-    assert [(r.complaint_id, r.transfer_ref, r.row_no) for r in F.register_facts_rows(sql, ()).rows] \
+    listed = F.register_facts_rows(sql, ()).rows
+    assert [(r.complaint_id, r.transfer_ref, r.row_no, key(r.transfer_ref)) for r in listed] \
         == list(own.regulator_rows) and own.regulator_rows
     for d in (dsc_f, None):
         assert F.with_cited(sql, d, own) == F.with_cited(sql, d)
