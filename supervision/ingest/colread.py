@@ -8,8 +8,8 @@ kept, as :func:`supervision.ingest.rowconv.open_table` does. Two sources give th
 * :func:`fast_windows` — ``fastexcel`` (Rust, calamine) reads the sheet into Arrow columns: dates as
   ``datetime`` (a cell of another type is a conversion error, which names its type), everything
   else as text. A small sheet is read straight from the file; a large one is first cut at row
-  boundaries into windows of bounded size (:mod:`.colwindows`), so memory is bounded by the window,
-  not the sheet. Whatever this path cannot decide exactly (see :class:`NeedsExact`) stops it: the
+  boundaries into windows of bounded size (:mod:`.colwindows`), so memory is bounded by the window
+  (two: the next one is read while the caller converts this one), not the sheet. Whatever this path cannot decide exactly (see :class:`NeedsExact`) stops it: the
   caller then uses :func:`exact_windows`.
 * :func:`exact_windows` — the platform's row reader (:mod:`supervision.ingest.reader`), cell by
   cell: the reference semantics, slower.
@@ -25,6 +25,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,8 +205,15 @@ def fast_windows(workbook, sheet_name: str, columns: list[tuple[int, Field]],
         if not windows:
             return
         reader = fastexcel.read_excel(str(path))
-        for window in windows:
-            yield _load(reader, window.name, window.first_row - 1, columns, width)
+        # the next window is read (fastexcel and polars, without the GIL) while the caller converts
+        # and checks this one: one window more in memory, in order, errors raised where they belong
+        with ThreadPoolExecutor(1, thread_name_prefix="window") as ahead:
+            pending = ahead.submit(_load, reader, windows[0].name, windows[0].first_row - 1, columns, width)
+            for following in [*windows[1:], None]:
+                raw = pending.result()
+                if following is not None:
+                    pending = ahead.submit(_load, reader, following.name, following.first_row - 1, columns, width)
+                yield raw
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -257,6 +257,31 @@ def test_many_small_windows(tmp_path, monkeypatch, writer):
     assert len(seen) > 10
 
 
+def test_undecidable_cell_in_a_later_window_goes_row_by_row(tmp_path, monkeypatch, caplog):
+    """Windows are read one ahead in a thread (issue 12): a cell the fast reader cannot decide in a
+    later window stops it after earlier windows were given, and the sheet is read row by row with
+    the same result."""
+    path = tmp_path / "late.xlsx"
+    rows = tricky_rows() * 3
+    for i, r in enumerate(rows):
+        r["complaint_id"] = f"L{i}" if not isinstance(r["complaint_id"], Cell) else r["complaint_id"]
+    rows.append(detail_row(complaint_id="late-odd", product_code=Cell("bool", True)))
+    write(path, rows, "xlsxwriter")
+    original = colread.fast_windows
+    given = []
+
+    def counting(*args, **kwargs):
+        for w in original(*args, whole_cells=0, window_bytes=3000):
+            given.append(w.height)
+            yield w
+
+    monkeypatch.setattr(colread, "fast_windows", counting)
+    with caplog.at_level(logging.INFO, logger="supervision.ingest.validate"):
+        assert_same(path)
+    assert len(given) > 3  # windows were given before the undecidable one stopped the fast reader
+    assert [r for r in caplog.records if "row by row" in r.getMessage()]
+
+
 def test_cap_keeps_the_first_in_row_order_across_windows(tmp_path, monkeypatch):
     rows = [detail_row(complaint_id=f"C{i}", channel="A77" if i % 2 else "A05", outcome=None if i % 3 else "UPHELD")
             for i in range(300)]
