@@ -9,8 +9,9 @@ kept, as :func:`supervision.ingest.rowconv.open_table` does. Two sources give th
   ``datetime`` (a cell of another type is a conversion error, which names its type), everything
   else as text. A small sheet is read straight from the file; a large one is first cut at row
   boundaries into windows of bounded size (:mod:`.colwindows`), so memory is bounded by the window
-  (two: the next one is read while the caller converts this one), not the sheet. Whatever this path cannot decide exactly (see :class:`NeedsExact`) stops it: the
-  caller then uses :func:`exact_windows`.
+  (two: the next one is read while the caller converts this one), not the sheet. Whatever this
+  path cannot decide exactly (see :class:`NeedsExact`) stops it: the caller then uses
+  :func:`exact_windows`.
 * :func:`exact_windows` — the platform's row reader (:mod:`supervision.ingest.reader`), cell by
   cell: the reference semantics, slower.
 

@@ -3,10 +3,12 @@
 Segmenting the received rows' summaries with jieba is pure Python (about 0.1 ms a distinct summary
 on a quiet core, plus ~0.6–0.9 s to build the tokenizer; identical summaries are segmented once):
 done after acceptance it was the largest stage of an ingest after the read (issue 12), and for a
-filing of all-different summaries by far the largest. The ingest child has every summary in its
-spool before it stores anything, so :func:`start` forks helpers (one per CPU, up to
-:data:`MAX_HELPERS`), each building the tokenizer and tallying a consecutive share of the rows,
-while the child bulk-loads the rows, derives the cube and commits; the after-accept derivation then
+filing of all-different summaries by far the largest. The ingest child forks a
+:class:`TopicServer` as it starts reading the file; the server builds the tokenizer meanwhile. The
+child has every summary in its spool before it stores anything: it sends the server the received
+rows, and the server tallies consecutive shares of them in itself and in share helpers it forks
+then (one per CPU, up to :data:`MAX_HELPERS`, inheriting the tokenizer), while the child
+bulk-loads the rows, derives the cube and commits; the after-accept derivation then
 takes their merged answer (:func:`supervision.topics.derive.derive_topics`) instead of reading and
 segmenting the stored rows again. The tally is the same: the same :class:`~supervision.topics.segment.Tally`
 over the same texts (:func:`merge`), keyed by the rows' ``row_no`` instead of their ids (mapped to
@@ -109,11 +111,11 @@ def _shares(rows: list[int], texts: list[str | None], helpers: int | None) -> Sp
 
 class TopicServer:
     """A forked helper that builds the tokenizer at once (jieba's dictionary: ~0.7 s of CPU) and then
-    waits for the rows to tally (:meth:`send`). The ingest child forks it before it waits for the
-    guards' verdict, when its own core is idle, so neither the tokenizer nor a second copy of it is
-    paid during the store: the server forks its share helpers only once the tokenizer is built
-    (they inherit it). It reads nothing but its request pipe; given nothing (:meth:`cancel`, or the
-    child gone) it leaves."""
+    waits for the rows to tally (:meth:`send`). The ingest child forks it as it starts reading the
+    file (the guards' verdict is in; the read leaves the second core mostly idle), so neither the
+    tokenizer nor a second copy of it is paid during the store: the server forks its share helpers
+    only once the tokenizer is built (they inherit it). It reads nothing but its request pipe; given
+    nothing (:meth:`cancel`, or the child gone) it leaves."""
 
     def __init__(self, helpers: int | None = None):
         from supervision.filings.child import fork_helper
@@ -182,10 +184,10 @@ class TopicServer:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._request = self._answer = None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)  # first: a request still being written then fails at once
         if self._writer is not None:
             self._writer.join()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         self._done.append(None)
