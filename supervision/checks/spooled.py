@@ -15,8 +15,8 @@ version's own rows (:mod:`supervision.checks.facts` reads them from the stored r
 The ingest child has every row in its spool before it stores any: :func:`from_spool` computes these
 in a thread while the rows are bulk-loaded (polars does the filtering and grouping without the
 GIL), so the checks after the commit read only what depends on other versions and the register.
-They are the same facts (``tests/checks/test_spooled_facts.py`` compares them with the SQL reading
-of the stored rows on both databases). No Flask or database import here.
+They are the same facts (``tests/checks/test_facts_sql.py`` compares them with the SQL reading of
+the stored rows on both databases). No Flask or database import here.
 """
 
 from __future__ import annotations
@@ -55,49 +55,65 @@ def _facts(frame) -> list[ComplaintFacts]:
             for cid, received, source, ref, status, carried, cause, product, row in zip(*cols, strict=True)]
 
 
-def _cited(frames: list) -> dict[str, CitedProduct]:
-    """Product key → its first row's spelling, row count and first rows in sheet order (rows whose
-    ``product_code`` is given, folded by :func:`~supervision.checks.rules_base.key`)."""
-    import polars as pl
+class _Cited:
+    """Products cited by the rows (all, or those with cause ``C13``): counted on a first pass over the
+    windows, their first rows collected on a second (:func:`from_spool`)."""
 
-    counts: dict[str, int] = {}
-    key_of: dict[str, str] = {}
-    for frame in frames:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.key_of: dict[str, str] = {}
+        self.rows: dict[str, list[ComplaintFacts]] = {}
+        self.short: set[str] = set()
+
+    def count(self, frame) -> None:
+        """First pass: rows per matching key (spellings folded once each)."""
         for spelling, n in frame.group_by("product_code").len().iter_rows():
             if spelling is not None and present(spelling):
-                k = key_of.setdefault(spelling, key(spelling))
-                counts[k] = counts.get(k, 0) + n
-    if not counts:
-        return {}
-    rows: dict[str, list[ComplaintFacts]] = {k: [] for k in counts}
-    short = set(counts)
-    for frame in frames:
-        if not short:
-            break
-        wanted = [s for s, k in key_of.items() if k in short]
+                k = self.key_of.setdefault(spelling, key(spelling))
+                self.counts[k] = self.counts.get(k, 0) + n
+
+    def start(self) -> None:
+        """Between the passes: every counted key still needs its first rows."""
+        self.rows = {k: [] for k in self.counts}
+        self.short = set(self.counts)
+
+    def collect(self, frame) -> None:
+        """Second pass: the first :data:`EVIDENCE_CAP` rows of each key, in sheet order."""
+        import polars as pl
+
+        if not self.short:
+            return
+        wanted = [s for s, k in self.key_of.items() if k in self.short]
         # the first EVIDENCE_CAP rows of each spelling are enough: a key's first rows are among them
         part = (frame.filter(pl.col("product_code").is_in(wanted)).sort("_row")
                 .with_columns(pl.int_range(pl.len()).over("product_code").alias("_n"))
                 .filter(pl.col("_n") < EVIDENCE_CAP).select("complaint_id", "_row", "product_code", "cause"))
         for cid, row_no, spelling, cause in part.iter_rows():
-            k = key_of[spelling]
-            if k in short:
-                rows[k].append(ComplaintFacts(cid, None, None, None, None, False, cause, spelling, row_no))
-                if len(rows[k]) >= EVIDENCE_CAP:
-                    short.discard(k)
-    return {k: CitedProduct(found[0].product_code or "", counts[k], tuple(found)) for k, found in rows.items()}
+            k = self.key_of[spelling]
+            if k in self.short:
+                self.rows[k].append(ComplaintFacts(cid, None, None, None, None, False, cause, spelling, row_no))
+                if len(self.rows[k]) >= EVIDENCE_CAP:
+                    self.short.discard(k)
+
+    def result(self) -> dict[str, CitedProduct]:
+        """Product key → its first row's spelling, row count and first rows."""
+        return {k: CitedProduct(found[0].product_code or "", self.counts[k], tuple(found))
+                for k, found in self.rows.items()}
 
 
 def from_spool(spool: Spool) -> SpooledFacts:
-    """The version's own facts of the checks from its spooled rows (every detail row, in sheet order)."""
+    """The version's own facts of the checks from its spooled rows (every detail row, in sheet order),
+    in two passes over the spool's windows (one window in memory at a time)."""
     import polars as pl
 
-    frames = [f.select(*_FACT_COLUMNS) for f in spool.frames()]
     refs: set[str] = set()
     regulator: list[tuple[str, str, int, str | None]] = []
     folded: dict[str, str | None] = {}
     carried: list[ComplaintFacts] = []
-    for frame in frames:
+    cited, cited_c13 = _Cited(), _Cited()
+    c13 = pl.col("cause") == "C13"
+    for window in spool.frames():
+        frame = window.select(*_FACT_COLUMNS)
         refs.update(r for r in frame["transfer_ref"].unique().to_list() if r is not None)
         reg = frame.filter((pl.col("source") == "REGULATOR") & pl.col("transfer_ref").is_not_null())
         for cid, ref, row_no in zip(reg["complaint_id"].to_list(), reg["transfer_ref"].to_list(), reg["_row"].to_list(),
@@ -107,7 +123,17 @@ def from_spool(spool: Spool) -> SpooledFacts:
                 k = folded[ref] = key(ref) if present(ref) else None
             regulator.append((cid, ref, row_no, k))
         carried += _facts(frame.filter(pl.col("carried_over")))
-    c13 = [f.filter(pl.col("cause") == "C13") for f in frames]
+        cited.count(frame)
+        cited_c13.count(frame.filter(c13))
+    cited.start()
+    cited_c13.start()
+    if cited.short or cited_c13.short:
+        for window in spool.frames():
+            frame = window.select("complaint_id", "_row", "product_code", "cause")
+            cited.collect(frame)
+            cited_c13.collect(frame.filter(c13))
+            if not (cited.short or cited_c13.short):
+                break
     return SpooledFacts(transfer_refs=frozenset(refs), regulator_rows=tuple(sorted(regulator, key=lambda r: r[2])),
                         carried=tuple(sorted(carried, key=lambda r: (r.row_no, r.complaint_id))),
-                        cited=_cited(frames), cited_c13=_cited(c13))
+                        cited=cited.result(), cited_c13=cited_c13.result())

@@ -45,7 +45,12 @@ def fork_helper(work) -> tuple[int, int]:
     import pickle
 
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        raise
     if pid == 0:
         os.close(read_end)
         try:

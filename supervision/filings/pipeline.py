@@ -224,7 +224,7 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
             db.session.rollback()
             return version.status
         version.template_version = template_version
-        topics = topic_server.send(result.spool) if topic_server is not None and result.spool is not None else None
+        topics = _send_topics(topic_server, result.spool)
         own = _own_facts_beside(result, cleanup) if _checks_follow(job["kind"]) else None
         counts = store(version, result, timings)
         own_facts = _own_facts(own)  # read from the spool: taken before the spool is removed
@@ -289,6 +289,21 @@ def _topic_server(kind: str):
     from supervision.topics import beside
 
     return beside.serve()
+
+
+def _send_topics(server, spool):
+    """Hand the topic server the spool's received rows (:meth:`~supervision.topics.beside.TopicServer.send`);
+    the callable giving its tally, or None (no server, no spool, or sending failed: the stored rows
+    are segmented after acceptance instead)."""
+    if server is None or spool is None:
+        return None
+    try:
+        return server.send(spool)
+    except Exception:
+        log.warning("the rows could not be sent to the topic helper: the stored rows will be segmented",
+                    exc_info=True)
+        server.cancel()
+        return None
 
 
 def _own_facts_beside(result, cleanup: contextlib.ExitStack):

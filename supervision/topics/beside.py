@@ -14,11 +14,12 @@ segmenting the stored rows again. The tally is the same: the same :class:`~super
 over the same texts (:func:`merge`), keyed by the rows' ``row_no`` instead of their ids (mapped to
 ids when stored).
 
-The helpers get plain Python lists made before the fork and run only Python code (jieba,
-pickle); they never touch polars, the database connection or the spool's files, and they leave
-with ``os._exit`` (no clean-up of the parent's objects). They are forked only from a process with a
-single Python thread (the ingest child); elsewhere, or if a helper gives no answer, the derivation
-segments the stored rows as before."""
+The server and its share helpers get plain Python lists (through the request pipe; the share
+helpers by inheritance) and run only Python code (jieba, pickle); they never touch polars, the
+database connection or the spool's files, and they leave with ``os._exit`` (no clean-up of the
+parent's objects); a share helper dies with the server. The server is forked only from a process
+with a single Python thread (the ingest child); elsewhere, or if it cannot be forked or gives no
+answer, the derivation segments the stored rows as before."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class SpooledTally:
     top_terms: list[tuple[str, int]]
 
 
-#: at most this many helpers segment one version (each holds jieba's dictionary, ~100 MB)
+#: at most this many processes (the server and its share helpers) segment one version's rows
 MAX_HELPERS = 4
 
 
@@ -92,6 +93,17 @@ def tally(rows: list[int], texts: list[str | None]) -> SpooledTally:
     return merge([_part(rows, texts)])
 
 
+def _share(server: int, rows: list[int], texts: list[str | None]) -> tuple[dict[str, list[int]], Counter]:
+    """A share helper's work: :func:`_part`, in a process that dies with ``server``, the process that
+    forked it (a cancelled server leaves no helper segmenting on)."""
+    from supervision.filings.runner import _die_with_parent
+
+    _die_with_parent()
+    if os.getppid() != server:  # the server was gone before the death signal was asked for
+        os._exit(0)
+    return _part(rows, texts)
+
+
 def _shares(rows: list[int], texts: list[str | None], helpers: int | None) -> SpooledTally | None:
     """The merged tally of ``rows``: this process takes the first consecutive share and forks one
     helper per further share (``helpers``: how many shares, by default one per CPU up to
@@ -101,7 +113,7 @@ def _shares(rows: list[int], texts: list[str | None], helpers: int | None) -> Sp
     n = max(1, min(helpers or os.cpu_count() or 1, MAX_HELPERS, len(rows) or 1))
     cuts = [len(rows) * i // n for i in range(n + 1)]
     shares = list(itertools.pairwise(cuts))
-    forked = [fork_helper(functools.partial(_part, rows[a:b], texts[a:b])) for a, b in shares[1:]]
+    forked = [fork_helper(functools.partial(_share, os.getpid(), rows[a:b], texts[a:b])) for a, b in shares[1:]]
     a, b = shares[0]
     parts = [_part(rows[a:b], texts[a:b]), *(helper_answer(fd, pid) for pid, fd in forked)]
     if not all(isinstance(p, tuple) and len(p) == 2 for p in parts):
@@ -112,7 +124,7 @@ def _shares(rows: list[int], texts: list[str | None], helpers: int | None) -> Sp
 class TopicServer:
     """A forked helper that builds the tokenizer at once (jieba's dictionary: ~0.7 s of CPU) and then
     waits for the rows to tally (:meth:`send`). The ingest child forks it as it starts reading the
-    file (the guards' verdict is in; the read leaves the second core mostly idle), so neither the
+    file (the guards' verdict is in; a sheet read in one piece leaves the second core idle), so neither the
     tokenizer nor a second copy of it is paid during the store: the server forks its share helpers
     only once the tokenizer is built (they inherit it). It reads nothing but its request pipe; given
     nothing (:meth:`cancel`, or the child gone) it leaves."""
@@ -132,10 +144,16 @@ class TopicServer:
             if not data:
                 return None
             rows, texts = pickle.loads(data)  # noqa: S301 (the parent's own pipe)
+            del data
             return _shares(rows, texts, helpers)
 
-        self.pid, self._answer = fork_helper(work)
-        os.close(read_end)
+        try:
+            self.pid, self._answer = fork_helper(work)
+        except OSError:
+            os.close(self._request)
+            raise
+        finally:
+            os.close(read_end)
         self._writer: threading.Thread | None = None
         self._done: list[SpooledTally | None] = []
 
@@ -164,8 +182,10 @@ class TopicServer:
         from supervision.filings.child import helper_answer
 
         if not self._done:
-            if self._writer is not None:
-                self._writer.join()
+            if self._writer is None:  # nothing was sent: the server would wait for ever
+                self.cancel()
+                return None
+            self._writer.join()
             got = helper_answer(self._answer, self.pid) if self._answer is not None else None
             self._answer = None
             if not isinstance(got, SpooledTally):
@@ -195,10 +215,15 @@ class TopicServer:
 
 def serve(helpers: int | None = None) -> TopicServer | None:
     """Fork a :class:`TopicServer` (``helpers``: how many shares it tallies at once), or None when
-    this process runs another Python thread (forking it is not safe)."""
+    this process runs another Python thread (forking it is not safe) or cannot fork now (the
+    server is only a shortcut: the stored rows are segmented instead)."""
     if threading.active_count() != 1:
         return None
-    return TopicServer(helpers)
+    try:
+        return TopicServer(helpers)
+    except OSError:
+        log.warning("no topic helper could be forked: the stored rows will be segmented", exc_info=True)
+        return None
 
 
 def start(spool, helpers: int | None = None) -> Callable[[], SpooledTally | None] | None:

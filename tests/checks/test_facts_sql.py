@@ -53,7 +53,7 @@ def _all_earlier(inst_id: int, period_code: str) -> dict:
     return out
 
 
-def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path):  # noqa: F811
+def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path, monkeypatch):  # noqa: F811
     prev, cur = periods
     inst = _new_inst(11, "CF", "集合核对消费金融有限公司")
     prof = profile(inst, 41, active_customers=1_000_000, received=400)
@@ -112,6 +112,13 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path):  # noqa
     # the version's own facts taken from the ingest's spool (issue 12) are those the SQL reads from
     # the stored rows, and give the same findings
     own = _spooled(tmp_path / "f-cur.xlsx", inst, cur)
+    from supervision.ingest import colread
+
+    original = colread.fast_windows
+    with monkeypatch.context() as m:  # the same facts from a spool of many small windows (two passes)
+        m.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=6000))
+        windowed = _spooled(tmp_path / "f-cur.xlsx", inst, cur, windows=True)
+    assert windowed == own
     sql = F.cmp_facts(v2)
     assert own.transfer_refs == sql.transfer_refs and own.transfer_refs
     assert F.cmp_facts(v2, spooled=own) == sql
@@ -128,8 +135,9 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path):  # noqa
     assert R.check_register(F.register_facts_rows(sql, refs, own), entries, refs) == expected_x
 
 
-def _spooled(path, inst, period):
-    """The spooled facts of the workbook at ``path``, validated as the ingest does."""
+def _spooled(path, inst, period, windows: bool = False):
+    """The spooled facts of the workbook at ``path``, validated as the ingest does (``windows``: the
+    spool must hold several windows)."""
     from supervision.checks.spooled import from_spool
     from supervision.ingest.reader import open_workbook
     from supervision.ingest.validate import validate
@@ -139,6 +147,7 @@ def _spooled(path, inst, period):
                           period_start=period.start_date, period_end=period.end_date, sector=inst.sector)
         try:
             assert result.spool is not None
+            assert not windows or len(list(result.spool.frames())) > 3
             return from_spool(result.spool)
         finally:
             result.close()

@@ -61,6 +61,7 @@ def test_forked_helper_answers_the_in_process_tally():
             raise AssertionError("the cancelled topic server is still there")
         except ProcessLookupError:
             pass
+        assert beside.serve().answer() is None  # asked before anything was sent: no answer, no wait
         def broken(rows, texts):  # a helper that dies gives no tally: the caller segments the stored rows
             raise MemoryError
         beside._part = broken
