@@ -190,9 +190,8 @@ def register_facts_rows(current: R.CmpFacts, register_refs: Iterable[str],
     ``spooled``: see :func:`cmp_facts`)."""
     known = {key(ref) for ref in register_refs}
     # X02 reads the complaint id, reference and row of these rows: the other fields are left empty
-    if spooled is not None:  # their references' keys were folded beside the bulk load
-        rows = [R.ComplaintFacts(cid, None, "REGULATOR", ref, None, False, None, None, row_no)
-                for cid, ref, row_no, k in spooled.regulator_rows if k is not None and k not in known]
+    if spooled is not None:  # these rows and their references' keys were made beside the bulk load
+        rows = [row for row, k in spooled.regulator_rows if k is not None and k not in known]
         return with_rows(current, rows)
     listed = db.session.execute(
         select(C.complaint_id, C.transfer_ref, C.row_no)

@@ -4,8 +4,8 @@ The checks after acceptance read, besides aggregates of other versions, four fac
 version's own rows (:mod:`supervision.checks.facts` reads them from the stored rows with SQL):
 
 * its distinct ``transfer_ref`` values (``X01``);
-* its ``REGULATOR`` rows with a reference, as (complaint id, reference, row, matching key of the
-  reference or None when it is blank) in sheet order (``X02`` keeps those whose reference is in no
+* its ``REGULATOR`` rows with a reference, each as the row X02 would list and the matching key of
+  its reference (None when blank), in sheet order (``X02`` keeps those whose reference is in no
   register entry);
 * its carried-over rows (``P01``);
 * per product matching key, the first row's spelling, the number of rows and the first
@@ -39,7 +39,9 @@ class SpooledFacts:
     """The version's own facts of the checks (see the module docstring)."""
 
     transfer_refs: frozenset[str]
-    regulator_rows: tuple[tuple[str, str, int, str | None], ...]
+    #: (the row as X02 lists it — complaint id, reference and row, other fields empty —, the matching
+    #: key of its reference or None when it is blank), in sheet order
+    regulator_rows: tuple[tuple[ComplaintFacts, str | None], ...]
     carried: tuple[ComplaintFacts, ...]
     cited: dict[str, CitedProduct]
     cited_c13: dict[str, CitedProduct]
@@ -107,7 +109,7 @@ def from_spool(spool: Spool) -> SpooledFacts:
     import polars as pl
 
     refs: set[str] = set()
-    regulator: list[tuple[str, str, int, str | None]] = []
+    regulator: list[tuple[ComplaintFacts, str | None]] = []
     folded: dict[str, str | None] = {}
     carried: list[ComplaintFacts] = []
     cited, cited_c13 = _Cited(), _Cited()
@@ -121,7 +123,7 @@ def from_spool(spool: Spool) -> SpooledFacts:
             k = folded.get(ref, "")
             if k == "":  # folded once per reference, here (beside the bulk load), not after the commit
                 k = folded[ref] = key(ref) if present(ref) else None
-            regulator.append((cid, ref, row_no, k))
+            regulator.append((ComplaintFacts(cid, None, "REGULATOR", ref, None, False, None, None, row_no), k))
         carried += _facts(frame.filter(pl.col("carried_over")))
         cited.count(frame)
         cited_c13.count(frame.filter(c13))
@@ -134,6 +136,7 @@ def from_spool(spool: Spool) -> SpooledFacts:
             cited_c13.collect(frame.filter(c13))
             if not (cited.short or cited_c13.short):
                 break
-    return SpooledFacts(transfer_refs=frozenset(refs), regulator_rows=tuple(sorted(regulator, key=lambda r: r[2])),
+    return SpooledFacts(transfer_refs=frozenset(refs),
+                        regulator_rows=tuple(sorted(regulator, key=lambda r: r[0].row_no)),
                         carried=tuple(sorted(carried, key=lambda r: (r.row_no, r.complaint_id))),
                         cited=cited.result(), cited_c13=cited_c13.result())
