@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from supervision.config import load_config
 from supervision.extensions import babel, csrf, db, limiter, login_manager, migrate
+from supervision.transactions import begin_statement, begin_write
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    # deferred unless the connection asks to begin as a writer (supervision.transactions)
+    conn.exec_driver_sql(begin_statement(conn.get_execution_options()))
 
 
 def register_extensions(app: Flask) -> None:
@@ -165,12 +167,24 @@ def register_request_limits(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Request id on every request and response; security headers; no caching of pages."""
+    """Request id on every request and response; requests that may write begin as writers
+    (SQLite); security headers; no caching of pages."""
 
     @app.before_request
     def _request_id():
         rid = request.headers.get("X-Request-ID", "")
         g.request_id = rid if rid and len(rid) <= 64 and rid.replace("-", "").isalnum() else uuid.uuid4().hex
+
+    @app.before_request
+    def _writes_begin_as_writers():
+        # SQLite: a request that may write begins as a writer, so a commit made by an ingest between
+        # its first read and its write cannot fail it (supervision.transactions). Uploads keep
+        # deferred transactions: their bodies may stream in for long, and their service retries.
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint is None:
+            return
+        view = app.view_functions.get(request.endpoint)
+        if view is not None and not getattr(view, "accepts_upload", False):
+            begin_write(db.session)
 
     @app.after_request
     def _headers(response):

@@ -6,6 +6,7 @@ from flask import g, has_request_context, request
 
 from supervision.audit.models import AuditEvent
 from supervision.extensions import db
+from supervision.transactions import begin_write
 
 
 def record(action: str, *, actor=None, object_type: str | None = None, object_id=None,
@@ -37,6 +38,7 @@ def record_download(kind: str, *, object_type: str, object_id, detail: dict | No
     attachments, exports) and commit it: a download changes nothing else (issue 11, defect 6)."""
     from flask_login import current_user
 
+    begin_write(db.session)  # what was read is committed (nothing); the event cannot meet a stale read
     actor = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
     record("download", actor=actor, object_type=object_type, object_id=object_id,
            detail={"kind": kind, **(detail or {})})
@@ -55,6 +57,7 @@ def record_denial(status: int, reason: str = "") -> None:
     actor = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
     try:
         db.session.rollback()
+        begin_write(db.session)  # SQLite: see supervision.transactions
         record("access_denied", actor=actor, object_type=request.endpoint,
                object_id=",".join(f"{k}={v}" for k, v in (request.view_args or {}).items())[:64] or None,
                result="denied", detail={"status": status, "method": request.method, "path": request.path[:300],

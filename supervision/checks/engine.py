@@ -41,6 +41,7 @@ from supervision.periods.models import Period
 from supervision.register.models import RegisterEntry
 from supervision.timeutil import as_utc, utcnow
 from supervision.topics.derive import derive_after_accept
+from supervision.transactions import begin_write
 
 FAMILIES = {"P": ("P01", "P02", "P03"), "X": ("X01", "X02"), "D": ("D02", "D03", "D04", "D05", "D06", "D07"),
             "S": ("S01", "S02", "S03"), "T": ("T01",), "O": ("O01",), "G": ("G01", "G02"), "K": ("K01",)}
@@ -289,6 +290,7 @@ def run_after_change(institution_id: int, period_id: int, trigger: str = "lifecy
     of the institution and period, ``P*`` of the next period (it compares with this one), the
     sector's peer checks ``S01``–``S03`` (the ranked set may have changed) — then close what cites
     only versions that no longer count."""
+    begin_write(db.session)  # reads, then writes while ingests commit (supervision.transactions)
     inst = db.session.get(Institution, institution_id)
     period = db.session.get(Period, period_id)
     counts: dict[str, int] = {}
@@ -315,6 +317,7 @@ def run_after_accept(version_id: int, spooled_topics=None, spooled_facts: Spoole
     ``spooled_topics``: the ingest's topic tally made beside its store, if any
     (:func:`supervision.topics.derive.derive_version`); ``spooled_facts``: the version's own facts
     of the checks taken from the ingest's spool (:mod:`supervision.checks.spooled`), if any."""
+    begin_write(db.session)
     v = db.session.get(FilingVersion, version_id)
     refiled = any(o.id != v.id and o.accepted_at is not None for o in v.filing.versions)
     if refiled:
@@ -338,6 +341,7 @@ def run_after_accept(version_id: int, spooled_topics=None, spooled_facts: Spoole
 
 def run_register_job(pairs: list[list[int]]) -> dict[str, int]:
     """Job: after a register import, run X* for the (institution id, period code) pairs it touched."""
+    begin_write(db.session)
     counts: dict[str, int] = {}
     for inst_id, period_code in pairs:
         period = _period_by_code(period_code)
@@ -350,6 +354,7 @@ def run_register_job(pairs: list[list[int]]) -> dict[str, int]:
 
 def run_period_job(period_id: int, actor_id: int | None = None) -> dict[str, int]:
     """Job: every check of a period (dashboard button, scheduler); commits."""
+    begin_write(db.session)
     counts = run_period(db.session.get(Period, period_id), trigger=f"user:{actor_id}" if actor_id else "job")
     db.session.commit()
     return counts

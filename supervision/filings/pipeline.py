@@ -30,6 +30,7 @@ from supervision.ingest.issues import Issue
 from supervision.ingest.reader import open_workbook
 from supervision.ingest.validate import validate
 from supervision.timeutil import utcnow
+from supervision.transactions import begin_write, write_connection
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 5000
@@ -47,7 +48,7 @@ def limits_from_config() -> Limits:
 def set_progress(version_id: int, **progress) -> None:
     """Commit progress on its own short transaction (visible at once to the filing page)."""
     progress["at"] = time.time()
-    with db.engine.begin() as conn:
+    with write_connection(db.engine) as conn:  # read and written at once: begun as a writer
         current = conn.execute(select(FilingVersion.progress).where(FilingVersion.id == version_id)).scalar() or {}
         conn.execute(update(FilingVersion).where(FilingVersion.id == version_id)
                      .values(progress={**current, **progress}))
@@ -150,6 +151,7 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     own connection meanwhile); the content, issues and new state are then written in one
     transaction that starts with a fresh snapshot.
     """
+    begin_write(db.session)  # other ingests commit meanwhile (SQLite: see supervision.transactions)
     version = db.session.get(FilingVersion, version_id)
     if version is None:
         raise LookupError(f"version {version_id} not found")
@@ -255,6 +257,7 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
     timings["commit"] = round(time.monotonic() - mark, 3)
     if checks:
         outcome = _checks_after_accept(version_id, topics, own_facts)
+        begin_write(db.session)
         finished = db.session.get(FilingVersion, version_id)
         finished.progress = {"stage": "done", "rows_read": rows_read, "seconds": seconds,
                              "checks_seconds": round(time.monotonic() - started - seconds, 3), "checks": outcome,
@@ -266,7 +269,9 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
 
 def _still_ours(version_id: int) -> FilingVersion:
     """The version, read afresh (locked on PostgreSQL) before the result is written: if recovery
-    marked it FAILED meanwhile (issue 11, defect 3), the caller stores nothing."""
+    marked it FAILED meanwhile (issue 11, defect 3), the caller stores nothing. The transaction
+    that writes the result begins here, as a writer."""
+    begin_write(db.session)
     q = select(FilingVersion).where(FilingVersion.id == version_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
@@ -337,9 +342,11 @@ def _checks_after_accept(version_id: int, topics=None, own_facts=None) -> str:
     from supervision.checks.engine import run_after_accept
 
     try:
+        begin_write(db.session)  # the checks read, then write their findings
         run_after_accept(version_id, topics, own_facts)
     except Exception as exc:
         db.session.rollback()
+        begin_write(db.session)
         log.exception("checks after accepting version %s failed", version_id)
         record("checks_failed", actor_label="ingest", object_type="filing_version", object_id=version_id,
                result="error", detail={"error": type(exc).__name__})

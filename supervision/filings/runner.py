@@ -21,6 +21,7 @@ from supervision.domain.enums import VersionStatus
 from supervision.extensions import db
 from supervision.filings.models import FilingVersion
 from supervision.timeutil import utcnow
+from supervision.transactions import begin_write
 
 #: ``app.extensions`` key: start the child by forking this process (``supervision ingest`` only, see
 #: :mod:`supervision.filings.forked`) instead of a fresh interpreter
@@ -122,6 +123,7 @@ def start_child(version_id: int, guard_fd: int | None = None) -> subprocess.Pope
 def mark_failed(version_id: int, reason: str) -> None:
     """Record a dead child's version as FAILED (re-runnable), in its own transaction."""
     db.session.rollback()
+    begin_write(db.session)  # read, then written while other ingests commit (supervision.transactions)
     v = db.session.get(FilingVersion, version_id)
     db.session.refresh(v)
     if v.status in (VersionStatus.RECEIVED, VersionStatus.VALIDATING):
