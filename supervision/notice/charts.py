@@ -23,6 +23,16 @@ def cjk_font() -> str:
     for name in CJK_FONTS:
         if name in by_name:
             return by_name[name]
+    # matplotlib's font list is cached on first use: a font installed since is found on disk
+    found = {}
+    for path in font_manager.findSystemFonts():
+        try:
+            found.setdefault(font_manager.get_font(path).family_name, path)
+        except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read is no candidate
+            continue
+    for name in CJK_FONTS:
+        if name in found:
+            return found[name]
     raise RuntimeError("没有可用的中文字体（如 fonts-wqy-microhei）/ no CJK font installed (e.g. fonts-wqy-microhei)")
 
 
