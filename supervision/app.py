@@ -47,6 +47,7 @@ def create_app(config: dict | None = None, *, web: bool = True) -> Flask:
     register_ops(app)
     register_request_hooks(app)
     register_api(app)
+    register_write_transactions(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -167,24 +168,12 @@ def register_request_limits(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Request id on every request and response; requests that may write begin as writers
-    (SQLite); security headers; no caching of pages."""
+    """Request id on every request and response; security headers; no caching of pages."""
 
     @app.before_request
     def _request_id():
         rid = request.headers.get("X-Request-ID", "")
         g.request_id = rid if rid and len(rid) <= 64 and rid.replace("-", "").isalnum() else uuid.uuid4().hex
-
-    @app.before_request
-    def _writes_begin_as_writers():
-        # SQLite: a request that may write begins as a writer, so a commit made by an ingest between
-        # its first read and its write cannot fail it (supervision.transactions). Uploads keep
-        # deferred transactions: their bodies may stream in for long, and their service retries.
-        if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint is None:
-            return
-        view = app.view_functions.get(request.endpoint)
-        if view is not None and not getattr(view, "accepts_upload", False):
-            begin_write(db.session)
 
     @app.after_request
     def _headers(response):
@@ -215,6 +204,24 @@ def register_api(app: Flask) -> None:
     from supervision.api import register_api as register
 
     register(app)
+
+
+def register_write_transactions(app: Flask) -> None:
+    """SQLite: a request that may write begins as a writer, so a commit made by an ingest between
+    its first read and its write cannot fail it (:mod:`supervision.transactions`). The hook runs
+    after every other one (API authentication commits a token's use), so a refused API request never
+    waits for the lock. A web form's body has been read by then (the CSRF check); an API call that
+    takes a file streams its body in the view, which must not hold the lock: those views (and
+    their services) begin their write once the file is stored."""
+
+    @app.before_request
+    def _writes_begin_as_writers():
+        if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint is None:
+            return
+        view = app.view_functions.get(request.endpoint)
+        if view is not None and getattr(view, "accepts_upload", False) and request.path.startswith("/api/"):
+            return
+        begin_write(db.session)
 
 
 def register_errorhandlers(app: Flask) -> None:

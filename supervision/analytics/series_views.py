@@ -21,7 +21,7 @@ from reports.league import METRIC_CODES
 from supervision.analytics import league_series as LS
 from supervision.analytics.helpers import bp, default_period
 from supervision.analytics.tabular import as_number, csv_body, xlsx_body
-from supervision.audit.services import record
+from supervision.audit.services import record_now
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, Role
 from supervision.extensions import db
@@ -141,9 +141,8 @@ def league_series_download(fmt: str):
         body = xlsx_body([header, *[[*r[:4], *[as_number(v) for v in r[4:]]] for r in rows]],
                          _("League metrics over quarters"), text_columns=4)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    record("analytics_download", actor=current_user, object_type="league_series", object_id=series.code,
-           detail={"format": fmt, "kind": series.kind, "args": dict(request.args),
-                   "sha256": hashlib.sha256(body).hexdigest()})
-    db.session.commit()
+    record_now("analytics_download", actor=current_user, object_type="league_series", object_id=series.code,
+               detail={"format": fmt, "kind": series.kind, "args": dict(request.args),
+                       "sha256": hashlib.sha256(body).hexdigest()})
     name = f"league-series-{series.code}.{fmt}"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})

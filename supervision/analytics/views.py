@@ -25,7 +25,7 @@ from supervision.analytics.dims import DIMENSIONS, ROW_DIMS
 from supervision.analytics.helpers import bp, default_period, filer_benchmark, view_args, view_from_args
 from supervision.analytics.helpers import scope as _scope
 from supervision.analytics.queries import ROW_SETS, View, ViewError, cell_rows, read_view
-from supervision.audit.services import record
+from supervision.audit.services import record_now
 from supervision.authz import roles_required
 from supervision.domain.code_labels import code_labels
 from supervision.domain.codes import CODE_LISTS
@@ -136,9 +136,8 @@ def download(fmt: str):
         book.close()
         body = buf.getvalue()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    record("analytics_download", actor=current_user, object_type="period", object_id=view.period,
-           detail={"format": fmt, "view": view_args(view), "sha256": hashlib.sha256(body).hexdigest()})
-    db.session.commit()
+    record_now("analytics_download", actor=current_user, object_type="period", object_id=view.period,
+               detail={"format": fmt, "view": view_args(view), "sha256": hashlib.sha256(body).hexdigest()})
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

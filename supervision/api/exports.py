@@ -14,7 +14,7 @@ from sqlalchemy import select
 from supervision.api.auth import needs_scope
 from supervision.api.paging import keyset_page
 from supervision.api.schemas import CursorArgsSchema, page_schema
-from supervision.audit.services import record
+from supervision.audit.services import record_now
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, ExportKind, Role
 from supervision.exports import queries, services
@@ -60,9 +60,8 @@ def download(export_id: int):
     if not services.verify(exp):
         log.error("export %s: stored file missing or its SHA-256 differs from %s", exp.id, exp.sha256)
         abort(500)
-    record("export_download", actor=current_user, object_type="export", object_id=exp.id,
-           detail={"kind": exp.kind, "period": exp.period.code, "sha256": exp.sha256, "via": "api"})
-    db.session.commit()
+    record_now("export_download", actor=current_user, object_type="export", object_id=exp.id,
+               detail={"kind": exp.kind, "period": exp.period.code, "sha256": exp.sha256, "via": "api"})
     ext = exp.storage_path.rpartition(".")[2]
     return send_file(services.file_path(exp), mimetype=MIMETYPES.get(ext), as_attachment=True,
                      download_name=exp.filename, etag=exp.sha256, max_age=0)

@@ -29,6 +29,7 @@ from supervision.findings.schemas import (
 )
 from supervision.main.limits import accepts_upload
 from supervision.orgs.models import Agency
+from supervision.transactions import begin_write
 
 blp = Blueprint("api_findings", __name__, url_prefix="/api/v1", description="Supervisory findings (§6)")
 FindingPage = page_schema(FindingSchema, "FindingPage")
@@ -123,6 +124,7 @@ def answer(finding_id: int):
         abort(422, errors={"json": errors})
     if "\x00" in text:
         abort(422, errors={"form": {"text": ["Text may not contain the NUL character (U+0000)."]}})
+    begin_write(db.session)  # the body is in: the answer is checked and written as a writer
     services.answer_by_institution(current_user, f, text, stream=fh.stream if fh else None,
                                    filename=clean_filename(fh.filename) if fh else None)
     db.session.commit()

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from reports.workbook import league_json, write_league_csv
-from supervision.audit.services import record
+from supervision.audit.services import record_now
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, Role
 from supervision.extensions import db
@@ -70,9 +70,9 @@ def table(args, period: str):
 
 
 def _audit(kind: str, source: queries.Source, sha256: str | None) -> None:
-    record("league_export", actor=current_user, object_type="period", object_id=source.period.id,
-           detail={"kind": f"api-{kind}", "period": source.period.code, "snapshot": source.number, "sha256": sha256})
-    db.session.commit()
+    record_now("league_export", actor=current_user, object_type="period", object_id=source.period.id,
+               detail={"kind": f"api-{kind}", "period": source.period.code, "snapshot": source.number,
+                       "sha256": sha256})
 
 
 @blp.get("/<period>/snapshots")

@@ -33,16 +33,25 @@ def record(action: str, *, actor=None, object_type: str | None = None, object_id
     return ev
 
 
+def record_now(action: str, **kwargs) -> AuditEvent:
+    """:func:`record` and commit at once, for a request that only reads (a GET) and whose one write
+    is its audit event. The write begins as a writer (SQLite: :mod:`supervision.transactions`), so
+    a commit made meanwhile by an ingest cannot fail the request; what was read is committed first
+    (nothing)."""
+    begin_write(db.session)
+    ev = record(action, **kwargs)
+    db.session.commit()
+    return ev
+
+
 def record_download(kind: str, *, object_type: str, object_id, detail: dict | None = None) -> None:
     """Audit one download by the acting user (originals, annotated workbooks, issue lists,
     attachments, exports) and commit it: a download changes nothing else (issue 11, defect 6)."""
     from flask_login import current_user
 
-    begin_write(db.session)  # what was read is committed (nothing); the event cannot meet a stale read
     actor = current_user._get_current_object() if getattr(current_user, "is_authenticated", False) else None
-    record("download", actor=actor, object_type=object_type, object_id=object_id,
-           detail={"kind": kind, **(detail or {})})
-    db.session.commit()
+    record_now("download", actor=actor, object_type=object_type, object_id=object_id,
+               detail={"kind": kind, **(detail or {})})
 
 
 def record_denial(status: int, reason: str = "") -> None:

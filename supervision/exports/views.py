@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from supervision.audit.services import record
+from supervision.audit.services import record_now
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, ExportKind, Role
 from supervision.errors import answer_errors_with
@@ -123,7 +123,6 @@ def download():
     except StorageError:
         log.error("export %s: stored file missing, unreachable or its SHA-256 differs from %s", exp.id, exp.sha256)
         raise
-    record("export_download", actor=current_user, object_type="export", object_id=exp.id,
-           detail={"kind": exp.kind, "period": exp.period.code, "sha256": exp.sha256})
-    db.session.commit()
+    record_now("export_download", actor=current_user, object_type="export", object_id=exp.id,
+               detail={"kind": exp.kind, "period": exp.period.code, "sha256": exp.sha256})
     return response

@@ -21,6 +21,7 @@ from supervision.filings.models import DryRun
 from supervision.storage.base import StorageError
 from supervision.storage.service import materialise, storage, store_upload
 from supervision.timeutil import utcnow
+from supervision.transactions import begin_write
 
 #: the key prefix of dry-run files in the uploads store (never an original's key)
 PREFIX = "dryruns"
@@ -62,17 +63,20 @@ def run_dry_run(run_id: int) -> str:
     from supervision.filings.runner import dry_run_in_child
     from supervision.orgs.models import Institution
 
+    begin_write(db.session)  # SQLite: read, then written while ingests commit (supervision.transactions)
     run = db.session.get(DryRun, run_id)
     if run is None or run.status not in ("queued",) or not run.path:
         return "gone"
     run.status = "running"
-    db.session.commit()
     inst = db.session.get(Institution, run.institution_id)
+    path_in_store, period_code, kind, inst_code = run.path, run.period.code, run.kind, inst.code
+    db.session.commit()  # no transaction is held while the child validates
     try:
-        with materialise("uploads", run.path) as path:
-            report = dry_run_in_child(str(path), inst.code, run.period.code, run.kind)
+        with materialise("uploads", path_in_store) as path:
+            report = dry_run_in_child(str(path), inst_code, period_code, kind)
     except Exception as exc:  # never leave the page waiting
         report = {"status": "FAILED", "rows": {}, "errors": [], "failure": f"{type(exc).__name__}"}
+    begin_write(db.session)
     run = db.session.get(DryRun, run_id)
     if run is None:
         return "gone"

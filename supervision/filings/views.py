@@ -29,6 +29,7 @@ from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import can_see_institution, visible_filings
 from supervision.tasks import enqueue
+from supervision.transactions import begin_write
 
 bp = Blueprint("filings", __name__, url_prefix="/filings")
 
@@ -138,6 +139,7 @@ def dry_run(run_id: int):
         abort(404)
     if run.status != "done":
         return render_template("filings/dry_run_wait.html", run=run, period=run.period, kind=run.kind)
+    begin_write(db.session)  # a GET that deletes the run it shows (SQLite: supervision.transactions)
     period, kind = run.period, run.kind
     report = dryrun.consume(run)
     db.session.commit()

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 
 from reports.league import METRIC_CODES
 from reports.workbook import league_json, write_league_csv
-from supervision.audit.services import record
+from supervision.audit.services import record_now
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, Role, Sector
 from supervision.errors import answer_errors_with
@@ -168,9 +168,8 @@ def _export_meta(source: queries.Source) -> dict:
 
 
 def _audit_export(kind: str, source: queries.Source, sha256: str | None) -> None:
-    record("league_export", actor=current_user, object_type="period", object_id=source.period.id,
-           detail={"kind": kind, "period": source.period.code, "snapshot": source.number, "sha256": sha256})
-    db.session.commit()
+    record_now("league_export", actor=current_user, object_type="period", object_id=source.period.id,
+               detail={"kind": kind, "period": source.period.code, "snapshot": source.number, "sha256": sha256})
 
 
 @bp.get("/<int:period_id>/table.csv")

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from supervision.extensions import db
 from supervision.main import queries
 from supervision.main.addresses import page_for
+from supervision.transactions import begin_write
 
 bp = Blueprint("main", __name__)
 
@@ -38,6 +39,7 @@ def set_language(code: str):
     if code in ("zh", "en"):
         session["lang"] = code
         if current_user.is_authenticated and current_user.locale != code:
+            begin_write(db.session)  # a GET that writes (SQLite: supervision.transactions)
             current_user.locale = code
             db.session.commit()
     return redirect(page_for(request.args.get("next") or (request.referrer and urlsplit(request.referrer).path)))

@@ -25,6 +25,7 @@ from supervision.orgs.models import Institution
 from supervision.register.csvbook import CsvDecodeError, CsvWorkbook
 from supervision.register.models import RegisterEntry, RegisterUpload
 from supervision.storage.service import materialise, store_upload
+from supervision.transactions import begin_write
 
 FIELDS = ("institution_id", "period_code", "transferred_date", "hotline", "business_category", "cause", "summary")
 
@@ -78,6 +79,7 @@ def import_register(actor, stream: BinaryIO, filename: str) -> RegisterUpload:
     except ValueError as exc:
         raise RegisterError(f"文件超过平台上传上限 (F05) / the file is larger than the platform accepts (F05): {exc}",
                             413) from exc
+    begin_write(db.session)  # the file is in (an API body streams until here): the import writes now
     upload = RegisterUpload(sha256=stored.sha256, size=stored.size, original_filename=filename[:255],
                             storage_path=stored.relative, uploaded_by_id=getattr(actor, "id", None),
                             agency_id=getattr(actor, "agency_id", None))

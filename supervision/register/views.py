@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from supervision.audit.services import record
+from supervision.audit.services import record_now
 from supervision.authz import roles_required
 from supervision.domain.enums import REGULATOR_ROLES, RegisterUploadStatus, Role
 from supervision.errors import answer_errors_with
@@ -106,8 +106,7 @@ def export():
             f"{e.hotline} {code_name('hotline', e.hotline)}",
             f"{e.business_category or ''} {code_name('business_category', e.business_category)}".strip(),
             f"{e.cause or ''} {code_name('cause', e.cause)}".strip(), e.summary or "")])
-    record("register_export", actor=current_user, object_type="register", detail={"filters": args, "rows": n})
-    db.session.commit()
+    record_now("register_export", actor=current_user, object_type="register", detail={"filters": args, "rows": n})
     name = "register" + (f"-{args['period']}" if args.get("period") else "") + ".csv"
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})

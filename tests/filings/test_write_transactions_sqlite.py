@@ -235,3 +235,45 @@ def test_a_download_is_audited_while_another_connection_commits_after_its_first_
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "download", AuditEvent.object_id == str(vid))) == 1
     assert not errors and len(threads) >= 1 and _other_writes(db, other) == len(threads)
+
+
+def test_an_api_post_lands_while_another_connection_commits_after_each_of_its_reads(world_app):
+    """API authentication commits the token's use first; the hook begins the view's transaction as
+    a writer after it (registered last), so the view's read-then-write is not left deferred."""
+    from supervision.extensions import db
+    from supervision.findings.models import Referral
+    from tests.api.helpers import bearer, token_for
+
+    app, world = world_app
+    secret = token_for(world.users.analyst_nfra, "manage")
+    finding, other = world.finding_a.id, world.filing_b.versions[0].id
+    db.session.commit()
+    with commit_after_each_first_read(db.engine, other) as (threads, errors):
+        resp = app.test_client().post(f"/api/v1/findings/{finding}/refer", headers=bearer(secret),
+                                      json={"agency": "PBOC", "note": "请协助核查 / please check"})
+    assert resp.status_code == 201, resp.get_json()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Referral).where(Referral.finding_id == finding)) == 1
+    assert not errors and len(threads) >= 2 and _other_writes(db, other) == len(threads)
+
+
+def test_a_dry_run_reports_while_another_connection_commits_after_each_of_its_reads(world_app, tmp_path):
+    """The dry-run job holds no transaction while its child validates, and writes the report as a
+    writer: a commit meanwhile no longer leaves the run "running" for ever."""
+    from supervision.extensions import db
+    from supervision.filings import dryrun
+    from supervision.filings.models import DryRun
+    from tests.api.helpers import good_workbook
+
+    _app, world = world_app
+    path = good_workbook(tmp_path / "dry.xlsx", world.inst_a, world.current)
+    with path.open("rb") as fh:
+        run_id = dryrun.create(world.users.filer_a, world.inst_a, world.current, "CMP", fh, "dry.xlsx").id
+    other = world.filing_b.versions[0].id
+    db.session.commit()
+    with commit_after_each_first_read(db.engine, other) as (threads, errors):
+        assert dryrun.run_dry_run(run_id) == "done"
+    db.session.rollback()
+    run = db.session.get(DryRun, run_id)
+    assert run.status == "done" and run.report["status"] == "VALIDATED", run.report
+    assert not errors and len(threads) >= 2 and _other_writes(db, other) == len(threads)

@@ -14,11 +14,12 @@ ROOT = Path(__file__).resolve().parents[2] / "supervision"
 
 
 def _recorded() -> tuple[set[str], set[str]]:
-    """Every audit action and object type the code records (literal arguments of ``record``)."""
+    """Every audit action and object type the code records (literal arguments of ``record`` and
+    ``record_now``)."""
     actions, objects = set(), set()
     for path in ROOT.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        for m in re.finditer(r'\brecord\(\s*"([a-z_]+)"(?:\s+if[^,]*?else\s+"([a-z_]+)")?', text):
+        for m in re.finditer(r'\brecord(?:_now)?\(\s*"([a-z_]+)"(?:\s+if[^,]*?else\s+"([a-z_]+)")?', text):
             actions.update(x for x in m.groups() if x)
         objects.update(re.findall(r'object_type="([a-z_]+)"', text))
     return actions, objects
