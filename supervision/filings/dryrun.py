@@ -66,6 +66,7 @@ def run_dry_run(run_id: int) -> str:
     begin_write(db.session)  # SQLite: read, then written while ingests commit (supervision.transactions)
     run = db.session.get(DryRun, run_id)
     if run is None or run.status not in ("queued",) or not run.path:
+        db.session.rollback()  # the write lock is not kept
         return "gone"
     run.status = "running"
     inst = db.session.get(Institution, run.institution_id)
@@ -79,6 +80,7 @@ def run_dry_run(run_id: int) -> str:
     begin_write(db.session)
     run = db.session.get(DryRun, run_id)
     if run is None:
+        db.session.rollback()
         return "gone"
     run.report = report
     run.status = "done"

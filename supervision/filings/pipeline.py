@@ -154,9 +154,12 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     begin_write(db.session)  # other ingests commit meanwhile (SQLite: see supervision.transactions)
     version = db.session.get(FilingVersion, version_id)
     if version is None:
+        db.session.rollback()
         raise LookupError(f"version {version_id} not found")
     if version.status not in PROCESSABLE_STATES:
-        return version.status
+        status = version.status
+        db.session.rollback()  # nothing to do: the write lock is not kept
+        return status
     filing, inst, period = version.filing, version.filing.institution, version.filing.period
     job = {"kind": filing.kind, "code": inst.code, "inst_id": inst.id, "sector": inst.sector,
            "names": registered_names(inst),

@@ -137,6 +137,8 @@ def mark_failed(version_id: int, reason: str) -> None:
         record("filing_failed", actor_label="ingest", object_type="filing_version", object_id=v.id,
                result="error", detail={"reason": reason[:500]})
         db.session.commit()
+    else:
+        db.session.rollback()  # finished meanwhile: nothing to record, the write lock is not kept
 
 
 def describe_exit(code: int | None, stderr: bytes) -> str:
