@@ -88,6 +88,9 @@ def register_extensions(app: Flask) -> None:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
+            from supervision.sqlitestage import detach_staged
+
+            event.listen(engine, "checkin", detach_staged)  # a bulk load's staging file, once out of its transaction
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale,

@@ -91,6 +91,18 @@ def build_world(db):
                            finding_a=finding_a, finding_c=finding_c, referral_c=referral_c, password=PASSWORD)
 
 
+def build_world_with_open_period(db):
+    """:func:`build_world` plus the current period, open for filing (``world.current``), committed:
+    the world of the tests whose ingest runs in a child process or on connections of its own."""
+    from supervision.domain.calendar import period_of, today_local
+    from supervision.periods.services import add_period
+
+    world = build_world(db)
+    world.current = add_period(None, period_of(today_local()).code)
+    db.session.commit()
+    return world
+
+
 def make_finding(inst, period, rule: str, level: str, subject: str = "", version_ids=(), evidence=None):
     """A finding created through the real upsert service (messages given directly)."""
     from supervision.findings.services import upsert

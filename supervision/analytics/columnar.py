@@ -13,7 +13,9 @@ loads in a web worker.
 from __future__ import annotations
 
 import io
+import logging
 
+from supervision import sqlitestage
 from supervision.analytics.dims import FAVOURABLE, HANDLING_BUCKETS, ROW_DIMS, UNKNOWN_PROVINCE, grains
 from supervision.domain.codes import CODE_LISTS
 from supervision.extensions import db
@@ -24,6 +26,7 @@ COLUMNS = ("business_category", "cause", "channel", "province", "customer_group"
 COUNTS = ("received", "closed", "on_time", "favourable", "escalated", "extended")
 #: rows read (and inserted) per chunk: the memory of a derivation is bounded by this, not by the version's size
 CHUNK_ROWS = 50_000
+log = logging.getLogger(__name__)
 
 
 def _chunks(version_id: int):
@@ -204,8 +207,9 @@ def derive(version_id: int, institution_id: int, period_id: int, spool=None, gro
 
 
 def _insert(table: str, frame, money: tuple[str, ...] = ()) -> None:
-    """Bulk insert on the session's connection: COPY (PostgreSQL) or executemany (SQLite); money
-    columns hold cents and are written as exact decimals."""
+    """Bulk insert on the session's connection: COPY (PostgreSQL), a staging file copied by one
+    statement (SQLite, :mod:`supervision.sqlitestage`; ``executemany`` without its driver);
+    money columns hold cents and are written as exact decimals."""
     import polars as pl
 
     conn = db.session.connection()
@@ -220,6 +224,14 @@ def _insert(table: str, frame, money: tuple[str, ...] = ()) -> None:
         with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getbuffer())
         return
+    if sqlitestage.usable(conn.connection):
+        try:  # written in C into a staging file, then copied by one statement
+            sqlitestage.load(conn.connection, table, cols, [text.to_arrow()])
+            return
+        except Exception:  # the failed copy left nothing: bind the rows instead
+            if not raw.in_transaction:
+                raise
+            log.warning("staged insert into %s failed; rows bound one by one", table, exc_info=True)
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"  # noqa: S608
     cur = raw.cursor()
     try:

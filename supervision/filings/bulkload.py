@@ -1,17 +1,21 @@
 """Bulk loading of the spooled complaint rows into ``complaint_row``, inside the caller's transaction.
 
 PostgreSQL: ``COPY complaint_row (…) FROM STDIN (FORMAT csv)`` through psycopg, fed with CSV that
-polars writes per window. SQLite: the DB-API ``executemany`` of tuples prepared per window in the
-form SQLAlchemy would bind (dates as ISO text, booleans as 0/1, amounts as ``float`` —
-``Numeric`` on SQLite). Both run on the session's own connection, so the rows are part of the
-version's one transaction: a crash or a kill before the commit leaves none of them.
+polars writes per window. SQLite: the windows prepared in the form SQLAlchemy would bind (dates as
+ISO text, booleans as 0/1, amounts as ``float`` — ``Numeric`` on SQLite) are written to a staging
+file by the ADBC driver and copied by one ``INSERT … SELECT`` (:mod:`supervision.sqlitestage`),
+or, without the driver, bound by the DB-API ``executemany``. Both run on the session's own
+connection, so the rows are part of the version's one transaction: a crash or a kill before the
+commit leaves none of them.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from typing import TYPE_CHECKING
 
+from supervision import sqlitestage
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow
 
@@ -28,6 +32,7 @@ DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "ch
 KEYS = ("version_id", "institution_id", "period_id", "row_no")
 _MONEY = ("amount", "redress")
 _BATCH = 20_000
+log = logging.getLogger(__name__)
 #: page cache of the SQLite connection that bulk-loads a version (KiB; the default is 2,000)
 SQLITE_CACHE_KIB = 65_536
 
@@ -39,10 +44,10 @@ def _frame(frame: pl.DataFrame, keys: dict[str, int]) -> pl.DataFrame:
                         pl.col("_row").alias("row_no"))
 
 
-def load_complaints(spool: Spool, *, version_id: int, institution_id: int, period_id: int) -> int:
-    """Insert every spooled row of the version; return the number inserted."""
-    import polars as pl
-
+def load_complaints(spool: Spool, *, version_id: int, institution_id: int, period_id: int,
+                    staged: sqlitestage.Stager | None = None) -> int:
+    """Insert every spooled row of the version; return the number inserted. ``staged``: on SQLite,
+    the windows already staged while the sheet was read (:func:`stager`), if any."""
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
     keys = {"version_id": version_id, "institution_id": institution_id, "period_id": period_id, "row_no": 0}
@@ -57,29 +62,73 @@ def load_complaints(spool: Spool, *, version_id: int, institution_id: int, perio
                 copy.write(buf.getbuffer())
                 n += frame.height
         return n
+    # SQLite's default page cache (2 MB) is smaller than the indexes a large version's rows go
+    # into: pages would be spilled to the log and read again many times over (measured: 4.8 s
+    # against 3.2 s for 200,000 rows into five random-key indexes). The bulk-loading connection
+    # takes a larger, bounded cache: in the ingest child it goes with the child; where a process
+    # ingests in-process (tests, the demo loader) the pooled connection keeps it (64 MB at most).
+    raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    if sqlitestage.usable(connection.connection) and spool.rows:
+        try:  # written in C into a staging file, then copied by one statement (see sqlitestage)
+            copy = {"columns": (*DETAIL_COLUMNS, *KEYS), "select": (*DETAIL_COLUMNS, "?", "?", "?", "_row"),
+                    "params": (version_id, institution_id, period_id)}
+            path = staged.finish() if staged is not None else None
+            if path is not None and staged.rows == spool.rows:
+                n = sqlitestage.copy_staged(connection.connection, path, table, **copy)
+            else:
+                n = sqlitestage.load(connection.connection, table, tables=map(stage_frame, spool.frames()), **copy)
+            if n != spool.rows:
+                raise RuntimeError(f"{n} rows copied of {spool.rows}")
+            return n
+        except Exception:
+            if not raw.in_transaction:  # the version's transaction is gone: nothing may be written now
+                raise
+            log.warning("staged load failed; rows bound one by one", exc_info=True)
+            raw.execute(f"DELETE FROM {table} WHERE version_id = ?", (version_id,))  # noqa: S608
+            n = 0
     marks = ", ".join("?" * (len(DETAIL_COLUMNS) + len(KEYS)))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (fixed names only)
     cur = raw.cursor()
     try:
-        # SQLite's default page cache (2 MB) is smaller than the indexes a large version's rows go
-        # into: pages would be spilled to the log and read again many times over (measured: 4.8 s
-        # against 3.2 s for 200,000 rows into five random-key indexes). The bulk-loading connection
-        # takes a larger, bounded cache: in the ingest child it goes with the child; where a process
-        # ingests in-process (tests, the demo loader) the pooled connection keeps it (64 MB at most).
-        cur.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        for frame in spool.frames():
-            prepared = _frame(frame, keys).with_columns(
-                pl.col("received_date", "closed_date").cast(pl.String),
-                pl.col("carried_over", "escalated", "on_time").cast(pl.Int8),
-                pl.col(*_MONEY).cast(pl.Float64))
-            for start in range(0, prepared.height, _BATCH):
+        for frame in (_sqlite_prepared(f, keys) for f in spool.frames()):
+            for start in range(0, frame.height, _BATCH):
                 # rows zipped from whole columns as Python lists: half the CPU of DataFrame.rows()
-                columns = [c.to_list() for c in prepared.slice(start, _BATCH).iter_columns()]
-                cur.executemany(sql, zip(*columns, strict=True))
+                batch = [c.to_list() for c in frame.slice(start, _BATCH).iter_columns()]
+                cur.executemany(sql, zip(*batch, strict=True))
             n += frame.height
     finally:
         cur.close()
     return n
+
+
+def _sqlite_prepared(frame: pl.DataFrame, keys: dict[str, int]) -> pl.DataFrame:
+    """A window's columns in table order as SQLAlchemy would bind them on SQLite (dates as ISO text,
+    booleans as 0/1, amounts as ``float``)."""
+    return _sqlite_values(_frame(frame, keys))
+
+
+def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
+    import polars as pl
+
+    return frame.with_columns(pl.col("received_date", "closed_date").cast(pl.String),
+                              pl.col("carried_over", "escalated", "on_time").cast(pl.Int8),
+                              pl.col(*_MONEY).cast(pl.Float64))
+
+
+def stage_frame(frame: pl.DataFrame):
+    """A spooled window as the Arrow table staged for SQLite: the detail columns as
+    :func:`_sqlite_prepared` gives them and the row number (``_row``); the version's keys are
+    added by the copy."""
+    return _sqlite_values(frame.select(*DETAIL_COLUMNS, "_row")).to_arrow()
+
+
+def stager() -> sqlitestage.Stager | None:
+    """A :class:`~supervision.sqlitestage.Stager` of spooled windows for a version stored on SQLite
+    (give it to validation as the spool's listener, then to :func:`load_complaints`), or None where
+    rows are not staged (PostgreSQL, or no ADBC driver)."""
+    if db.engine.dialect.name != "sqlite" or not sqlitestage.available():
+        return None
+    return sqlitestage.Stager(stage_frame)
 
 
 FIGURES = ("opening", "received", "closed", "open_end", "on_time", "favourable", "escalated", "regulator",

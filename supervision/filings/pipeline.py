@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from supervision.audit.services import record
 from supervision.domain.enums import PROCESSABLE_STATES, FilingKind, Severity, VersionStatus
 from supervision.extensions import db
-from supervision.filings import services
+from supervision.filings import bulkload, services
 from supervision.filings.bulkload import DETAIL_COLUMNS, FAVOURABLE  # noqa: F401 (re-exported)
 from supervision.filings.content_models import ComplaintRow, ValidationIssue
 from supervision.filings.models import FilingVersion
@@ -206,12 +206,16 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
         cleanup.callback(topic_server.cancel)  # unless its answer was taken: a rejected or failed version
     mark = time.monotonic()
     set_progress(version_id, stage="reading", rows_read=0)
+    staged = bulkload.stager() if job["kind"] == FilingKind.CMP else None  # SQLite: staged while read
+    if staged is not None:
+        cleanup.callback(staged.close)
     with open_workbook(job["path"], guard=guard) as wb:
         counting = CountingWorkbook(wb, version_id)
         result = validate(counting, kind=job["kind"], institution_code=job["code"], period=job["period"],
                           period_start=job["start"], period_end=job["end"], sector=job["sector"],
                           registered_names=job["names"], cap_per_rule=cap,
-                          earlier_complaints=earlier_complaints(job["inst_id"], job["period"]))
+                          earlier_complaints=earlier_complaints(job["inst_id"], job["period"]),
+                          spool_listener=staged)
         set_progress(version_id, stage="validating", rows_read=counting.rows_read)
         timings["read_validate"] = round(time.monotonic() - mark, 3)
         mark = time.monotonic()
@@ -231,7 +235,7 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
         version.template_version = template_version
         topics = _send_topics(topic_server, result.spool)
         own = _own_facts_beside(result, cleanup) if _checks_follow(job["kind"]) else None
-        counts = store(version, result, timings)
+        counts = store(version, result, timings, staged)
         own_facts = _own_facts(own)  # read from the spool: taken before the spool is removed
         result.close()
     if len(result.issues):

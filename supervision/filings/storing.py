@@ -127,11 +127,13 @@ def _cover_row(result: ValidationResult, version: FilingVersion) -> dict:
 
 
 
-def store(version: FilingVersion, result: ValidationResult, timings: dict[str, float] | None = None) -> dict[str, int]:
+def store(version: FilingVersion, result: ValidationResult, timings: dict[str, float] | None = None,
+          staged=None) -> dict[str, int]:
     """Write the whole content of a valid version (call inside the version's one transaction): for a
     CMP version its rows, summary, §4.4 figures, the §10.1 cube and the §10 customer-group figures
     (the last two grouped from the spool in a thread during the bulk load); ``timings`` gets the
-    seconds the cube adds (``cube``)."""
+    seconds the cube adds (``cube``); ``staged``: the detail rows staged while read (SQLite), if any
+    (:func:`supervision.filings.bulkload.stager`)."""
     counts: dict[str, int] = {}
     db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
     if result.kind == FilingKind.CMP:
@@ -144,7 +146,7 @@ def store(version: FilingVersion, result: ValidationResult, timings: dict[str, f
             # the cube's sums are grouped (polars, without the GIL) while the rows are bulk-loaded
             grouped = beside.submit(group_spool, result.spool)
             by_group = beside.submit(groups_from_spool, result.spool)  # §10 customer groups, the same way
-            counts["detail"] = load_complaints(result.spool, version_id=version.id,
+            counts["detail"] = load_complaints(result.spool, version_id=version.id, staged=staged,
                                                institution_id=filing.institution_id, period_id=filing.period_id)
             counts["summary"] = _insert_batches(SummaryRow, _table_rows(result, "summary", version.id,
                                                                         TABLES["summary"][1]))

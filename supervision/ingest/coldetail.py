@@ -25,6 +25,7 @@ from supervision.ingest.issues import Issue, IssueCollector
 from supervision.ingest.pii import mask_pii
 from supervision.ingest.rowconv import classify
 from supervision.ingest.templates import Field, Sheet
+from supervision.rules import catalog
 
 #: Order of the row path's reports within one row, after the conversions (0..99, by column).
 SEQ = {"V04": 100, "C01:received_after": 200, "C02:closed_date": 210, "C02:outcome": 211, "W-ESC": 212,
@@ -87,6 +88,12 @@ class DetailColumns:
 
     def _where(self, code: str | None) -> dict:
         return {"sheet": self.sheet.name, "column": self.letters.get(code) if code else None, "field": code}
+
+    def blocking_found(self) -> bool:
+        """Whether a blocking failure is known so far: already reported, or counted in the windows
+        checked (their issues reach the collector only at :meth:`finish`)."""
+        return self.issues.has_blocking or any(
+            kept.total and catalog.get(rule).severity == catalog.BLOCKING for rule, kept in self.kept.items())
 
     # ------------------------------------------------------------------------------ windows
     def check(self, raw: cr.RawWindow, conv: pl.DataFrame) -> pl.DataFrame:

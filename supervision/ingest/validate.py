@@ -93,13 +93,17 @@ class ValidationResult:
 def validate(workbook, *, kind: str, institution_code: str, period: str, period_start: dt.date,
              period_end: dt.date, sector: str, registered_names: Collection[str] = (),
              cap_per_rule: int = DEFAULT_CAP_PER_RULE,
-             earlier_complaints: Callable[[set[str]], set[str]] | None = None) -> ValidationResult:
+             earlier_complaints: Callable[[set[str]], set[str]] | None = None,
+             spool_listener=None) -> ValidationResult:
     """Validate an opened workbook (see :func:`supervision.ingest.reader.open_workbook`) as a ``kind`` filing.
 
     ``period`` is the period code (``2024Q1``) with its first and last day; ``sector`` the
     institution's sector; ``registered_names`` its register name, short name and aliases (W-NAME);
     ``earlier_complaints`` answers which of some complaint ids name a complaint of the institution's
-    earlier periods (``C09``; without it only this filing is searched).
+    earlier periods (``C09``; without it only this filing is searched); ``spool_listener`` is given
+    each spooled window of the detail sheet while no blocking error is known (``add(frame)``), and
+    told when those windows will not be stored as they are (``abandon()``): the ingest stages them
+    for SQLite's bulk load (:class:`supervision.sqlitestage.Stager`).
     """
     issues = IssueCollector(cap_per_rule=cap_per_rule)
     ctx = Context(institution_code, period, period_start, period_end, sector)
@@ -116,7 +120,7 @@ def validate(workbook, *, kind: str, institution_code: str, period: str, period_
     if "cover" in result._sheets and not _cover(result, template.sheet("cover"), workbook, ctx, registered_names):
         return result  # F09: the rest of the file follows an unknown template
     if kind == FilingKind.CMP:
-        _validate_cmp(result, template, workbook, ctx, earlier_complaints)
+        _validate_cmp(result, template, workbook, ctx, earlier_complaints, spool_listener)
     else:
         for sheet in template.sheets:
             if sheet.layout == "table" and sheet.code in result._sheets:
@@ -207,14 +211,14 @@ class _Unique:
 
 
 def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: Context,
-                  earlier_complaints: Callable[[set[str]], set[str]] | None = None) -> None:
+                  earlier_complaints: Callable[[set[str]], set[str]] | None = None, listener=None) -> None:
     issues = result.issues
     figures: Figures | None = None
     detail_name = result._sheets.get("detail")
     if detail_name is not None:
         sheet = template.sheet("detail")
         before = issues.count(Severity.BLOCKING)
-        checks = _detail(result, sheet, workbook, detail_name, ctx, earlier_complaints)
+        checks = _detail(result, sheet, workbook, detail_name, ctx, earlier_complaints, listener)
         result.derived = dict(checks.totals)
         result.derived_by_category = {k: dict(v) for k, v in checks.per_category.items() if k}
         if issues.count(Severity.BLOCKING) == before:
@@ -235,9 +239,10 @@ def _validate_cmp(result: ValidationResult, template: Template, workbook, ctx: C
 
 
 def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Context,
-            earlier_complaints: Callable[[set[str]], set[str]] | None = None) -> Figures:
+            earlier_complaints: Callable[[set[str]], set[str]] | None = None, listener=None) -> Figures:
     """Read, convert and check the detail sheet column-wise; spool its rows; return its figures
-    (``earlier_complaints``: ``C09``'s look-up in the institution's earlier periods)."""
+    (``earlier_complaints``: ``C09``'s look-up in the institution's earlier periods; ``listener``:
+    see :func:`validate`)."""
     # imported here: polars and the Rust readers load only in the process that parses (never a web worker)
     from supervision.ingest.colconv import Converter
     from supervision.ingest.coldetail import DetailColumns
@@ -259,13 +264,21 @@ def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Co
         source = fast_windows(workbook, name, cmap.columns) if fast else exact_windows(workbook, name, cmap.columns)
         try:
             for raw in source:
-                spool.add(checks.check(raw, converter.convert(raw)))
+                frame = checks.check(raw, converter.convert(raw))
+                spool.add(frame)
+                if listener is not None and not listener.abandoned:
+                    if checks.blocking_found():
+                        listener.abandon()  # the version will be rejected: nothing to stage
+                    else:
+                        listener.add(frame)
                 report = getattr(workbook, "report_rows", None)
                 if report is not None:
                     report(spool.rows, name)
         except NeedsExact as exc:
             log.info("detail sheet read row by row: %s", exc)
             spool.close()
+            if listener is not None:
+                listener.abandon()  # the windows given were the fast reader's
             fast = False
             continue
         break

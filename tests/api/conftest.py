@@ -17,14 +17,10 @@ def live(request, tmp_path_factory):
     app.config["BACKEND"] = request.param
     app.test_client_class = IsolatedClient
     with app.app_context():
-        from supervision.domain.calendar import period_of, today_local
         from supervision.extensions import db
-        from supervision.periods.services import add_period
-        from tests.factories import build_world
+        from tests.factories import build_world_with_open_period
 
-        world = build_world(db)
-        world.current = add_period(None, period_of(today_local()).code)
-        db.session.commit()
+        world = build_world_with_open_period(db)
         yield app, world
         db.session.remove()
         db.engine.dispose()

@@ -20,14 +20,9 @@ def live(request, tmp_path_factory):
     app.test_client_class = IsolatedClient
     with app.app_context():
         from supervision.extensions import db
-        from tests.factories import build_world
+        from tests.factories import build_world_with_open_period
 
-        world = build_world(db)
-        from supervision.domain.calendar import period_of, today_local
-        from supervision.periods.services import add_period
-
-        world.current = add_period(None, period_of(today_local()).code)  # open for filing
-        db.session.commit()
+        world = build_world_with_open_period(db)
         yield app, world
         db.session.remove()
         db.engine.dispose()

@@ -27,16 +27,12 @@ OTHER_WRITE = "UPDATE filing_version SET original_filename = original_filename |
 @pytest.fixture()
 def world_app(tmp_path):
     """A migrated SQLite app with the standard world and an open current period."""
-    from supervision.domain.calendar import period_of, today_local
     from supervision.extensions import db
-    from supervision.periods.services import add_period
-    from tests.factories import build_world
+    from tests.factories import build_world_with_open_period
 
     app = make_app("sqlite", tmp_path / "db", TASK_BACKEND="sync")
     with app.app_context():
-        world = build_world(db)
-        world.current = add_period(None, period_of(today_local()).code)
-        db.session.commit()
+        world = build_world_with_open_period(db)
         yield app, world
         db.session.remove()
         db.engine.dispose()
