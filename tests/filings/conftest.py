@@ -29,6 +29,21 @@ def live(request, tmp_path_factory):
 
 
 @pytest.fixture()
+def world_app(tmp_path):
+    """A migrated SQLite app of the test's own with the standard world and an open current period,
+    committed (tests of SQLite's own transaction and bulk-load mechanics)."""
+    from supervision.extensions import db
+    from tests.factories import build_world_with_open_period
+
+    app = make_app("sqlite", tmp_path / "db", TASK_BACKEND="sync")
+    with app.app_context():
+        world = build_world_with_open_period(db)
+        yield app, world
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
 def ctx(live):
     """An app context on the live app for each test."""
     app, world = live

@@ -15,23 +15,8 @@ from sqlalchemy import text
 from supervision import sqlitestage
 from supervision.filings import bulkload
 from supervision.filings.bulkload import DETAIL_COLUMNS, KEYS
-from tests.conftest import make_app
 from tests.filings.test_bulkload import _rows
 from tests.filings.workbooks import cmp_workbook
-
-
-@pytest.fixture()
-def world_app(tmp_path):
-    """A migrated SQLite app with the standard world and an open current period."""
-    from supervision.extensions import db
-    from tests.factories import build_world_with_open_period
-
-    app = make_app("sqlite", tmp_path / "db", TASK_BACKEND="sync")
-    with app.app_context():
-        world = build_world_with_open_period(db)
-        yield app, world
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture()
@@ -43,21 +28,33 @@ def scratch(tmp_path, monkeypatch):
     return folder
 
 
-def _ingest(world, tmp_path, name: str) -> int:
+def _ingest(world, tmp_path, name: str, change=None, status: str = "ACCEPTED") -> int:
+    """Submit and process a CMP workbook of :func:`_rows` (``change`` edits them first); the version id."""
     from supervision.extensions import db
     from supervision.filings import services
     from supervision.filings.pipeline import process_version
 
     period = world.current
+    rows = _rows(period.start_date)
+    if change is not None:
+        change(rows)
     path = cmp_workbook(tmp_path / name, code=world.inst_b.code, name=world.inst_b.name, period=period.code,
-                        rows=_rows(period.start_date), period_start=period.start_date, transactions=1000)
+                        rows=rows, period_start=period.start_date, transactions=1000)
     with path.open("rb") as fh:
         stored = services.store_original(fh)
     version_id = services.submit(None, world.inst_b, period, "CMP", stored, path.name).version.id
     db.session.commit()
-    assert process_version(version_id) == "ACCEPTED"
+    assert process_version(version_id) == status
     db.session.rollback()
     return version_id
+
+
+def _stagers(monkeypatch) -> list[sqlitestage.Stager]:
+    """The stagers created from now on, in order."""
+    made: list[sqlitestage.Stager] = []
+    real_init = sqlitestage.Stager.__init__
+    monkeypatch.setattr(sqlitestage.Stager, "__init__", lambda self, *a: made.append(self) or real_init(self, *a))
+    return made
 
 
 def _stored(version_id: int) -> list[tuple]:
@@ -104,9 +101,7 @@ def test_staged_rows_equal_bound_rows(world_app, tmp_path, scratch, monkeypatch,
     real_copy = sqlitestage.copy_staged
     monkeypatch.setattr(sqlitestage, "copy_staged",
                         lambda *a, **kw: used.append((a[0].dbapi_connection, a[1], a[0].info)) or real_copy(*a, **kw))
-    stagers = []
-    real_init = sqlitestage.Stager.__init__
-    monkeypatch.setattr(sqlitestage.Stager, "__init__", lambda self, *a: stagers.append(self) or real_init(self, *a))
+    stagers = _stagers(monkeypatch)
     staged = _ingest(world, tmp_path, "staged.xlsx")
     assert len(used) == 3 and not any(u[1].exists() for u in used)  # rows, cells, days staged; files gone
     assert len(stagers) == 1 and used[0][1] == stagers[0].path  # the rows were staged while the sheet was read
@@ -150,24 +145,14 @@ def test_failed_staging_falls_back_without_duplicates(world_app, tmp_path, scrat
 
 def test_rejected_version_stages_nothing_and_leaves_nothing(world_app, tmp_path, scratch, monkeypatch):
     from supervision.extensions import db
-    from supervision.filings import services
-    from supervision.filings.pipeline import process_version
 
     _app, world = world_app
-    stagers = []
-    real_init = sqlitestage.Stager.__init__
-    monkeypatch.setattr(sqlitestage.Stager, "__init__", lambda self, *a: stagers.append(self) or real_init(self, *a))
-    period = world.current
-    rows = _rows(period.start_date)
-    rows[5]["channel"] = "NOT-A-CHANNEL"  # a blocking error in the only window
-    path = cmp_workbook(tmp_path / "bad.xlsx", code=world.inst_b.code, name=world.inst_b.name, period=period.code,
-                        rows=rows, period_start=period.start_date, transactions=1000)
-    with path.open("rb") as fh:
-        stored = services.store_original(fh)
-    version_id = services.submit(None, world.inst_b, period, "CMP", stored, path.name).version.id
-    db.session.commit()
-    assert process_version(version_id) == "REJECTED"
-    db.session.rollback()
+    stagers = _stagers(monkeypatch)
+
+    def bad_channel(rows):
+        rows[5]["channel"] = "NOT-A-CHANNEL"  # a blocking error in the only window
+
+    version_id = _ingest(world, tmp_path, "bad.xlsx", bad_channel, status="REJECTED")
     assert len(stagers) == 1 and stagers[0].abandoned and stagers[0].rows == 0
     assert db.session.execute(text("SELECT count(*) FROM complaint_row WHERE version_id = :v"),
                               {"v": version_id}).scalar() == 0
@@ -177,25 +162,13 @@ def test_rejected_version_stages_nothing_and_leaves_nothing(world_app, tmp_path,
 def test_rows_read_again_exactly_are_staged_at_store_time(world_app, tmp_path, scratch, monkeypatch):
     """A value the fast reader cannot decide sends the sheet to the exact reader: the windows staged
     so far are dropped and the rows are staged from the spool when stored, once each."""
-    from supervision.extensions import db
-    from supervision.filings import services
-    from supervision.filings.pipeline import process_version
-
     _app, world = world_app
-    stagers = []
-    real_init = sqlitestage.Stager.__init__
-    monkeypatch.setattr(sqlitestage.Stager, "__init__", lambda self, *a: stagers.append(self) or real_init(self, *a))
-    period = world.current
-    rows = _rows(period.start_date)
-    rows[7]["summary"] = "true"  # typed text that a boolean cell would also read as
-    path = cmp_workbook(tmp_path / "exact.xlsx", code=world.inst_b.code, name=world.inst_b.name, period=period.code,
-                        rows=rows, period_start=period.start_date, transactions=1000)
-    with path.open("rb") as fh:
-        stored = services.store_original(fh)
-    version_id = services.submit(None, world.inst_b, period, "CMP", stored, path.name).version.id
-    db.session.commit()
-    assert process_version(version_id) == "ACCEPTED"
-    db.session.rollback()
+    stagers = _stagers(monkeypatch)
+
+    def ambiguous(rows):
+        rows[7]["summary"] = "true"  # typed text that a boolean cell would also read as
+
+    version_id = _ingest(world, tmp_path, "exact.xlsx", ambiguous)
     assert len(stagers) == 1 and stagers[0].abandoned
     got = _stored(version_id)
     assert len(got) == 121 and len({r[-2] for r in got}) == 121

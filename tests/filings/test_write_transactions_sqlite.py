@@ -19,23 +19,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import make_app
-
 OTHER_WRITE = "UPDATE filing_version SET original_filename = original_filename || '+' WHERE id = :v"
-
-
-@pytest.fixture()
-def world_app(tmp_path):
-    """A migrated SQLite app with the standard world and an open current period."""
-    from supervision.extensions import db
-    from tests.factories import build_world_with_open_period
-
-    app = make_app("sqlite", tmp_path / "db", TASK_BACKEND="sync")
-    with app.app_context():
-        world = build_world_with_open_period(db)
-        yield app, world
-        db.session.remove()
-        db.engine.dispose()
 
 
 @contextlib.contextmanager
