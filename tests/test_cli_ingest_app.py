@@ -3,9 +3,17 @@ command gets the whole application."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import subprocess
 import sys
 
+from supervision import console
 from supervision.cli import _create
+from supervision.cli.filings import SOURCE_GUARD
+from supervision.console import ingest_file
+from supervision.filings import child
+from tests.filings.workbooks import big_cmp_workbook
 
 
 def _env(monkeypatch, tmp_path):
@@ -26,3 +34,51 @@ def test_other_commands_get_the_whole_app(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "argv", ["supervision", "filings", "list"])
     app = _create()
     assert {"ingest", "filings", "league"} <= set(app.cli.commands) and "filings" in app.blueprints
+
+
+def test_ingest_file_is_found_among_the_options():
+    assert ingest_file(["a.xlsx", "--institution", "X", "--period", "2026Q3", "--kind", "CMP"]) == "a.xlsx"
+    assert ingest_file(["--institution", "X", "b.xlsx", "--format", "json"]) == "b.xlsx"
+    assert ingest_file(["a.xlsx", "--dry-run"]) is None
+    assert ingest_file(["a.xlsx", "b.xlsx"]) is None
+    assert ingest_file(["--help"]) is None
+
+
+def test_console_script_starts_the_guards_before_click_and_flask(tmp_path):
+    """The console script's entry forks the guard helper of ``ingest FILE`` before importing click
+    or Flask (issue 12: 0.2 s earlier on the path to the first read); its pipe answers for FILE."""
+    good = tmp_path / "good.xlsx"
+    big_cmp_workbook(good, code="91110000000000000X", name="甲", period="2026Q3",
+                     period_start=dt.date(2026, 7, 1), n=5)
+    probe = (
+        "import sys\n"
+        "from supervision.console import start_guard, take_guard\n"
+        "from supervision.filings.child import guard_result\n"
+        f"start_guard(['supervision', 'ingest', {str(good)!r}, '--kind', 'CMP'])\n"
+        "early = sorted(m for m in ('click', 'flask') if m in sys.modules)\n"
+        f"assert take_guard('elsewhere.xlsx') is None and take_guard({str(good)!r}) is None\n"
+        f"start_guard(['supervision', 'ingest', {str(good)!r}])\n"
+        f"key, _limits, result = guard_result(take_guard({str(good)!r}))\n"
+        "print(early, key[:7], result.ok)\n")
+    env = {**os.environ, "SUPERVISION_INSTANCE_PATH": str(tmp_path / "instance")}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=False, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()[-2000:]
+    assert out.stdout.decode().split() == ["[]", "sha256:", "True"]
+
+
+def test_the_command_takes_the_helper_the_entry_started(monkeypatch, tmp_path):
+    _env(monkeypatch, tmp_path)
+    source = tmp_path / "x.xlsx"
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    monkeypatch.setattr(console, "_started", [(str(source), read_end)])
+
+    def no_second_helper(_source):
+        raise AssertionError("a second guard helper was started")
+
+    monkeypatch.setattr(child, "guard_source", no_second_helper)
+    monkeypatch.setattr(sys, "argv", ["supervision", "ingest", str(source), "--kind", "CMP"])
+    app = _create()
+    assert app.extensions[SOURCE_GUARD] == (str(source), read_end)
+    assert console._started == []
+    os.close(read_end)

@@ -7,24 +7,6 @@ import sys
 import click
 from flask.cli import FlaskGroup
 
-#: options of ``supervision ingest`` that take a value (to find FILE among its arguments)
-_INGEST_VALUED = ("--institution", "--period", "--kind", "--format")
-
-
-def _ingest_file(args: list[str]) -> str | None:
-    """FILE of ``supervision ingest …`` (None for a dry run, help or anything unexpected)."""
-    if "--dry-run" in args or "--help" in args:
-        return None
-    positional, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-        elif a in _INGEST_VALUED:
-            skip = True
-        elif not a.startswith("-"):
-            positional.append(a)
-    return positional[0] if len(positional) == 1 else None
-
 
 def _create(*_args, **_kwargs):
     if sys.argv[1:2] == ["ingest"]:
@@ -33,10 +15,15 @@ def _create(*_args, **_kwargs):
         # FILE is guarded meanwhile in a forked helper (its verdict counts only for the same bytes)
         import os
 
+        from supervision.console import ingest_file, take_guard
         from supervision.filings.child import guard_source
 
-        source = _ingest_file(sys.argv[2:])
-        fd = guard_source(source) if source else None
+        source = ingest_file(sys.argv[2:])
+        # started by the console script before click and Flask were imported (supervision.console),
+        # else now (the group run another way)
+        fd = take_guard(source) if source else None
+        if source and fd is None:
+            fd = guard_source(source)
         from supervision.app import create_app
         from supervision.cli.filings import QUICK_EXIT, SOURCE_GUARD, ingest
 
