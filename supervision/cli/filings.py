@@ -288,12 +288,17 @@ def filings_rerun(version_id):
 
 @filings.command("recover")
 def filings_recover():
-    """Mark versions stalled past their processing lease (their process died) FAILED, re-runnable."""
+    """Mark versions stalled past their processing lease (their process died) FAILED, re-runnable;
+    remove what killed processes left in this node's scratch folder a day ago or earlier."""
     from supervision.filings.recovery import recover_stalled
+    from supervision.storage.scratch import sweep_scratch
 
     ids = recover_stalled(by="cli")
     db.session.commit()
     click.echo(f"recovered {len(ids)} version(s): {', '.join(map(str, ids)) or '-'}")
+    removed = sweep_scratch()
+    click.echo(f"removed {len(removed)} stale scratch entr{'y' if len(removed) == 1 else 'ies'}: "
+               f"{', '.join(removed) or '-'}")
 
 
 @click.command("worker")
@@ -308,11 +313,13 @@ def worker(burst):
     if not url:
         _usage("SUPERVISION_REDIS_URL 未设置 / is not set")
     from supervision.filings.recovery import recover_stalled
+    from supervision.storage.scratch import sweep_scratch
 
     recovered = recover_stalled(by="worker")  # versions left by a worker that died
     db.session.commit()
     if recovered:
         click.echo(f"recovered {len(recovered)} stalled version(s): {', '.join(map(str, recovered))}", err=True)
+    sweep_scratch()  # and the scratch files its killed children left on this node (logged)
     from supervision.ops.metrics import serve_if_configured
 
     serve_if_configured(current_app.config)  # SUPERVISION_METRICS_PORT: ingest and job metrics of this worker

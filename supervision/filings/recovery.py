@@ -10,7 +10,8 @@ and ``rerun`` then accepts them.
 
 Who calls it: ``supervision worker`` when it starts, the scheduler job ``ingest_recovery``, the
 command ``supervision filings recover``, and the pages (rerun, a re-upload of identical bytes)
-for the one version they touch.
+for the one version they touch. The first three also remove what killed processes left in their
+node's scratch folder (:mod:`supervision.storage.scratch`).
 """
 
 from __future__ import annotations
@@ -105,7 +106,10 @@ def recover_stalled(now: datetime | None = None, *, version_id: int | None = Non
 
 def recover_job(now: datetime, period=None, run=None) -> dict:
     """Scheduler job ``ingest_recovery``: versions stalled past their lease become FAILED; expired
-    dry runs are deleted with their files."""
+    dry runs are deleted with their files; what killed processes left in this node's scratch folder
+    a day ago or earlier is removed (:mod:`supervision.storage.scratch`)."""
     from supervision.filings.dryrun import purge_expired
+    from supervision.storage.scratch import sweep_scratch
 
-    return {"recovered": recover_stalled(now, by="scheduler"), "dry_runs_deleted": purge_expired(now)}
+    return {"recovered": recover_stalled(now, by="scheduler"), "dry_runs_deleted": purge_expired(now),
+            "scratch_removed": len(sweep_scratch(now))}

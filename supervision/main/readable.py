@@ -47,6 +47,10 @@ KEY_LABELS = {
     "q": _l("Search"), "producer": _l("Produced by"), "applied": _l("Applied"), "trigger": _l("Trigger"),
     "finding": _l("Finding"), "scheduled_for": _l("Scheduled for"), "duration_ms": _l("Duration (ms)"),
     "detail": _l("Details"),
+    # job outputs: supervision.jobs.functions and ingest_recovery (supervision.filings.recovery)
+    "draft": _l("League table draft"), "ranked": _l("Ranked"), "reminded": _l("Reminders sent"),
+    "overdue": _l("Marked overdue"), "recovered": _l("Interrupted versions marked failed"),
+    "dry_runs_deleted": _l("Expired dry runs deleted"), "scratch_removed": _l("Stale scratch files removed"),
 }
 #: which enum a stored code belongs to, by the object it is about (audit) or its key
 ENUM_BY_OBJECT: dict[str, type[LabelledEnum]] = {

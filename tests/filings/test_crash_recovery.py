@@ -230,3 +230,25 @@ def test_scheduler_job_and_live_lease(ctx, tmp_path):
     db.session.rollback()
     assert db.session.get(FilingVersion, vid).status == "FAILED"
     assert run_version(vid) in ("ACCEPTED", "REJECTED")  # processed again (B is a payment firm)
+
+
+def test_recovery_job_and_command_sweep_the_nodes_scratch(ctx):
+    """``ingest_recovery`` and ``supervision filings recover`` remove what a killed child left."""
+    from datetime import UTC, datetime
+
+    from supervision.cli.filings import filings_recover
+    from supervision.storage.service import scratch_dir
+    from tests.storage.test_scratch import _folder
+
+    app, _world = ctx
+    scratch = scratch_dir()
+    now = datetime.now(UTC)
+    left = _folder(scratch / "sv-spool-killed", 30.0, {"w00000.arrow": 30.0}, now)
+    live = _folder(scratch / "sv-spool-live", 0.5, {}, now)
+    out = recover_job(now)
+    assert out["scratch_removed"] == 1 and not left.exists() and live.exists()
+    left = _folder(scratch / "sv-stage-killed", 30.0, {"rows.db": 30.0}, now)
+    result = app.test_cli_runner().invoke(filings_recover)
+    assert result.exit_code == 0, result.output
+    assert "removed 1 stale scratch entry: sv-stage-killed" in result.output and not left.exists()
+    live.rmdir()

@@ -256,3 +256,31 @@ def test_runs_abandoned_by_a_dead_process_are_marked_failed(jctx):
     assert fail_abandoned_runs() == [ids[0]]
     states = {r.id: r.status for r in _runs("reminders")}
     assert states == {ids[0]: "failed", ids[1]: "running", ids[2]: "running"}
+
+
+def test_every_job_output_shows_labels_not_keys(jctx):
+    """A run's output on the scheduler pages names each figure in words: no key of any job's output
+    reaches the page as it is stored (``recovered``, ``dry_runs_deleted`` …)."""
+    import re
+
+    from supervision.jobs.definitions import JOBS
+    from supervision.jobs.services import execute
+    from supervision.main.readable import KEY_LABELS
+
+    def keys(value):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                yield k
+                yield from keys(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from keys(v)
+
+    seen = set()
+    for job in JOBS:
+        execute(job.id, at(DAY, 8))
+        run = _runs(job.id)[0]
+        assert run.status == "success", (job.id, run.error)
+        seen |= {k for k in keys(run.output) if not re.fullmatch(r"\d{4}Q[1-4]", k)}  # period codes are data
+    assert {"recovered", "dry_runs_deleted", "scratch_removed"} <= seen
+    assert sorted(seen - set(KEY_LABELS)) == []
