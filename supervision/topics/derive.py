@@ -7,6 +7,7 @@ were accepted before the derivations existed (the period checks call it).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from sqlalchemy import delete, exists, insert, select
@@ -47,14 +48,16 @@ def derive_topics(version_id: int, institution_id: int, period_id: int,
             tally.add(row_id, summary)
         top_terms = tally.top_terms()
     else:
-        ids = _ids_by_row_no(version_id)
-        tally.topic_rows = {code: [ids[n] for n in rows] for code, rows in spooled.topic_rows.items()}
+        tally.topic_rows = spooled.topic_rows  # by row_no: mapped to the rows' ids by the insert below
         top_terms = spooled.top_terms
     counts = tally.topic_counts()
     db.session.execute(insert(TopicCount.__table__), [
         {"version_id": version_id, "topic": code, "institution_id": institution_id, "period_id": period_id,
          "count": n} for code, n in counts.items()])
-    _insert_topic_rows(version_id, tally.topic_rows)
+    if spooled is None:
+        _insert_topic_rows(version_id, tally.topic_rows)
+    else:
+        _insert_topic_rows_by_row_no(version_id, spooled.topic_rows)
     terms = [{"version_id": version_id, "term": term[:64], "rank": n, "count": count}
              for n, (term, count) in enumerate(top_terms, start=1)]
     if terms:
@@ -63,15 +66,31 @@ def derive_topics(version_id: int, institution_id: int, period_id: int,
     return counts
 
 
-def _ids_by_row_no(version_id: int) -> dict[int, int]:
-    """``row_no`` → id of the version's stored rows (one plain DB-API read on the session's connection:
-    200,000 rows without building a result row each)."""
+def _insert_topic_rows_by_row_no(version_id: int, topic_rows: dict[str, list[int]]) -> None:
+    """Insert (version, topic, row id) for rows given by ``row_no`` (the spooled tally): one
+    ``INSERT … SELECT`` per topic joins the row numbers (a JSON array on SQLite, an array on
+    PostgreSQL) to the version's stored rows through ``ix_complaint_row_version_row``, so that no
+    ``row_no → id`` map of the whole version is read into Python. Every row number must match one
+    stored row of the version (else ``LookupError``: the caller's transaction is then rolled back)."""
     conn = db.session.connection()
-    cur = conn.connection.dbapi_connection.cursor()
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        sql = ("INSERT INTO topic_row (version_id, topic, row_id) SELECT %s, %s, c.id "
+               "FROM unnest(%s::integer[]) AS u(n) JOIN complaint_row AS c ON c.version_id = %s AND c.row_no = u.n")
+        arg = list
+    else:  # CROSS JOIN: SQLite loops over the numbers and looks each up in the index
+        sql = ("INSERT INTO topic_row (version_id, topic, row_id) SELECT ?, ?, c.id "
+               "FROM json_each(?) AS j CROSS JOIN complaint_row AS c ON c.version_id = ? AND c.row_no = j.value")
+        arg = json.dumps
+    cur = raw.cursor()
     try:
-        cur.execute(f"SELECT row_no, id FROM complaint_row WHERE version_id = {mark}", (version_id,))  # noqa: S608
-        return dict(cur.fetchall())
+        for code, rows in topic_rows.items():
+            for i in range(0, len(rows), _BATCH * 10):
+                part = rows[i:i + _BATCH * 10]
+                cur.execute(sql, (version_id, code, arg(part), version_id))
+                if cur.rowcount != len(part):
+                    raise LookupError(f"topic {code}: {cur.rowcount} of {len(part)} rows of version "
+                                      f"{version_id} found by row number")
     finally:
         cur.close()
 
