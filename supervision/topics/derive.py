@@ -22,6 +22,8 @@ from supervision.topics.segment import Tally
 from supervision.vulnerable import derive as groups
 
 _BATCH = 5000
+#: topic mentions joined to their rows per statement
+_PAIRS = 250_000
 
 
 def is_derived(version_id: int) -> bool:
@@ -67,32 +69,41 @@ def derive_topics(version_id: int, institution_id: int, period_id: int,
 
 
 def _insert_topic_rows_by_row_no(version_id: int, topic_rows: dict[str, list[int]]) -> None:
-    """Insert (version, topic, row id) for rows given by ``row_no`` (the spooled tally): one
-    ``INSERT … SELECT`` per topic joins the row numbers (a JSON array on SQLite, an array on
-    PostgreSQL) to the version's stored rows through ``ix_complaint_row_version_row``, so that no
-    ``row_no → id`` map of the whole version is read into Python. Every row number must match one
-    stored row of the version (else ``LookupError``: the caller's transaction is then rolled back)."""
+    """Insert (version, topic, row id) for rows given by ``row_no`` (the spooled tally), joining the
+    row numbers to the version's stored rows in SQL, so that no ``row_no → id`` map of the whole
+    version is read into Python: on SQLite one ``INSERT … SELECT`` per topic over a JSON array
+    (``json_each``), each number looked up in ``ix_complaint_row_version_row``; on PostgreSQL one
+    statement over two parallel arrays (``unnest``: a single hash join with the version's rows).
+    Every row number must match one stored row of the version (else ``LookupError``: the caller's
+    transaction is then rolled back)."""
     conn = db.session.connection()
-    raw = conn.connection.dbapi_connection
-    if conn.dialect.name == "postgresql":
-        sql = ("INSERT INTO topic_row (version_id, topic, row_id) SELECT %s, %s, c.id "
-               "FROM unnest(%s::integer[]) AS u(n) JOIN complaint_row AS c ON c.version_id = %s AND c.row_no = u.n")
-        arg = list
-    else:  # CROSS JOIN: SQLite loops over the numbers and looks each up in the index
-        sql = ("INSERT INTO topic_row (version_id, topic, row_id) SELECT ?, ?, c.id "
-               "FROM json_each(?) AS j CROSS JOIN complaint_row AS c ON c.version_id = ? AND c.row_no = j.value")
-        arg = json.dumps
-    cur = raw.cursor()
+    cur = conn.connection.dbapi_connection.cursor()
     try:
-        for code, rows in topic_rows.items():
-            for i in range(0, len(rows), _BATCH * 10):
-                part = rows[i:i + _BATCH * 10]
-                cur.execute(sql, (version_id, code, arg(part), version_id))
-                if cur.rowcount != len(part):
-                    raise LookupError(f"topic {code}: {cur.rowcount} of {len(part)} rows of version "
-                                      f"{version_id} found by row number")
+        if conn.dialect.name == "postgresql":
+            pairs = [(code, n) for code, rows in topic_rows.items() for n in rows]
+            for i in range(0, len(pairs), _PAIRS):
+                part = pairs[i:i + _PAIRS]
+                cur.execute("INSERT INTO topic_row (version_id, topic, row_id) SELECT %s, u.topic, c.id "
+                            "FROM unnest(%s::text[], %s::integer[]) AS u(topic, n) "
+                            "JOIN complaint_row AS c ON c.version_id = %s AND c.row_no = u.n",
+                            (version_id, [p[0] for p in part], [p[1] for p in part], version_id))
+                _found(cur.rowcount, len(part), version_id)
+            return
+        for code, rows in topic_rows.items():  # CROSS JOIN: SQLite loops over the numbers, then the index
+            for i in range(0, len(rows), _PAIRS):
+                part = rows[i:i + _PAIRS]
+                cur.execute("INSERT INTO topic_row (version_id, topic, row_id) SELECT ?, ?, c.id "
+                            "FROM json_each(?) AS j CROSS JOIN complaint_row AS c "
+                            "ON c.version_id = ? AND c.row_no = j.value",
+                            (version_id, code, json.dumps(part), version_id))
+                _found(cur.rowcount, len(part), version_id)
     finally:
         cur.close()
+
+
+def _found(inserted: int, given: int, version_id: int) -> None:
+    if inserted != given:
+        raise LookupError(f"{inserted} of {given} topic mentions matched a stored row of version {version_id}")
 
 
 def _insert_topic_rows(version_id: int, topic_rows: dict[str, list[int]]) -> None:
