@@ -80,14 +80,17 @@ def _insert_topic_rows_by_row_no(version_id: int, topic_rows: dict[str, list[int
     cur = conn.connection.dbapi_connection.cursor()
     try:
         if conn.dialect.name == "postgresql":
-            pairs = [(code, n) for code, rows in topic_rows.items() for n in rows]
-            for i in range(0, len(pairs), _PAIRS):
-                part = pairs[i:i + _PAIRS]
+            codes: list[str] = []
+            numbers: list[int] = []
+            for code, rows in topic_rows.items():
+                codes += [code] * len(rows)
+                numbers += rows
+            for i in range(0, len(numbers), _PAIRS):
                 cur.execute("INSERT INTO topic_row (version_id, topic, row_id) SELECT %s, u.topic, c.id "
                             "FROM unnest(%s::text[], %s::integer[]) AS u(topic, n) "
                             "JOIN complaint_row AS c ON c.version_id = %s AND c.row_no = u.n",
-                            (version_id, [p[0] for p in part], [p[1] for p in part], version_id))
-                _found(cur.rowcount, len(part), version_id)
+                            (version_id, codes[i:i + _PAIRS], numbers[i:i + _PAIRS], version_id))
+                _found(cur.rowcount, len(numbers[i:i + _PAIRS]), version_id)
             return
         for code, rows in topic_rows.items():  # CROSS JOIN: SQLite loops over the numbers, then the index
             for i in range(0, len(rows), _PAIRS):
