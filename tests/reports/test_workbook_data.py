@@ -276,8 +276,7 @@ def make_findings(*, hostile: bool = False) -> list[dict]:
 
 def unescape(text: str) -> str:
     """Undo OOXML's ``_xHHHH_`` escapes (openpyxl leaves them in inline strings)."""
-    text = re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), text)
-    return text.replace("\r\n", "\r")
+    return re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), text)
 
 
 def formula_cells(path: Path) -> list[str]:
