@@ -46,24 +46,27 @@ def test_ingest_file_is_found_among_the_options():
 
 def test_console_script_starts_the_guards_before_click_and_flask(tmp_path):
     """The console script's entry forks the guard helper of ``ingest FILE`` before importing click
-    or Flask (issue 12: 0.2 s earlier on the path to the first read); its pipe answers for FILE."""
+    or Flask (issue 12: 0.2 s earlier on the path to the first read), and hands its pipe over once,
+    for FILE only. (The helper's verdict itself: tests/filings/test_source_guard.py.)"""
     good = tmp_path / "good.xlsx"
     big_cmp_workbook(good, code="91110000000000000X", name="甲", period="2026Q3",
                      period_start=dt.date(2026, 7, 1), n=5)
     probe = (
-        "import sys\n"
-        "from supervision.console import start_guard, take_guard\n"
-        "from supervision.filings.child import guard_result\n"
+        "import os, sys\n"
+        "from supervision.console import _started, start_guard, take_guard\n"
         f"start_guard(['supervision', 'ingest', {str(good)!r}, '--kind', 'CMP'])\n"
         "early = sorted(m for m in ('click', 'flask') if m in sys.modules)\n"
-        f"assert take_guard('elsewhere.xlsx') is None and take_guard({str(good)!r}) is None\n"
+        "started = len(_started)\n"
+        f"fd = take_guard({str(good)!r})\n"
+        f"again = take_guard({str(good)!r})\n"
+        "os.close(fd)\n"
         f"start_guard(['supervision', 'ingest', {str(good)!r}])\n"
-        f"key, _limits, result = guard_result(take_guard({str(good)!r}))\n"
-        "print(early, key[:7], result.ok)\n")
+        f"other = take_guard('elsewhere.xlsx'), take_guard({str(good)!r}), len(_started)\n"
+        "print(early, started, fd is not None, again, other)\n")
     env = {**os.environ, "SUPERVISION_INSTANCE_PATH": str(tmp_path / "instance")}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=False, timeout=120)
     assert out.returncode == 0, out.stderr.decode()[-2000:]
-    assert out.stdout.decode().split() == ["[]", "sha256:", "True"]
+    assert out.stdout.decode().strip() == "[] 1 True None (None, None, 0)"
 
 
 def test_the_command_takes_the_helper_the_entry_started(monkeypatch, tmp_path):
