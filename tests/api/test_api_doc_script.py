@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from tests.api.helpers import good_workbook
 from tests.conftest import make_app
+from tests.live import closing
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 PORTS = range(5170, 5180)
@@ -39,7 +40,7 @@ def _server(app):
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 continue
         try:
-            return make_server("127.0.0.1", port, app, threaded=True), port
+            return make_server("127.0.0.1", port, closing(app), threaded=True), port
         except OSError:
             continue
     pytest.skip("no free port in 5170-5179")

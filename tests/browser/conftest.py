@@ -11,6 +11,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
+from tests.live import closing
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -36,7 +37,7 @@ def live_server(tmp_path_factory):
         period = (current.code, current.start_date)
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_port}", "emails": emails, "app": app,

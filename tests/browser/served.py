@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
+from tests.live import closing
 
 
 @contextmanager
@@ -41,7 +42,7 @@ def ingested_world(tmp, seeds: tuple[int, int], received: int, prefix: str):
 @contextmanager
 def served(app) -> Iterator[str]:
     """Serve ``app`` on a free port in a thread; yields its base URL; disposes the engine after."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

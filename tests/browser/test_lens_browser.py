@@ -14,6 +14,7 @@ from supervision.demo.summaries import COLLECTION
 from tests.conftest import make_app
 from tests.factories import PASSWORD
 from tests.lens import independent as ind
+from tests.live import closing
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,7 @@ def lens_server(tmp_path_factory):
         facts = {"email": world.users.analyst_nfra.email, "period_id": current.id, "period": current.code,
                  "inst_id": world.inst_a.id, "inst_name": world.inst_a.name, "filing": filing}
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_port}", **facts}

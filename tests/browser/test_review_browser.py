@@ -31,6 +31,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.conftest import make_app
 from tests.factories import PASSWORD
 from tests.filings.workbooks import detail_row, summary_from
+from tests.live import closing
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +50,7 @@ def review_server(tmp_path_factory):
 
         facts = build_review_world(db, tmp)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     env = dict(os.environ)
