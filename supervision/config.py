@@ -6,9 +6,11 @@ Values the spec marks *(config)* live here with the spec's defaults.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -104,16 +106,48 @@ def _int(name: str, value: str) -> int:
 
 
 def _instance_secret(instance: Path) -> str:
-    """Secret key for the embedded default: generated once and stored under ``instance/``."""
+    """Secret key for the embedded default: generated once and stored under ``instance/``.
+
+    Processes that start together on a fresh instance (web workers, the ingest command and its guard
+    helper) must all get the one key: it is generated under an exclusive lock on the instance folder
+    by the first of them, written to a private temporary file and renamed to ``secret_key`` in one
+    step, so the file is never seen half-written and the others read that key. An empty file (left
+    by a crash of an earlier release, which created the file before writing it) is replaced, never
+    used."""
+    import fcntl
+
     path = instance / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
+    key = _read_secret(path)
+    if key:
+        return key
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    folder = os.open(instance, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)  # released when the descriptor is closed
+        key = _read_secret(path)
+        if key:
+            return key  # another process generated it meanwhile
+        fd, temp = tempfile.mkstemp(prefix=".secret_key-", dir=instance)  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(temp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+        return _read_secret(path)
+    finally:
+        os.close(folder)
+
+
+def _read_secret(path: Path) -> str:
+    """The stored key, or "" when there is none (yet)."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
 
 
 def load_config(overrides: dict | None = None) -> dict:

@@ -47,7 +47,9 @@ def test_ingest_file_is_found_among_the_options():
 def test_console_script_starts_the_guards_before_click_and_flask(tmp_path):
     """The console script's entry forks the guard helper of ``ingest FILE`` before importing click
     or Flask (issue 12: 0.2 s earlier on the path to the first read), and hands its pipe over once,
-    for FILE only. (The helper's verdict itself: tests/filings/test_source_guard.py.)"""
+    for FILE only; the pipe answers for FILE's SHA-256. The helpers start together on a fresh
+    instance: each gets the one generated secret key (a race there left a helper without an answer
+    once in CI; tests/unit/test_config.py)."""
     good = tmp_path / "good.xlsx"
     big_cmp_workbook(good, code="91110000000000000X", name="甲", period="2026Q3",
                      period_start=dt.date(2026, 7, 1), n=5)
@@ -62,11 +64,14 @@ def test_console_script_starts_the_guards_before_click_and_flask(tmp_path):
         "os.close(fd)\n"
         f"start_guard(['supervision', 'ingest', {str(good)!r}])\n"
         f"other = take_guard('elsewhere.xlsx'), take_guard({str(good)!r}), len(_started)\n"
-        "print(early, started, fd is not None, again, other)\n")
+        f"start_guard(['supervision', 'ingest', {str(good)!r}])\n"
+        "from supervision.filings.child import guard_result\n"
+        f"key, _limits, result = guard_result(take_guard({str(good)!r}))\n"
+        "print(early, started, fd is not None, again, other, key[:7], result.ok)\n")
     env = {**os.environ, "SUPERVISION_INSTANCE_PATH": str(tmp_path / "instance")}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, check=False, timeout=120)
     assert out.returncode == 0, out.stderr.decode()[-2000:]
-    assert out.stdout.decode().strip() == "[] 1 True None (None, None, 0)"
+    assert out.stdout.decode().strip() == "[] 1 True None (None, None, 0) sha256: True"
 
 
 def test_the_command_takes_the_helper_the_entry_started(monkeypatch, tmp_path):

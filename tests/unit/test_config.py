@@ -1,5 +1,8 @@
 """Configuration from SUPERVISION_* variables and the production safety checks."""
 
+import multiprocessing
+import os
+
 import pytest
 
 from supervision.config import ConfigError, load_config
@@ -55,3 +58,52 @@ def test_production_accepts_secure_configuration(tmp_path, monkeypatch):
     cfg = load_config({"INSTANCE_PATH": str(tmp_path)})
     assert cfg["SESSION_COOKIE_SECURE"] and cfg["REMEMBER_COOKIE_SECURE"]
     assert not (tmp_path / "secret_key").exists()
+
+
+def _key_after(barrier, instance: str, out) -> None:
+    """In a forked process: wait for the others, then load the configuration; report the key or the
+    error (the process exits without pytest's clean-up)."""
+    try:
+        barrier.wait(timeout=30)
+        out.put(("key", load_config({"INSTANCE_PATH": instance})["SECRET_KEY"]))
+    except BaseException as exc:
+        out.put(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.close()
+        out.join_thread()  # the answer is in the pipe before the process ends
+        os._exit(0)
+
+
+def test_processes_starting_together_share_one_complete_generated_secret(tmp_path, monkeypatch):
+    """Several processes reading the configuration of a fresh instance at once (web workers starting,
+    the ingest command and its guard helper) all get the one generated key: none fails because
+    another created the file first, and none reads it before its key is written."""
+    for key in ("SUPERVISION_ENV", "SUPERVISION_SECRET_KEY", "SUPERVISION_DATABASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    ctx = multiprocessing.get_context("fork")
+    for attempt in range(15):
+        instance = tmp_path / f"instance{attempt}"
+        barrier, out = ctx.Barrier(8), ctx.Queue()
+        procs = [ctx.Process(target=_key_after, args=(barrier, str(instance), out)) for _ in range(8)]
+        for p in procs:
+            p.start()
+        answers = [out.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=30)
+        assert [a for a in answers if a[0] == "error"] == []
+        keys = {a[1] for a in answers}
+        assert len(keys) == 1 and len(keys.pop()) >= 32, answers
+        assert (instance / "secret_key").read_text().strip() == answers[0][1]
+        assert sorted(p.name for p in instance.iterdir()) == ["secret_key"]  # nothing else left behind
+
+
+def test_an_empty_stored_secret_is_replaced_not_used(tmp_path, monkeypatch):
+    """A ``secret_key`` left empty (an earlier release created the file before writing it) is never
+    used as the key: a new one replaces it and is kept."""
+    for key in ("SUPERVISION_ENV", "SUPERVISION_SECRET_KEY", "SUPERVISION_DATABASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    (tmp_path / "secret_key").write_text("\n")
+    key = load_config({"INSTANCE_PATH": str(tmp_path)})["SECRET_KEY"]
+    assert len(key) >= 32 and (tmp_path / "secret_key").read_text() == key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert load_config({"INSTANCE_PATH": str(tmp_path)})["SECRET_KEY"] == key
