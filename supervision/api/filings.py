@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from supervision.api.auth import clean_filename, needs_scope
 from supervision.api.paging import keyset_page
 from supervision.api.schemas import CursorArgsSchema, page_schema
+from supervision.audit.services import record_download
 from supervision.authz import roles_required
 from supervision.domain.enums import DATA_ROLES, FilingKind, Role, VersionStatus
 from supervision.extensions import db
@@ -44,6 +45,7 @@ from supervision.main.limits import accepts_upload
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import institution_condition
+from supervision.storage.service import scratch_dir, send_object
 from supervision.tasks import enqueue
 from supervision.tokens.models import IdempotentSubmission
 
@@ -244,25 +246,33 @@ def annotated(version_id: int):
         abort(409, code="not_annotatable",
               message="This version is being processed or was refused before it could be read; see its issues.",
               message_zh="该版本正在处理，或在读取前即被拒收，无法标注；请查看问题列表。")
-    target = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    target = Path(tempfile.mkstemp(prefix=".export-annotated-", suffix=".xlsx", dir=scratch_dir())[1])
     try:
-        annotate(services.version_path(v), [queries.as_issue(i) for i in queries.issues_of(v)], target,
-                 totals=v.rule_totals or {})
+        with services.original_file(v, verify=True) as source:  # from the store, checked against its SHA-256
+            annotate(source, [queries.as_issue(i) for i in queries.issues_of(v)], target, totals=v.rule_totals or {})
         data = target.read_bytes()
     finally:
         target.unlink(missing_ok=True)
+    record_download("annotated", object_type="filing_version", object_id=v.id, detail={"via": "api"})
+    stem = Path(services.clean_filename(v.original_filename)).stem
     return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,
-                     download_name=f"{Path(v.original_filename).stem}_校验结果_v{v.number}.xlsx")
+                     download_name=f"{stem}_校验结果_v{v.number}.xlsx")
 
 
 @blp.get("/versions/<int:version_id>/original")
 @roles_required(*DATA_ROLES)
 @blp.doc(responses=BINARY)
 def original(version_id: int):
-    """The original bytes exactly as uploaded (SHA-256 as in the version)."""
+    """The original bytes exactly as uploaded (SHA-256 as in the version).
+
+    Read from the configured store and checked against the version's SHA-256 before the first byte
+    is sent: a missing file is a 404, a damaged one a 409, each with a bilingual JSON error."""
     v = _version_or_404(version_id)
-    return send_file(services.version_path(v), as_attachment=True, download_name=v.original_filename,
-                     mimetype="application/octet-stream")
+    response = send_object("uploads", v.storage_path, v.sha256, mimetype="application/octet-stream",
+                           download_name=services.clean_filename(v.original_filename))  # verified, then recorded
+    record_download("original", object_type="filing_version", object_id=v.id,
+                    detail={"sha256": v.sha256, "via": "api"})
+    return response
 
 
 def _after_leaving(v: FilingVersion) -> None:

@@ -28,6 +28,7 @@ from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import can_see_institution, visible_filings
+from supervision.storage.service import scratch_dir
 from supervision.tasks import enqueue
 from supervision.transactions import begin_write
 
@@ -274,7 +275,7 @@ def annotated(version_id: int):
         flash(_("This file was refused before it could be read, so it cannot be annotated; see the list of errors."),
               "warning")
         return redirect(url_for("filings.version", version_id=v.id))
-    target = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    target = Path(tempfile.mkstemp(prefix=".export-annotated-", suffix=".xlsx", dir=scratch_dir())[1])
     try:
         with services.original_file(v, verify=True) as source:
             annotate(source, [queries.as_issue(i) for i in queries.issues_of(v)], target, totals=v.rule_totals or {})

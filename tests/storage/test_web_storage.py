@@ -200,3 +200,51 @@ def test_storage_commands_init_and_verify(live):
         assert f" {len(failed) + 1} bad" in res.output and "SHA-256" in res.output
     finally:
         _tamper(app, v.storage_path, good)
+
+
+def _api_get(client, secret: str, path: str):
+    return client.get(path, headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_api_original_and_annotated_come_from_the_store_verified_and_audited(app, db, client, world):
+    """The API's downloads read the configured store (S3 too) like the pages do, and are audited."""
+    from sqlalchemy import select
+
+    from supervision.audit.models import AuditEvent
+    from tests.api.helpers import token_for
+
+    v = world.filing_a.versions[0]
+    with _store(app).open(v.storage_path) as fh:
+        stored = fh.read()
+    secret = token_for(world.users.filer_a, "read")
+    with _api_get(client, secret, f"/api/v1/versions/{v.id}/original") as res:
+        assert res.status_code == 200 and res.data == stored
+    with _api_get(client, secret, f"/api/v1/versions/{v.id}/annotated") as res:
+        assert res.status_code == 200
+        assert "校验结果" in openpyxl.load_workbook(io.BytesIO(res.data)).sheetnames
+    kinds = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "download",
+                                                               AuditEvent.object_id == str(v.id))).all()
+    assert {(d["kind"], d.get("via")) for d in kinds} >= {("original", "api"), ("annotated", "api")}
+    if app.config["STORAGE_BACKEND"] == "s3":
+        assert _local_files(app) == []
+    assert not [p.name for p in Path(app.config["INSTANCE_PATH"], "tmp").iterdir() if p.name.startswith(".")]
+
+
+def test_api_damaged_original_is_a_bilingual_json_error(app, db, client, world):
+    from tests.api.helpers import token_for
+
+    v = world.filing_a.versions[0]
+    with _store(app).open(v.storage_path) as fh:
+        good = fh.read()
+    secret = token_for(world.users.filer_a, "read")
+    _tamper(app, v.storage_path, b"not the uploaded bytes")
+    try:
+        for path in (f"/api/v1/versions/{v.id}/original", f"/api/v1/versions/{v.id}/annotated"):
+            res = _api_get(client, secret, path)
+            body = res.get_json()
+            assert res.status_code == 409 and body is not None, (path, res.status_code, res.data[:300])
+            text = str(body)
+            assert "已损坏" in text and "damaged" in text and v.storage_path in text, text
+            assert "not the uploaded bytes" not in text
+    finally:
+        _tamper(app, v.storage_path, good)
