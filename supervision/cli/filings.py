@@ -289,8 +289,9 @@ def filings_rerun(version_id):
 @filings.command("recover")
 def filings_recover():
     """Mark versions stalled past their processing lease (their process died) FAILED, re-runnable;
-    remove what killed processes left in this node's scratch folder a day ago or earlier."""
-    from supervision.filings.recovery import recover_stalled
+    remove what killed processes left in this node's scratch folder a day ago or earlier; add the
+    summaries of stored versions still without them to the search index (PostgreSQL)."""
+    from supervision.filings.recovery import fill_missing_summaries, recover_stalled
     from supervision.storage.scratch import sweep_scratch
 
     ids = recover_stalled(by="cli")
@@ -299,6 +300,11 @@ def filings_recover():
     removed = sweep_scratch()
     click.echo(f"removed {len(removed)} stale scratch entr{'y' if len(removed) == 1 else 'ies'}: "
                f"{', '.join(removed) or '-'}")
+    indexed: list[int] = []
+    while (batch := fill_missing_summaries()) and not set(batch) & set(indexed):  # all left, a batch at a time
+        indexed += batch
+    click.echo(f"added the summaries of {len(indexed)} version(s) to the search index: "
+               f"{', '.join(map(str, indexed)) or '-'}")
 
 
 @click.command("worker")

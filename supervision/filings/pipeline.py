@@ -30,6 +30,7 @@ from supervision.ingest.issues import Issue
 from supervision.ingest.reader import open_workbook
 from supervision.ingest.validate import validate
 from supervision.timeutil import utcnow
+from supervision.topics.search import after_commit
 from supervision.transactions import begin_write, write_connection
 
 log = logging.getLogger(__name__)
@@ -262,6 +263,8 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
     mark = time.monotonic()
     db.session.commit()
     timings["commit"] = round(time.monotonic() - mark, 3)
+    if job["kind"] == FilingKind.CMP:  # the search's copy of the summaries, off this path (PostgreSQL)
+        after_commit(version_id, current_app.config.get("TASK_BACKEND", "thread"))
     if checks:
         outcome = _checks_after_accept(version_id, topics, own_facts)
         begin_write(db.session)

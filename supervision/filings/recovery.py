@@ -107,9 +107,26 @@ def recover_stalled(now: datetime | None = None, *, version_id: int | None = Non
 def recover_job(now: datetime, period=None, run=None) -> dict:
     """Scheduler job ``ingest_recovery``: versions stalled past their lease become FAILED; expired
     dry runs are deleted with their files; what killed processes left in this node's scratch folder
-    a day ago or earlier is removed (:mod:`supervision.storage.scratch`)."""
+    a day ago or earlier is removed (:mod:`supervision.storage.scratch`); stored versions whose
+    summaries are not yet under the search's index get them (:mod:`supervision.topics.search`: a
+    fill that failed, or rows stored another way; the search reads their rows directly meanwhile)."""
     from supervision.filings.dryrun import purge_expired
     from supervision.storage.scratch import sweep_scratch
 
     return {"recovered": recover_stalled(now, by="scheduler"), "dry_runs_deleted": purge_expired(now),
-            "scratch_removed": len(sweep_scratch(now))}
+            "scratch_removed": len(sweep_scratch(now)), "summaries_indexed": len(fill_missing_summaries())}
+
+
+#: versions whose search summaries one run of the recovery job fills at most (each a few seconds)
+FILL_PER_RUN = 20
+
+
+def fill_missing_summaries(limit: int = FILL_PER_RUN) -> list[int]:
+    """Fill ``complaint_summary`` for up to ``limit`` stored versions left without it (PostgreSQL);
+    returns the versions filled. Each fill commits on its own connection."""
+    from supervision.topics.search import fill_version, missing_versions
+
+    versions = missing_versions(db.session, limit)
+    for version_id in versions:  # stored versions: the caller's transaction holds no lock they need
+        fill_version(db.engine, version_id)
+    return versions

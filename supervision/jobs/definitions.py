@@ -60,7 +60,8 @@ JOBS: tuple[JobDef, ...] = (
     JobDef("ingest_recovery", "supervision.filings.recovery.recover_job", "JOB_INGEST_RECOVERY_AT",
            "Ingest recovery",
            "Versions still being validated past their processing lease (their process died) are marked "
-           "failed, so they can be re-run."),
+           "failed, so they can be re-run; expired dry runs and stale scratch files are removed; the "
+           "summaries of new versions are added to the search index."),
 )
 BY_ID: dict[str, JobDef] = {j.id: j for j in JOBS}
 
@@ -80,7 +81,8 @@ TEXTS = {
                                 "due date; after it the finding is marked overdue.")),
     "ingest_recovery": (_l("Ingest recovery"),
                         _l("Versions still being validated past their processing lease (their process died) are "
-                           "marked failed, so they can be re-run.")),
+                           "marked failed, so they can be re-run; expired dry runs and stale scratch files are "
+                           "removed; the summaries of new versions are added to the search index.")),
 }
 
 

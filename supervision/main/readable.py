@@ -51,6 +51,7 @@ KEY_LABELS = {
     "draft": _l("League table draft"), "ranked": _l("Ranked"), "reminded": _l("Reminders sent"),
     "overdue": _l("Marked overdue"), "recovered": _l("Interrupted versions marked failed"),
     "dry_runs_deleted": _l("Expired dry runs deleted"), "scratch_removed": _l("Stale scratch files removed"),
+    "summaries_indexed": _l("Versions added to the summary search index"),
 }
 #: which enum a stored code belongs to, by the object it is about (audit) or its key
 ENUM_BY_OBJECT: dict[str, type[LabelledEnum]] = {

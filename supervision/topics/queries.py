@@ -198,17 +198,39 @@ def like_pattern(text: str) -> str:
 
 
 def search_rows(user, period: Period, text: str, institution_id: int | None = None, page: int = 1) -> RowPage:
-    """Rows of the counting CMPs in scope whose (masked) summary contains ``text`` — a trigram GIN
-    index serves the LIKE on PostgreSQL (§10.2 search). One pass collects the ids of the matches
-    and stops after :data:`SEARCH_COUNT_CAP` (no sort of every match: a frequent word's rows are not
-    all read); the count and the pages come from those ids, in id order, and the page's rows are
-    then read by id. Beyond the cap the page says "more than 10,000" (refine the search)."""
+    """Rows of the counting CMPs in scope whose (masked) summary contains ``text`` — on PostgreSQL a
+    trigram GIN index on ``complaint_summary`` serves the LIKE (§10.2 search); a version whose
+    summaries are not there yet (they are filled just after its commit) is searched in
+    ``complaint_row`` itself, so the result is the same either way (:mod:`supervision.topics.search`).
+    One pass per source collects the ids of the matches and stops after :data:`SEARCH_COUNT_CAP` (no
+    sort of every match: a frequent word's rows are not all read); the count and the pages come from
+    those ids, in id order, and the page's rows are then read by id. Beyond the cap the page says
+    "more than 10,000" (refine the search)."""
+    from supervision.topics.models import ComplaintSummary
+    from supervision.topics.search import indexed_versions
+
     versions = scoped_versions(user, period, institution_id) or [-1]
-    q = (select(ComplaintRow.id).where(ComplaintRow.summary.like(like_pattern(text), escape="\\"),
-                                       ComplaintRow.version_id.in_(versions)).limit(SEARCH_COUNT_CAP + 1))
-    if len(text) < TRIGRAM:  # no trigram to look up: walk the rows in id order and stop at the cap
-        q = q.order_by(ComplaintRow.id)
-    ids = sorted(db.session.scalars(q))
+    pattern = like_pattern(text)
+    # a text shorter than a trigram has none to look up: every version's rows are walked in id order
+    # in complaint_row (its primary key), stopping at the cap
+    short = len(text) < TRIGRAM
+    indexed = set() if short else indexed_versions(db.session, versions)
+    queries = []
+    if indexed:
+        queries.append(select(ComplaintSummary.row_id.label("id"))
+                       .where(ComplaintSummary.summary.like(pattern, escape="\\"),
+                              ComplaintSummary.version_id.in_(sorted(indexed))))
+    rest = [v for v in versions if v not in indexed]
+    if rest:
+        queries.append(select(ComplaintRow.id).where(ComplaintRow.summary.like(pattern, escape="\\"),
+                                                     ComplaintRow.version_id.in_(rest)))
+    found: set[int] = set()
+    for q in queries:
+        q = q.limit(SEARCH_COUNT_CAP + 1)
+        if short:
+            q = q.order_by(ComplaintRow.id)
+        found.update(db.session.scalars(q))
+    ids = sorted(found)
     capped = len(ids) > SEARCH_COUNT_CAP
     ids = ids[:SEARCH_COUNT_CAP]
     pages = max(1, -(-len(ids) // PAGE_SIZE))

@@ -39,7 +39,8 @@ def test_upload_processed_by_rq_worker(rq_app, tmp_path):
     app, world, queue = rq_app
     period = world.current
     start = period.start_date
-    rows = [detail_row("RQ-1", start + dt.timedelta(days=1), closed=start + dt.timedelta(days=2))]
+    rows = [detail_row("RQ-1", start + dt.timedelta(days=1), closed=start + dt.timedelta(days=2),
+                       summary="客户反映催收电话过于频繁")]
     path = cmp_workbook(tmp_path / "rq.xlsx", code=world.inst_a.code, name=world.inst_a.name, period=period.code,
                         rows=rows, period_start=start)
     with path.open("rb") as fh:
@@ -59,3 +60,19 @@ def test_upload_processed_by_rq_worker(rq_app, tmp_path):
     db.session.rollback()
     v = db.session.get(FilingVersion, sub.version.id)
     assert v.status == "ACCEPTED", (v.status, v.failure)
+    # the search's copy of the summaries (PostgreSQL): queued by the ingest, filled by the worker
+    from rq import Queue
+    from rq.registry import FinishedJobRegistry
+    from sqlalchemy import func, select
+
+    from supervision.topics.models import ComplaintSummary
+
+    finished = FinishedJobRegistry(queue=Queue(queue, connection=redis.Redis.from_url(REDIS_URL)))
+    names = sorted(Queue(queue, connection=finished.connection).fetch_job(j).args[0] for j in finished.get_job_ids())
+    copied = db.session.scalar(select(func.count()).select_from(ComplaintSummary)
+                               .where(ComplaintSummary.version_id == v.id))
+    if db.engine.dialect.name == "postgresql":
+        assert names == ["supervision.filings.runner.run_version", "supervision.topics.search.fill_task"]
+        assert copied == 1
+    else:  # SQLite has no trigram index: nothing to fill
+        assert names == ["supervision.filings.runner.run_version"] and copied == 0
