@@ -11,7 +11,6 @@ larger than the §3 limit is refused (413, F05) from its ``Content-Length`` befo
 from __future__ import annotations
 
 import io
-import tempfile
 from pathlib import Path
 
 from flask import current_app, request, send_file, url_for
@@ -45,7 +44,7 @@ from supervision.main.limits import accepts_upload
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import institution_condition
-from supervision.storage.service import scratch_dir, send_object
+from supervision.storage.service import send_object
 from supervision.tasks import enqueue
 from supervision.tokens.models import IdempotentSubmission
 
@@ -239,20 +238,12 @@ def issues(args, version_id: int):
 @blp.doc(responses={**BINARY, "409": {"description": "refused before it could be read: nothing to annotate"}})
 def annotated(version_id: int):
     """The institution's workbook with every offending cell marked and a 校验结果 sheet."""
-    from supervision.ingest.annotate import annotate
-
     v = _version_or_404(version_id)
     if v.status in (VersionStatus.RECEIVED, VersionStatus.VALIDATING) or queries.refused_before_parsing(v):
         abort(409, code="not_annotatable",
               message="This version is being processed or was refused before it could be read; see its issues.",
               message_zh="该版本正在处理，或在读取前即被拒收，无法标注；请查看问题列表。")
-    target = Path(tempfile.mkstemp(prefix=".export-annotated-", suffix=".xlsx", dir=scratch_dir())[1])
-    try:
-        with services.original_file(v, verify=True) as source:  # from the store, checked against its SHA-256
-            annotate(source, [queries.as_issue(i) for i in queries.issues_of(v)], target, totals=v.rule_totals or {})
-        data = target.read_bytes()
-    finally:
-        target.unlink(missing_ok=True)
+    data = services.annotated_workbook(v)  # from the store, checked against its SHA-256
     record_download("annotated", object_type="filing_version", object_id=v.id, detail={"via": "api"})
     stem = Path(services.clean_filename(v.original_filename)).stem
     return send_file(io.BytesIO(data), as_attachment=True, mimetype=XLSX,

@@ -13,6 +13,7 @@ do *before* it is done, from the same plan the action follows (:func:`_plan`).
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass, replace
@@ -74,6 +75,29 @@ def original_file(version: FilingVersion, *, verify: bool = False):
     from supervision.storage.service import materialise
 
     return materialise("uploads", version.storage_path, version.sha256, verify=verify)
+
+
+def annotated_workbook(version: FilingVersion) -> bytes:
+    """The version's own workbook with every offending cell marked and a 校验结果 sheet (the pages'
+    and the API's download): the original is read from the store and checked against its SHA-256
+    (a missing or damaged one raises :class:`~supervision.storage.StorageError`); the workbook is
+    written in this node's scratch folder (swept if a process dies) and removed at once."""
+    import tempfile
+
+    from supervision.filings import queries
+    from supervision.ingest.annotate import annotate
+    from supervision.storage.service import scratch_dir
+
+    handle, name = tempfile.mkstemp(prefix=".export-annotated-", suffix=".xlsx", dir=scratch_dir())
+    os.close(handle)
+    target = Path(name)
+    try:
+        with original_file(version, verify=True) as source:
+            annotate(source, [queries.as_issue(i) for i in queries.issues_of(version)], target,
+                     totals=version.rule_totals or {})
+        return target.read_bytes()
+    finally:
+        target.unlink(missing_ok=True)
 
 
 def check_can_file(actor, institution: Institution) -> None:

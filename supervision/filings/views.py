@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -28,7 +27,6 @@ from supervision.main.paging import list_state, paginate
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import can_see_institution, visible_filings
-from supervision.storage.service import scratch_dir
 from supervision.tasks import enqueue
 from supervision.transactions import begin_write
 
@@ -268,20 +266,12 @@ def _csv_safe(value):
 @roles_required(*DATA_ROLES)
 def annotated(version_id: int):
     """The institution's own workbook with every offending cell marked, plus a 校验结果 sheet."""
-    from supervision.ingest.annotate import annotate
-
     v = _version_or_404(version_id)
     if queries.refused_before_parsing(v):
         flash(_("This file was refused before it could be read, so it cannot be annotated; see the list of errors."),
               "warning")
         return redirect(url_for("filings.version", version_id=v.id))
-    target = Path(tempfile.mkstemp(prefix=".export-annotated-", suffix=".xlsx", dir=scratch_dir())[1])
-    try:
-        with services.original_file(v, verify=True) as source:
-            annotate(source, [queries.as_issue(i) for i in queries.issues_of(v)], target, totals=v.rule_totals or {})
-        data = target.read_bytes()
-    finally:
-        target.unlink(missing_ok=True)
+    data = services.annotated_workbook(v)
     record_download("annotated", object_type="filing_version", object_id=v.id)
     stem = Path(safe_download_name(v)).stem
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"{stem}_校验结果_v{v.number}.xlsx",

@@ -55,9 +55,10 @@ class ComplaintSummary(db.Model):
     """The non-empty (masked) summary of one stored complaint row, for the full-text search of §10.2
     (issue 15): a trigram GIN index serves ``LIKE '%…%'`` on PostgreSQL.
 
-    It is filled in a transaction of its own right after the version's commit, beside the checks
-    after acceptance (:mod:`supervision.topics.search`), so that the trigram index is kept up off the
-    ingest's path (issue 12: 1.1 s of the store at 200,000 rows, about 5 s with distinct texts). A
+    It is filled in a transaction of its own after the version's commit, by a queue worker or the
+    ``ingest_recovery`` job (:mod:`supervision.topics.search`), so that the trigram index is kept up
+    off the ingest's path (issue 12: 1.1 s of the store at 200,000 rows, about 5 s with distinct
+    texts). A
     version whose rows are not here (yet) is searched in ``complaint_row`` itself, so a search is
     complete at any time. On SQLite the table stays empty (no trigram index: the search scans)."""
 

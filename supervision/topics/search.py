@@ -7,8 +7,8 @@ path: by a queue worker at once with the RQ backend (:func:`after_commit`), and 
 ``ingest_recovery`` job (every 5 minutes) for any stored version without it (no queue, a failed
 fill, rows stored by an older release). Until a version's summaries are there, the search reads
 that version's rows in ``complaint_row`` (:func:`indexed_versions`: 0.1–0.2 s for 200,000 rows), so
-its results never depend on the fill. SQLite has
-no trigram index: nothing is filled there and the search scans.
+its results never depend on the fill. SQLite has no trigram index: nothing is filled there and the
+search scans.
 """
 
 from __future__ import annotations
