@@ -41,7 +41,8 @@ def _limits_of(c: dict):
 
 def fork_helper(work) -> tuple[int, int]:
     """Fork a helper that writes the pickle of ``work()`` (or nothing) to a pipe and exits without
-    running any cleanup of the parent; return its pid and the pipe's read end."""
+    running any cleanup of the parent; return its pid and the pipe's read end. An exception in
+    ``work`` is written to stderr with its traceback (the helper then gives no answer)."""
     import pickle
 
     read_end, write_end = os.pipe()
@@ -60,6 +61,16 @@ def fork_helper(work) -> tuple[int, int]:
             if answer is not None:
                 with os.fdopen(write_end, "wb") as out:
                     out.write(pickle.dumps(answer))
+        except BrokenPipeError:  # the caller stopped waiting (a cancelled helper): nobody to tell
+            pass
+        except Exception:
+            # the caller carries on without an answer (it guards the file itself, or segments the
+            # stored rows): the cause goes to stderr, whatever logging this fork inherited
+            with contextlib.suppress(Exception):
+                import traceback
+
+                name = getattr(work, "__qualname__", repr(work))
+                os.write(2, f"supervision: helper {name} gave no answer\n{traceback.format_exc()}".encode())
         finally:
             os._exit(0)
     os.close(write_end)

@@ -8,6 +8,7 @@ child's own transaction was never committed, so nothing partial is stored.
 
 from __future__ import annotations
 
+import logging
 import os
 import resource
 import signal
@@ -22,6 +23,8 @@ from supervision.extensions import db
 from supervision.filings.models import FilingVersion
 from supervision.timeutil import utcnow
 from supervision.transactions import begin_write
+
+log = logging.getLogger(__name__)
 
 #: ``app.extensions`` key: start the child by forking this process (``supervision ingest`` only, see
 #: :mod:`supervision.filings.forked`) instead of a fresh interpreter
@@ -195,6 +198,9 @@ def wait_child(proc: subprocess.Popen, version_id: int) -> str:
             else:
                 if proc.returncode != 0:
                     mark_failed(version_id, describe_exit(proc.returncode, err or b""))
+                elif err and err.strip():  # done, but it said something (a helper that gave no answer…)
+                    log.warning("ingest child of version %s wrote to stderr:\n%s", version_id,
+                                err.decode("utf-8", "replace").strip()[-8000:])
             break
     finally:
         copy = getattr(proc, "input_copy", None)

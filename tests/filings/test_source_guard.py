@@ -105,3 +105,45 @@ def test_the_command_guards_its_file_and_still_refuses_hostile_ones(ctx, tmp_pat
     code, report = _cli(env, "--institution", inst.code, str(bomb), "--period", period, "--kind", "CMP")
     assert code == 1 and report["status"] == "REJECTED" and {e["rule"] for e in report["errors"]} == {"F05"}, report
     assert not [p for p in (Path(env["SUPERVISION_INSTANCE_PATH"]) / "tmp").glob("sv-guard-*")]
+
+
+def test_a_helper_that_fails_says_why_and_gives_no_answer(capfd):
+    """A forked helper's exception is not swallowed: its traceback goes to stderr (the operator's
+    log) and the caller gets no answer (it then does the work itself)."""
+    from supervision.filings.child import fork_helper, helper_answer
+
+    def work():
+        raise RuntimeError("disk full while copying the upload")
+
+    pid, fd = fork_helper(work)
+    assert helper_answer(fd, pid) is None
+    err = capfd.readouterr().err
+    assert "gave no answer" in err and "work" in err
+    assert "RuntimeError: disk full while copying the upload" in err
+    assert "Traceback" in err
+
+    pid, fd = fork_helper(lambda: {"verdict": 1})  # a helper that works says nothing
+    assert helper_answer(fd, pid) == {"verdict": 1}
+    assert capfd.readouterr().err == ""
+
+
+def test_what_a_successful_child_writes_to_stderr_reaches_the_log(ctx, tmp_path, caplog):
+    """The runner keeps what a child that finished wrote to stderr (a helper's traceback, say) in
+    the worker's log instead of dropping it; a normal ingest writes nothing there."""
+    import logging
+
+    from supervision.filings.runner import wait_child
+
+    _app, world = ctx
+    path = _workbook(world, tmp_path / "quiet.xlsx", 30)
+    vid = _submit(world, world.inst_a, path)
+    with caplog.at_level(logging.WARNING, logger="supervision.filings.runner"):
+        assert run_version(vid) == "ACCEPTED"
+    assert not [r for r in caplog.records if "wrote to stderr" in r.getMessage()]
+    said = "supervision: helper work gave no answer\nTraceback (most recent call last):\nRuntimeError: boom\n"
+    proc = subprocess.Popen([sys.executable, "-c", f"import sys; sys.stderr.write({said!r})"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with caplog.at_level(logging.WARNING, logger="supervision.filings.runner"):
+        assert wait_child(proc, vid) == "ACCEPTED"
+    logged = [r.getMessage() for r in caplog.records if "wrote to stderr" in r.getMessage()]
+    assert len(logged) == 1 and f"version {vid}" in logged[0] and "RuntimeError: boom" in logged[0]
