@@ -115,10 +115,12 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path, monkeypa
     from supervision.ingest import colread
 
     original = colread.fast_windows
-    with monkeypatch.context() as m:  # the same facts from a spool of many small windows (two passes)
+    with monkeypatch.context() as m:  # the same facts from a spool of many small windows (two passes) ...
         m.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=6000))
+        gathered = _spooled(tmp_path / "f-cur.xlsx", inst, cur)  # ... gathered into one frame of many chunks
+        m.setattr("supervision.ingest.spool.SPOOL_FRAME_ROWS", 1)  # ... or kept as frames of their own
         windowed = _spooled(tmp_path / "f-cur.xlsx", inst, cur, windows=True)
-    assert windowed == own
+    assert windowed == own and gathered == own
     sql = F.cmp_facts(v2)
     assert own.transfer_refs == sql.transfer_refs and own.transfer_refs
     assert F.cmp_facts(v2, spooled=own) == sql
