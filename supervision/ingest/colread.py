@@ -7,9 +7,10 @@ kept, as :func:`supervision.ingest.rowconv.open_table` does. Two sources give th
 
 * :func:`fast_windows` — ``fastexcel`` (Rust, calamine) reads the sheet into Arrow columns: dates as
   ``datetime`` (a cell of another type is a conversion error, which names its type), everything
-  else as text. A small sheet is read straight from the file; a large one is first cut at row
-  boundaries into windows of bounded size (:mod:`.colwindows`), so memory is bounded by the window
-  (two: the next one is read while the caller converts this one), not the sheet. Whatever this
+  else as text. A small sheet is read straight from the file; a large one is cut at row
+  boundaries into windows of bounded size (:mod:`.colwindows`) while the windows before are read,
+  so memory is bounded by the window (a few: cut, being read, being converted), not the sheet, and
+  the first window is read as soon as it is cut. Whatever this
   path cannot decide exactly (see :class:`NeedsExact`) stops it: the caller then uses
   :func:`exact_windows`.
 * :func:`exact_windows` — the platform's row reader (:mod:`supervision.ingest.reader`), cell by
@@ -22,9 +23,11 @@ Kinds are what the row reader would have returned: a reconstructed raw value
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,16 +36,23 @@ from pathlib import Path
 import polars as pl
 
 from supervision.ingest import values as conv
-from supervision.ingest.colwindows import NeedsExact, repackage
+from supervision.ingest.colwindows import NeedsExact, Window, cut, packaged, repackage, workbook_parts_of
 from supervision.ingest.templates import BOOL, DATE, DECIMAL, INTEGER, Field
 
 EMPTY, TEXT, NUMBER, BOOLEAN, DATETIME, OTHER = 0, 1, 2, 3, 4, 5
 #: A sheet of at most this many cells is read by fastexcel in one piece, straight from the file
 #: (fastexcel holds a sheet's cells densely, ~80 bytes each: ~360 MB here) ...
 WHOLE_SHEET_CELLS = 4_500_000
-#: ... a larger one in windows of about this many bytes of sheet XML (~55,000 rows of 21 columns
-#: with inline strings, fewer bytes with shared strings).
-WINDOW_BYTES = 48 * 1024 * 1024
+#: ... a larger one in windows of about this many bytes of sheet XML (~27,000 rows of 21 columns
+#: with inline strings, more rows with shared strings), cut while the windows before are read ...
+WINDOW_BYTES = 24 * 1024 * 1024
+#: ... by this many reader threads (two cores: the cutting, conversion and staging take the other;
+#: more readers add CPU there, measured in docs/performance.md) ...
+READ_THREADS = 1
+#: ... each window a workbook of its own, in memory, while the shared strings are at most this many
+#: bytes (they are then parsed once per window); larger ones are parsed once per reader, from one
+#: temporary workbook of all windows written first.
+SHARED_STRINGS_PER_WINDOW = 2 * 1024 * 1024
 _MIN_DATE = dt.datetime(1900, 3, 1)
 #: Renderings of a non-text cell in a text column that the row reader would have written otherwise
 #: (booleans ``TRUE``/``FALSE``, dates without time, numbers by ``repr``): seeing one, the reader cannot
@@ -172,13 +182,15 @@ def _exact_frame(rows: list[tuple[int, list[object]]], columns: list[tuple[int, 
 
 
 def fast_windows(workbook, sheet_name: str, columns: list[tuple[int, Field]],
-                 whole_cells: int = WHOLE_SHEET_CELLS, window_bytes: int = WINDOW_BYTES) -> Iterator[RawWindow]:
-    """Raw windows read by fastexcel (see the module docstring).
+                 whole_cells: int = WHOLE_SHEET_CELLS, window_bytes: int = WINDOW_BYTES,
+                 threads: int = READ_THREADS) -> Iterator[RawWindow]:
+    """Raw windows read by fastexcel, in sheet order (see the module docstring).
 
     A sheet of at most ``whole_cells`` cells whose every column (guard's extent) is a mapped field is
-    read straight from the file in one window; any other is re-packaged into windows. Raises
-    :class:`NeedsExact` (possibly after some windows were yielded) when the sheet is outside what this
-    path reads exactly; call it only after the guards passed.
+    read straight from the file in one window; any other is cut into windows (:mod:`.colwindows`)
+    that ``threads`` readers take as they come, each its own reader. Raises
+    :class:`NeedsExact` (possibly after some windows were yielded) when the sheet is outside what
+    this path reads exactly; call it only after the guards passed.
     """
     import fastexcel
 
@@ -199,24 +211,84 @@ def fast_windows(workbook, sheet_name: str, columns: list[tuple[int, Field]],
         shifted = [(i - (first - 1), f) for i, f in columns]
         yield _load(reader, sheet_name, 1, shifted, last - first + 1)
         return
+    shared = workbook_parts_of(workbook).get("sharedStrings")
+    if shared is None or workbook.zip.getinfo(shared).file_size <= SHARED_STRINGS_PER_WINDOW:
+        # each window a workbook of its own, read as soon as it is cut
+        def load_own(w: Window) -> RawWindow:
+            data, w.data = w.data, None  # held once: by the reader only
+            return _load(fastexcel.read_excel(data), w.name, w.first_row - 1, columns, width)
+
+        yield from _in_order(packaged(workbook, cut(workbook, sheet_name, width, window_bytes)), load_own, threads)
+        return
+    # large shared strings: one temporary workbook, its shared strings parsed once per reader
     tmp = Path(tempfile.mkdtemp(prefix="sv-windows-"))
     try:
         path = tmp / "windows.xlsx"
         windows = repackage(workbook, sheet_name, path, width, window_bytes)
-        if not windows:
-            return
-        reader = fastexcel.read_excel(str(path))
-        # the next window is read (fastexcel and polars, without the GIL) while the caller converts
-        # and checks this one: one window more in memory, in order, errors raised where they belong
-        with ThreadPoolExecutor(1, thread_name_prefix="window") as ahead:
-            pending = ahead.submit(_load, reader, windows[0].name, windows[0].first_row - 1, columns, width)
-            for following in [*windows[1:], None]:
-                raw = pending.result()
-                if following is not None:
-                    pending = ahead.submit(_load, reader, following.name, following.first_row - 1, columns, width)
-                yield raw
+        readers = threading.local()
+
+        def load(w: Window) -> RawWindow:
+            if not hasattr(readers, "reader"):
+                readers.reader = fastexcel.read_excel(str(path))
+            return _load(readers.reader, w.name, w.first_row - 1, columns, width)
+
+        yield from _in_order(iter(windows), load, threads)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _in_order(windows: Iterator[Window], load, threads: int) -> Iterator[RawWindow]:
+    """``load`` each of ``windows`` in ``threads`` threads (fastexcel and polars work without the
+    GIL) while the caller converts and checks the windows before; yield them in order, each error
+    raised where its window belongs. Windows are cut (``windows`` is advanced) in a thread of their
+    own; at most ``threads`` are held ahead of the caller (and one being cut), so memory is bounded
+    by the window size, not the sheet. Closing the generator early stops the cutting and the reading."""
+    ahead: queue.Queue = queue.Queue(threads)
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="window")
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for w in windows:
+                if not put(pool.submit(load, w)):
+                    return
+        except BaseException as exc:  # NeedsExact from the cutting, or anything else: raised in its place
+            put(exc)
+            return
+        put(None)
+
+    cutter = threading.Thread(target=produce, name="window-cut", daemon=True)
+    cutter.start()
+    try:
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item.result()
+    finally:
+        stop.set()
+        while True:  # let the cutter leave a full queue; drop what it holds
+            try:
+                item = ahead.get_nowait()
+            except queue.Empty:
+                if not cutter.is_alive():
+                    break
+                cutter.join(0.01)
+                continue
+            if not isinstance(item, BaseException | None):
+                item.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+        close = getattr(windows, "close", None)
+        if close is not None:
+            close()
 
 
 def _load(reader, name: str, row0: int, columns: list[tuple[int, Field]], width: int) -> RawWindow:

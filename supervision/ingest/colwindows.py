@@ -1,18 +1,25 @@
-"""Re-packaging of a worksheet's data rows into windows for the fast reader (:mod:`.colread`).
+"""Windows of a worksheet's data rows for the fast reader (:mod:`.colread`).
 
-The sheet's XML (already checked by the guards) is streamed, cut after whole rows into windows of
-about ``window_bytes`` bytes, and each window is written, uncompressed, as worksheet ``W0``, ``W1``…
-of one temporary workbook that shares the original styles and shared strings (so fastexcel parses
-the shared strings once). Each window starts with a *sentinel* row just before its first row, with
-a cell in column A and one in the last column, so that its cell range starts at a known row and
-spans every column: frame row ``i`` is Excel row ``first_row - 1 + i``.
+The sheet's XML (already checked by the guards) is streamed once and cut after whole rows into
+windows of about ``window_bytes`` bytes (:func:`cut`). Each window starts with a *sentinel* row just
+before its first row, with a cell in column A and one in the last column, so that its cell range
+starts at a known row and spans every column: frame row ``i`` is Excel row ``first_row - 1 + i``.
+A window is packaged, uncompressed, with the original styles and shared strings, either
+
+* as a workbook of its own, in memory (:func:`packaged`): readers in several threads take windows
+  as soon as they are cut, each a workbook of its own (the shared strings are parsed once per
+  window, so this form is for workbooks whose shared strings are small); or
+* as worksheet ``W0``, ``W1``… of one temporary workbook on disk (:func:`repackage`): the shared
+  strings are parsed once per reader, whatever their size.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,58 +36,127 @@ class NeedsExact(Exception):
 
 @dataclass
 class Window:
-    """One window: its sheet name in the temporary workbook and its first Excel row."""
+    """One window: its sheet name and first Excel row; ``data``: the window as a workbook of its own
+    (in memory), or None when it is sheet ``name`` of the temporary workbook."""
 
     name: str
     first_row: int
+    data: bytes | None = None
 
 
-def repackage(workbook, sheet_name: str, path: Path, width: int, window_bytes: int) -> list[Window]:
-    """Write the sheet's data rows (after row 1) as windows ``W0``, ``W1``… of one stored workbook at
-    ``path``; return them (none for a sheet without data rows). Raises :class:`NeedsExact`."""
+def cut(workbook, sheet_name: str, width: int, window_bytes: int) -> Iterator[tuple[int, list[bytes], _Tags]]:
+    """Stream the sheet's data rows (after row 1) in windows of whole rows: yield ``(first_row, pieces,
+    tags)`` per window, ``pieces`` consecutive runs of whole rows, about ``window_bytes`` bytes in all
+    (one row longer than that: a window of its own; the consumer may empty the list once written).
+    Raises :class:`NeedsExact` where a cut could be wrong or the sheet is not as expected."""
     zf = workbook.zip
     part = workbook.package.sheet(sheet_name).part
-    parts = workbook_parts_of(workbook)
-    windows: list[Window] = []
-    with zf.open(part) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as out:
+    with zf.open(part) as src:
         head = b""
         while (m := _SHEETDATA.search(head)) is None:
             chunk = src.read(_READ)
             if not chunk or len(head) > _HEAD_MAX:
                 raise NeedsExact("no sheetData")
             head += chunk
-        prefix = m.group(1) or b""
         root = _ROOT.search(head, 0, m.start())
         if root is None or m.group(2) == b"/>":
-            return windows
-        tags = _Tags(prefix, head[root.start():root.end()], root.group(1) or b"", width)
-        buf, eof = _skip_header(src, bytearray(head[m.end():]), tags)
+            return
+        tags = _Tags(m.group(1) or b"", head[root.start():root.end()], root.group(1) or b"", width)
+        held, eof = _skip_header(src, bytearray(head[m.end():]), tags)
+        buf, pos = bytes(held), 0
+        del held, head
+        pieces: list[bytes] = []  # whole rows of the window being filled
+        size = 0
+        close, n_close = tags.row_close, len(tags.row_close)
         end = buf.find(tags.data_close)
         while True:
             limit = end if end >= 0 else len(buf)
-            cut = -1
-            if limit > window_bytes:  # a full window: cut after the last row end before the budget
-                cut = buf.rfind(tags.row_close, 0, window_bytes)
-                if cut < 0:  # one row longer than a window: cut after it
-                    cut = buf.find(tags.row_close, window_bytes, limit)
-            if cut >= 0:
-                cut += len(tags.row_close)
-                windows.append(_write_window(out, len(windows), buf, cut, tags))
-                del buf[:cut]
-                end = buf.find(tags.data_close)
-                continue
-            if end >= 0:  # the rest of the rows: one last window
-                if buf.find(tags.row_open, 0, end) >= 0:
-                    windows.append(_write_window(out, len(windows), buf, end, tags))
-                break
+            room = window_bytes - size
+            if limit - pos > room:  # the window fills up in this buffer: cut after its last whole row
+                at = buf.rfind(close, pos, pos + room)
+                if at < 0 and size == 0:  # one row longer than a window: cut after it
+                    at = buf.find(close, pos, limit)
+                if at >= 0:
+                    at += n_close
+                    pieces.append(buf[pos:at])
+                    pos = at
+                if pieces:
+                    done, pieces, size = pieces, [], 0
+                    yield _checked(done, tags)
+                    continue
+            elif end < 0:  # all of it fits: take its whole rows, then read on
+                at = buf.rfind(close, pos, limit)
+                if at >= 0:
+                    at += n_close
+                    pieces.append(buf[pos:at])
+                    size += at - pos
+                    pos = at
+            if end >= 0:  # the rest of the rows (no row end in them): the last window
+                if buf.find(tags.row_open, pos, end) >= 0:
+                    pieces.append(buf[pos:end])
+                if pieces:
+                    done, pieces = pieces, []
+                    yield _checked(done, tags)
+                return
             if eof:
                 raise NeedsExact("truncated sheetData")
-            searched = max(0, len(buf) - len(tags.data_close))
             chunk = src.read(_READ)
             eof = not chunk
-            buf += chunk
-            end = buf.find(tags.data_close, searched)
-        _write_package(out, zf, parts, windows, workbook.package.date1904)
+            kept = len(buf) - pos
+            buf, pos = buf[pos:] + chunk, 0
+            end = buf.find(tags.data_close, max(0, kept - len(tags.data_close)))
+
+
+def _checked(pieces: list[bytes], tags: _Tags) -> tuple[int, list[bytes], _Tags]:
+    """One window's rows, checked: ``(first_row, pieces, tags)``. Pieces end after a row's end tag, so
+    no ``<!`` or ``<?`` lies across two of them."""
+    if any(_markup(p) for p in pieces):  # a comment, CDATA section or processing instruction could hide a row end
+        raise NeedsExact("comment, CDATA or processing instruction in sheetData")
+    rows = pieces[0]  # it holds the window's first row (a piece is whole rows, or the rows' rest)
+    # The window's first row must carry its number (the sentinel goes just before it); a later row
+    # without one is the previous row + 1 here as in the whole sheet, and a cell without r is placed
+    # by position, as the row reader does.
+    start = rows.find(tags.row_open)
+    tag = rows[start:rows.find(b">", start) + 1] if start >= 0 else b""
+    number = _ROW_NUMBER.search(tag)
+    if number is None:
+        raise NeedsExact("window does not start with a numbered row")
+    return int(number.group(1)), pieces, tags
+
+
+def _markup(rows: bytes) -> bool:
+    """Whether ``rows`` hold ``<!`` or ``<?`` (found by the single byte, which is fast, then its
+    predecessor)."""
+    for mark in (b"!", b"?"):
+        i = rows.find(mark)
+        while i >= 0:
+            if i and rows[i - 1] == 0x3C:
+                return True
+            i = rows.find(mark, i + 1)
+    return False
+
+
+def packaged(workbook, windows: Iterator[tuple[int, list[bytes], _Tags]]) -> Iterator[Window]:
+    """Each window as a stored workbook of its own, in memory (sheet ``W0``)."""
+    zf, parts, date1904 = workbook.zip, workbook_parts_of(workbook), workbook.package.date1904
+    for first, pieces, tags in windows:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+            window = _write_window(z, 0, first, pieces, tags)
+            _write_package(z, zf, parts, [window], date1904)
+        window.data = out.getvalue()
+        yield window
+
+
+def repackage(workbook, sheet_name: str, path: Path, width: int, window_bytes: int) -> list[Window]:
+    """Write the sheet's data rows (after row 1) as windows ``W0``, ``W1``… of one stored workbook at
+    ``path``; return them (none for a sheet without data rows). Raises :class:`NeedsExact`."""
+    windows: list[Window] = []
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED, allowZip64=True) as out:
+        for first, pieces, tags in cut(workbook, sheet_name, width, window_bytes):
+            windows.append(_write_window(out, len(windows), first, pieces, tags))
+        if windows:
+            _write_package(out, workbook.zip, workbook_parts_of(workbook), windows, workbook.package.date1904)
     return windows
 
 
@@ -142,27 +218,17 @@ def _skip_header(src, buf: bytearray, tags: _Tags) -> tuple[bytearray, bool]:
     return buf, eof
 
 
-def _write_window(out: zipfile.ZipFile, index: int, buf: bytearray, cut: int, tags: _Tags) -> Window:
-    """Write ``buf[:cut]`` (whole rows) as window sheet ``W{index}`` after a sentinel row."""
-    if buf.find(b"<!", 0, cut) >= 0:  # a comment or CDATA section could hide a row end: the cut would be wrong
-        raise NeedsExact("comment or CDATA in sheetData")
-    # The window's first row must carry its number (the sentinel goes just before it); a later row
-    # without one is the previous row + 1 here as in the whole sheet, and a cell without r is placed
-    # by position, as the row reader does.
-    start = buf.find(tags.row_open, 0, cut)
-    tag = bytes(buf[start:buf.find(b">", start) + 1]) if start >= 0 else b""
-    number = _ROW_NUMBER.search(tag)
-    if number is None:
-        raise NeedsExact("window does not start with a numbered row")
-    first = int(number.group(1))
-    name = f"W{index}"
-    with out.open(f"xl/worksheets/w{index}.xml", "w", force_zip64=True) as fh, memoryview(buf) as view, \
-            view[:cut] as rows:
+def _write_window(out: zipfile.ZipFile, index: int, first: int, pieces: list[bytes], tags: _Tags) -> Window:
+    """Write ``pieces`` (whole rows from Excel row ``first``) as window sheet ``W{index}`` after a
+    sentinel row; the list is emptied as it is written (its bytes are not needed twice)."""
+    with out.open(f"xl/worksheets/w{index}.xml", "w", force_zip64=True) as fh:
         fh.write(tags.head)
         fh.write(tags.sentinel(first - 1))
-        fh.write(rows)
+        pieces.reverse()
+        while pieces:
+            fh.write(pieces.pop())
         fh.write(tags.tail)
-    return Window(name, first)
+    return Window(f"W{index}", first)
 
 
 def workbook_parts_of(workbook) -> dict[str, str]:

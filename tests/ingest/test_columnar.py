@@ -17,6 +17,7 @@ import xlsxwriter
 from supervision.ingest import colread
 from supervision.ingest.cmpchecks import Context
 from supervision.ingest.guards import check_file
+from supervision.ingest.issues import IssueCollector
 from supervision.ingest.reader import open_workbook
 from supervision.ingest.spool import Spool
 from supervision.ingest.validate import validate
@@ -232,9 +233,19 @@ def test_number_cells_are_read_to_nine_decimals(tmp_path):
         assert got.quantize(Decimal("0.01")) == want.quantize(Decimal("0.01"))
 
 
-@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter-inline"])
+@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter-inline", "xlsxwriter-strings-per-reader"])
 def test_many_small_windows(tmp_path, monkeypatch, writer):
-    """Cut into windows of a few rows each (every cut point between rows is exercised)."""
+    """Cut into windows of a few rows each (every cut point between rows is exercised). Windows are
+    workbooks of their own in memory; with larger shared strings (forced here), sheets of one
+    temporary workbook whose shared strings each reader parses once."""
+    if writer == "xlsxwriter-strings-per-reader":
+        writer = "xlsxwriter"
+        monkeypatch.setattr(colread, "SHARED_STRINGS_PER_WINDOW", 0)
+        made = []
+        original_repackage = colread.repackage
+        monkeypatch.setattr(colread, "repackage", lambda *a, **k: made.append(1) or original_repackage(*a, **k))
+    else:
+        made = None
     path = tmp_path / "windows.xlsx"
     rows = tricky_rows() * 3
     for i, r in enumerate(rows):
@@ -255,6 +266,7 @@ def test_many_small_windows(tmp_path, monkeypatch, writer):
     monkeypatch.setattr(colread, "fast_windows", counting)
     assert_same(path, cap=7)
     assert len(seen) > 10
+    assert made is None or made  # the shared strings' path was taken where forced
 
 
 def test_undecidable_cell_in_a_later_window_goes_row_by_row(tmp_path, monkeypatch, caplog):
@@ -327,3 +339,57 @@ def test_rows_and_cells_without_numbers(tmp_path, monkeypatch):
     original = colread.fast_windows
     monkeypatch.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=2500))
     assert_same(path)
+
+
+@pytest.mark.parametrize("markup", [b"<!-- a note </row> -->", b"<?note </row>?>", b"<![CDATA[</row>]]>"])
+def test_markup_between_rows_is_read_row_by_row(tmp_path, monkeypatch, caplog, markup):
+    """A comment, processing instruction or CDATA section in ``sheetData`` could hide a row end from
+    the cutter: the fast reader stops there and the sheet is read row by row, with the same result."""
+    import re
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    rows = tricky_rows() * 2
+    for i, r in enumerate(rows):
+        r["complaint_id"] = f"M{i}" if not isinstance(r["complaint_id"], Cell) else r["complaint_id"]
+    write(plain, rows, "xlsxwriter-inline")
+    path = tmp_path / "markup.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                ends = [m.end() for m in re.finditer(rb"</row>", data)]
+                at = ends[len(ends) // 2]
+                data = data[:at] + markup + data[at:]
+            dst.writestr(info, data)
+    original = colread.fast_windows
+    monkeypatch.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=3000))
+    with caplog.at_level(logging.INFO, logger="supervision.ingest.validate"):
+        assert_same(path)
+    assert [r for r in caplog.records if "row by row" in r.getMessage()]
+
+
+def test_a_reader_closed_early_stops_cutting_and_reading(tmp_path):
+    """Closing the windows' generator before its end (the caller stopped) ends the cutting thread and
+    the readers: nothing keeps running or holds windows."""
+    import threading
+
+    path = tmp_path / "early.xlsx"
+    rows = tricky_rows() * 3
+    for i, r in enumerate(rows):
+        r["complaint_id"] = f"E{i}" if not isinstance(r["complaint_id"], Cell) else r["complaint_id"]
+    write(path, rows, "xlsxwriter-inline")
+    guard = check_file(path)
+    before = {t.name for t in threading.enumerate()}
+    with open_workbook(path, guard=guard) as book:
+        from supervision.ingest.rowconv import map_header
+        from supervision.ingest.templates import template_for
+
+        header = book.first_row(D)[1]
+        columns = map_header(template_for("CMP").sheet("detail"), header, IssueCollector()).columns
+        windows = colread.fast_windows(book, D, columns, whole_cells=0, window_bytes=2500)
+        first = next(windows)
+        assert first.height > 0
+        windows.close()
+    left = [t for t in threading.enumerate() if t.name not in before and t.name.startswith("window")]
+    assert not [t for t in left if t.is_alive()]
