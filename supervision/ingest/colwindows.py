@@ -6,8 +6,8 @@ before its first row, with a cell in column A and one in the last column, so tha
 starts at a known row and spans every column: frame row ``i`` is Excel row ``first_row - 1 + i``.
 A window is packaged, uncompressed, with the original styles and shared strings, either
 
-* as a workbook of its own, in memory (:func:`packaged`): readers in several threads take windows
-  as soon as they are cut, each a workbook of its own (the shared strings are parsed once per
+* as a workbook of its own, in memory (:func:`packaged`): a reader thread takes each window as
+  soon as it is cut, each a workbook of its own (the shared strings are parsed once per
   window, so this form is for workbooks whose shared strings are small); or
 * as worksheet ``W0``, ``W1``… of one temporary workbook on disk (:func:`repackage`): the shared
   strings are parsed once per reader, whatever their size.
