@@ -13,7 +13,10 @@ from tests.conftest import BACKENDS, PG_TEST_DB
 
 def test_migrations_match_models(app):
     with app.app_context(), _db.engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+        from supervision.versionkeys import include_object
+
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
+                                                     "include_object": include_object(conn.dialect.name)})
         diff = compare_metadata(ctx, _db.metadata)
         assert diff == [], f"models and migrations differ on {app.config['BACKEND']}: {diff}"
         tables = set(inspect(conn).get_table_names())

@@ -53,6 +53,10 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with get_engine().connect() as connection:
+        from supervision.versionkeys import include_object
+
+        # the version keys that triggers enforce on PostgreSQL are not foreign keys there (0015)
+        conf_args.setdefault("include_object", include_object(connection.dialect.name))
         context.configure(connection=connection, target_metadata=get_metadata(), on_version_apply=on_version_apply,
                           **conf_args)
         # only `db upgrade` / `db downgrade` are audited (not current, check, history, migrate, stamp)
