@@ -92,3 +92,36 @@ def test_tally_by_row_no_is_stored_as_the_stored_rows_give(ctx, periods, tmp_pat
     derive_topics(v.id, inst.id, cur.id, beside.tally([r for r, _ in rows], [s for _, s in rows]))
     assert _stored(v.id) == at_ingest
     db.session.rollback()
+
+
+def test_topic_parts_split_at_the_statement_size(monkeypatch):
+    from supervision.topics import derive
+
+    monkeypatch.setattr(derive, "_PAIRS", 4)
+    parts = derive._topic_parts({"a": [1, 2, 3], "b": [4, 5, 6, 7, 8, 9, 10], "c": [], "d": [11]})
+    assert [sum(len(rows) for _c, rows in p) for p in parts] == [4, 4, 3]
+    assert parts == [[("a", [1, 2, 3]), ("b", [4])], [("b", [5, 6, 7, 8])], [("b", [9, 10]), ("d", [11])]]
+    assert derive._topic_parts({}) == []
+
+
+def test_tally_stored_in_small_statements_as_in_one(ctx, periods, tmp_path, monkeypatch):
+    """The mentions joined to their rows in several statements (a topic split across two) are stored
+    as in one statement."""
+    from supervision.topics import beside, derive
+
+    inst = _new_inst(32, "CF", "主题分批消费金融有限公司")
+    _prev, cur = periods
+    filing = gen.generate_cmp(profile(inst, 92, active_customers=500_000, received=120), cur.code,
+                              topics={COLLECTION: 6})
+    v = ingest(tmp_path, inst, cur, "CMP", filing, "parts")
+    assert v.status == "ACCEPTED"
+    at_ingest = _stored(v.id)
+    c = ComplaintRow
+    rows = db.session.execute(select(c.row_no, c.summary).where(c.version_id == v.id, c.carried_over.is_(False))
+                              .order_by(c.row_no)).all()
+    tally = beside.tally([r for r, _ in rows], [s for _, s in rows])
+    assert max(len(r) for r in tally.topic_rows.values()) > 5  # so that a topic is split below
+    monkeypatch.setattr(derive, "_PAIRS", 5)
+    derive.derive_topics(v.id, inst.id, cur.id, tally)
+    assert _stored(v.id) == at_ingest
+    db.session.rollback()
