@@ -86,9 +86,21 @@ def apply(drafts: Iterable[R.Draft], evaluated: Iterable[str], institution_id: i
     existing = {(f.rule, f.subject): f for f in db.session.scalars(
         select(Finding).where(Finding.institution_id == institution_id, Finding.period_id == period_id,
                               Finding.rule.in_(rules)))} if rules else {}
+    # the drafts of findings that do not exist yet are created together (one flush, not one each);
+    # a later draft of the same rule and subject then updates the one just created, as before
+    fresh, keys = [], set(existing)
     for d in drafts:
-        _f, outcome = findings.upsert(d, institution_id=institution_id, period_id=period_id, version_ids=version_ids,
-                                      existing=existing.get((d.rule, d.subject)))
+        if (d.rule, d.subject) not in keys:
+            keys.add((d.rule, d.subject))
+            fresh.append(d)
+    created = dict(zip(map(id, fresh), findings.create_many(
+        fresh, institution_id=institution_id, period_id=period_id, version_ids=version_ids), strict=True))
+    for d in drafts:
+        if id(d) in created:
+            _f, outcome = created[id(d)], "created"
+        else:
+            _f, outcome = findings.upsert(d, institution_id=institution_id, period_id=period_id,
+                                          version_ids=version_ids, existing=existing.get((d.rule, d.subject)))
         existing[d.rule, d.subject] = _f
         counts[outcome] = counts.get(outcome, 0) + 1
         seen.add((d.rule, d.subject))

@@ -76,18 +76,10 @@ def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int]
     finding = existing if existing is not _LOOK_UP else db.session.scalar(
         select(Finding).where(Finding.rule == draft.rule, Finding.institution_id == institution_id,
                               Finding.period_id == period_id, Finding.subject == draft.subject))
-    now = utcnow()
     if finding is None:
-        finding = Finding(rule=draft.rule, level=draft.level, status=FindingStatus.OPEN, institution_id=institution_id,
-                          period_id=period_id, subject=draft.subject, subject_label=draft.subject_label,
-                          evidence=draft.evidence, versions=sorted(version_ids), message_zh=zh, message_en=en,
-                          ruleset_version=RULESET_VERSION, holds=True, created_at=now, updated_at=now,
-                          last_checked_at=now)
-        db.session.add(finding)
-        db.session.flush()
-        _cite(finding, version_ids)
-        _event(finding, actor, "created", note=en, to_status=FindingStatus.OPEN)
-        return finding, "created"
+        return create_many([draft], institution_id=institution_id, period_id=period_id, version_ids=version_ids,
+                           actor=actor)[0], "created"
+    now = utcnow()
     finding.last_checked_at = now
     changed = (finding.evidence != draft.evidence or finding.level != draft.level or finding.message_zh != zh
                or sorted(finding.versions or []) != sorted(version_ids))
@@ -108,6 +100,29 @@ def upsert(draft, *, institution_id: int, period_id: int, version_ids: list[int]
         _event(finding, actor, "updated", note="evidence re-evaluated")
         outcome = "updated" if outcome == "unchanged" else outcome
     return finding, outcome
+
+
+def create_many(drafts, *, institution_id: int, period_id: int, version_ids: list[int], actor=None) -> list[Finding]:
+    """Create one OPEN finding per draft, in order, when none of them exists yet (the caller has
+    looked them up): inserted by one flush, then each cited by ``version_ids`` and given its
+    ``created`` event and audit event, as :func:`upsert` creates one. Returns the findings."""
+    now = utcnow()
+    made = []
+    for draft in drafts:
+        zh, en = draft.messages()
+        made.append(Finding(rule=draft.rule, level=draft.level, status=FindingStatus.OPEN,
+                            institution_id=institution_id, period_id=period_id, subject=draft.subject,
+                            subject_label=draft.subject_label, evidence=draft.evidence, versions=sorted(version_ids),
+                            message_zh=zh, message_en=en, ruleset_version=RULESET_VERSION, holds=True,
+                            created_at=now, updated_at=now, last_checked_at=now))
+    if not made:
+        return made
+    db.session.add_all(made)
+    db.session.flush()  # their ids, for the citations and the audit events
+    for finding in made:
+        db.session.add_all(FindingCitation(finding_id=finding.id, version_id=vid) for vid in sorted(set(version_ids)))
+        _event(finding, actor, "created", note=finding.message_en, to_status=FindingStatus.OPEN)
+    return made
 
 
 def _cite(finding: Finding, version_ids: list[int]) -> None:
