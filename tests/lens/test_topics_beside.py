@@ -72,24 +72,35 @@ def test_forked_helper_answers_the_in_process_tally():
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
 
 
+def _ingested_with_topics(periods, tmp_path, n: int, name: str, seed: int, received: int, tag: str):
+    """A new institution's accepted CMP version of the current period whose summaries name topics."""
+    inst = _new_inst(n, "CF", name)
+    _prev, cur = periods
+    filing = gen.generate_cmp(profile(inst, seed, active_customers=500_000, received=received), cur.code,
+                              topics={COLLECTION: 6})
+    v = ingest(tmp_path, inst, cur, "CMP", filing, tag)
+    assert v.status == "ACCEPTED"
+    return inst, cur, v
+
+
+def _received_rows(version_id: int) -> tuple[list[int], list[str | None]]:
+    """``row_no`` and summary of the version's stored received rows, in sheet order."""
+    c = ComplaintRow
+    rows = db.session.execute(select(c.row_no, c.summary).where(c.version_id == version_id,
+                                                                c.carried_over.is_(False)).order_by(c.row_no)).all()
+    return [r for r, _ in rows], [t for _, t in rows]
+
+
 def test_tally_by_row_no_is_stored_as_the_stored_rows_give(ctx, periods, tmp_path):
     from supervision.topics import beside
     from supervision.topics.derive import derive_topics
 
-    inst = _new_inst(31, "CF", "主题旁算消费金融有限公司")
-    _prev, cur = periods
-    filing = gen.generate_cmp(profile(inst, 91, active_customers=500_000, received=240), cur.code,
-                              topics={COLLECTION: 6})
-    v = ingest(tmp_path, inst, cur, "CMP", filing, "beside")
-    assert v.status == "ACCEPTED"
+    inst, cur, v = _ingested_with_topics(periods, tmp_path, 31, "主题旁算消费金融有限公司", 91, 240, "beside")
     at_ingest = _stored(v.id)
     assert at_ingest[0] and at_ingest[1] and at_ingest[2]
     derive_topics(v.id, inst.id, cur.id)  # the stored rows read and segmented again
     assert _stored(v.id) == at_ingest
-    c = ComplaintRow
-    rows = db.session.execute(select(c.row_no, c.summary).where(c.version_id == v.id, c.carried_over.is_(False))
-                              .order_by(c.row_no)).all()
-    derive_topics(v.id, inst.id, cur.id, beside.tally([r for r, _ in rows], [s for _, s in rows]))
+    derive_topics(v.id, inst.id, cur.id, beside.tally(*_received_rows(v.id)))
     assert _stored(v.id) == at_ingest
     db.session.rollback()
 
@@ -109,17 +120,9 @@ def test_tally_stored_in_small_statements_as_in_one(ctx, periods, tmp_path, monk
     as in one statement."""
     from supervision.topics import beside, derive
 
-    inst = _new_inst(32, "CF", "主题分批消费金融有限公司")
-    _prev, cur = periods
-    filing = gen.generate_cmp(profile(inst, 92, active_customers=500_000, received=120), cur.code,
-                              topics={COLLECTION: 6})
-    v = ingest(tmp_path, inst, cur, "CMP", filing, "parts")
-    assert v.status == "ACCEPTED"
+    inst, cur, v = _ingested_with_topics(periods, tmp_path, 32, "主题分批消费金融有限公司", 92, 120, "parts")
     at_ingest = _stored(v.id)
-    c = ComplaintRow
-    rows = db.session.execute(select(c.row_no, c.summary).where(c.version_id == v.id, c.carried_over.is_(False))
-                              .order_by(c.row_no)).all()
-    tally = beside.tally([r for r, _ in rows], [s for _, s in rows])
+    tally = beside.tally(*_received_rows(v.id))
     assert max(len(r) for r in tally.topic_rows.values()) > 5  # so that a topic is split below
     monkeypatch.setattr(derive, "_PAIRS", 5)
     derive.derive_topics(v.id, inst.id, cur.id, tally)
