@@ -105,6 +105,14 @@ def _int(name: str, value: str) -> int:
         raise ConfigError(f"SUPERVISION_{name} 应为整数 / must be an integer, got {value!r}") from exc
 
 
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (_env(name, default) or default).strip().lower()
+    if value not in choices:
+        raise ConfigError(f"SUPERVISION_{name} 应为 {'/'.join(choices)} 之一 / must be one of "
+                          f"{', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _instance_secret(instance: Path) -> str:
     """Secret key for the embedded default: generated once and stored under ``instance/``.
 
@@ -213,6 +221,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "INGEST_MEMORY_LIMIT_MB": int(_env("INGEST_MEMORY_LIMIT_MB", "4096")),
         "INGEST_TIME_LIMIT": int(_env("INGEST_TIME_LIMIT", "900")),
         "INGEST_SECONDS_PER_MIB": float(_env("INGEST_SECONDS_PER_MIB", "20")),
+        # PostgreSQL: copy a version's rows while its sheet is read (supervision.filings.pgcopy)
+        "INGEST_COPY_WHILE_READING": _choice("INGEST_COPY_WHILE_READING", ("auto", "on", "off"), "auto"),
         # the processing lease a job renews every quarter of it; past it a VALIDATING version is recovered
         "INGEST_LEASE_SECONDS": int(_env("INGEST_LEASE_SECONDS", "120")),
         # a dry run's report waits this long to be read, then it is deleted with its file

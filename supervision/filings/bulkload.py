@@ -31,6 +31,8 @@ DETAIL_COLUMNS = ("complaint_id", "received_date", "source", "transfer_ref", "ch
                   "carried_over", "days_to_close", "deadline", "on_time")
 KEYS = ("version_id", "institution_id", "period_id", "row_no")
 _MONEY = ("amount", "redress")
+#: the bulk load's statement on PostgreSQL, fed with :func:`csv_window`
+COPY_SQL = f"COPY complaint_row ({', '.join((*DETAIL_COLUMNS, *KEYS))}) FROM STDIN (FORMAT csv)"
 _BATCH = 20_000
 log = logging.getLogger(__name__)
 #: page cache of the SQLite connection that bulk-loads a version (KiB; the default is 2,000)
@@ -44,10 +46,19 @@ def _frame(frame: pl.DataFrame, keys: dict[str, int]) -> pl.DataFrame:
                         pl.col("_row").alias("row_no"))
 
 
+def csv_window(frame: pl.DataFrame, keys: dict[str, int]) -> bytes:
+    """A spooled window as the CSV that :data:`COPY_SQL` reads (``keys``: the version's, and
+    ``row_no`` taken from the window)."""
+    buf = io.BytesIO()
+    _frame(frame, keys).write_csv(buf, include_header=False, null_value="")
+    return buf.getvalue()
+
+
 def load_complaints(spool: Spool, *, version_id: int, institution_id: int, period_id: int,
-                    staged: sqlitestage.Stager | None = None) -> int:
+                    staged=None) -> int:
     """Insert every spooled row of the version; return the number inserted. ``staged``: on SQLite,
-    the windows already staged while the sheet was read (:func:`stager`), if any."""
+    the windows already staged while the sheet was read (:func:`stager`), if any; on PostgreSQL,
+    the :class:`~supervision.filings.pgcopy.Copier` that copied them into this transaction then."""
     connection = db.session.connection()
     raw = connection.connection.dbapi_connection
     keys = {"version_id": version_id, "institution_id": institution_id, "period_id": period_id, "row_no": 0}
@@ -55,11 +66,15 @@ def load_complaints(spool: Spool, *, version_id: int, institution_id: int, perio
     table = ComplaintRow.__tablename__
     n = 0
     if connection.dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+        kept = getattr(staged, "kept", None)
+        if kept is not None and kept == spool.rows:
+            return kept  # copied while the sheet was read, in this very transaction
+        if kept:  # never expected (every spooled window was given to the copier): start again
+            log.warning("%s rows copied beside the read of %s: copied again", kept, spool.rows)
+            raw.execute(f"DELETE FROM {table} WHERE version_id = %s", (version_id,))  # noqa: S608
+        with raw.cursor() as cur, cur.copy(COPY_SQL) as copy:
             for frame in spool.frames():
-                buf = io.BytesIO()
-                _frame(frame, keys).write_csv(buf, include_header=False, null_value="")
-                copy.write(buf.getbuffer())
+                copy.write(csv_window(frame, keys))
                 n += frame.height
         return n
     # SQLite's default page cache (2 MB) is smaller than the indexes a large version's rows go
@@ -122,11 +137,22 @@ def stage_frame(frame: pl.DataFrame):
     return _sqlite_values(frame.select(*DETAIL_COLUMNS, "_row")).to_arrow()
 
 
-def stager() -> sqlitestage.Stager | None:
-    """A :class:`~supervision.sqlitestage.Stager` of spooled windows for a version stored on SQLite
-    (give it to validation as the spool's listener, then to :func:`load_complaints`), or None where
-    rows are not staged (PostgreSQL, or no ADBC driver)."""
-    if db.engine.dialect.name != "sqlite" or not sqlitestage.available():
+def stager(keys: dict[str, int] | None = None):
+    """What stores a version's windows while its sheet is read (give it to validation as the spool's
+    listener, then to :func:`load_complaints`): on SQLite a :class:`~supervision.sqlitestage.Stager`
+    (None without the ADBC driver); on PostgreSQL, given the version's ``keys`` (``version_id``,
+    ``institution_id``, ``period_id``) and where ``INGEST_COPY_WHILE_READING`` wants it
+    (:func:`supervision.filings.pgcopy.wanted`), a :class:`~supervision.filings.pgcopy.Copier`,
+    which begins the version's transaction (settle it with :func:`supervision.filings.pgcopy.settle`)."""
+    from flask import current_app
+
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        from supervision.filings import pgcopy
+
+        mode = current_app.config.get("INGEST_COPY_WHILE_READING", "auto")
+        return pgcopy.Copier(keys) if keys is not None and pgcopy.wanted(mode, db.engine.url) else None
+    if dialect != "sqlite" or not sqlitestage.available():
         return None
     return sqlitestage.Stager(stage_frame)
 

@@ -20,11 +20,11 @@ from sqlalchemy import insert, select, update
 from supervision.audit.services import record
 from supervision.domain.enums import PROCESSABLE_STATES, FilingKind, Severity, VersionStatus
 from supervision.extensions import db
-from supervision.filings import bulkload, services
+from supervision.filings import bulkload, pgcopy, services, spooltasks
 from supervision.filings.bulkload import DETAIL_COLUMNS, FAVOURABLE  # noqa: F401 (re-exported)
 from supervision.filings.content_models import ComplaintRow, ValidationIssue
 from supervision.filings.models import FilingVersion
-from supervision.filings.storing import TABLES, derive_figures, store  # noqa: F401 (re-exported)
+from supervision.filings.storing import TABLES, derive_figures, spool_sums_beside, store  # noqa: F401 (re-exported)
 from supervision.ingest.guards import Limits, check_file
 from supervision.ingest.issues import Issue
 from supervision.ingest.reader import open_workbook
@@ -148,9 +148,13 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
     used only if it is about this version's file (``key``: the local path given, or ``sha256:`` and
     the version's SHA-256) with the configured limits, else the guards run here.
 
-    No transaction is held while the file is guarded and validated (progress is committed on its
-    own connection meanwhile); the content, issues and new state are then written in one
-    transaction that starts with a fresh snapshot.
+    No transaction is held while the file is guarded (progress is committed on its own connection
+    throughout). None is held while it is validated either, except on PostgreSQL where
+    ``INGEST_COPY_WHILE_READING`` wants it: there the version's transaction begins with the read of
+    a CMP file, and the detail rows are copied into it as they are validated
+    (:mod:`supervision.filings.pgcopy`; rolled back unless the version is valid). The
+    content, issues and new state are written in that one transaction, after the version's status
+    was read afresh.
     """
     begin_write(db.session)  # other ingests commit meanwhile (SQLite: see supervision.transactions)
     version = db.session.get(FilingVersion, version_id)
@@ -163,6 +167,7 @@ def _process_version(version_id: int, early_guard, path: str) -> str:
         return status
     filing, inst, period = version.filing, version.filing.institution, version.filing.period
     job = {"kind": filing.kind, "code": inst.code, "inst_id": inst.id, "sector": inst.sector,
+           "keys": {"version_id": version.id, "institution_id": inst.id, "period_id": period.id},
            "names": registered_names(inst),
            "period": period.code, "start": period.start_date, "end": period.end_date,
            "path": path, "sha256": version.sha256}
@@ -202,12 +207,14 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
             totals[i.rule] = totals.get(i.rule, 0) + 1
         return _finish_rejected(version_id, guard.issues, totals, {}, started, None)
     timings = {"guards": round(time.monotonic() - started, 3)}  # seconds per stage, kept in the progress
-    topic_server = _topic_server(job["kind"])  # builds its tokenizer on the core the read leaves idle
+    topic_server = spooltasks.topic_server(job["kind"])  # builds its tokenizer on the core the read leaves idle
     if topic_server is not None:
         cleanup.callback(topic_server.cancel)  # unless its answer was taken: a rejected or failed version
     mark = time.monotonic()
     set_progress(version_id, stage="reading", rows_read=0)
-    staged = bulkload.stager() if job["kind"] == FilingKind.CMP else None  # SQLite: staged while read
+    # the rows are stored while the sheet is read: staged (SQLite) or copied into the version's
+    # transaction (PostgreSQL, where wanted: see supervision.filings.pgcopy)
+    staged = bulkload.stager(job["keys"]) if job["kind"] == FilingKind.CMP else None
     if staged is not None:
         cleanup.callback(staged.close)
     with open_workbook(job["path"], guard=guard) as wb:
@@ -222,22 +229,26 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
         mark = time.monotonic()
         template_version = str(result.cover.get("template_version") or "") or None
         if not result.ok:
+            pgcopy.settle(staged, keep=False)  # PostgreSQL: the rows copied while read are rolled back
             result.close()
             return _finish_rejected(version_id, result.issues.issues, result.issues.totals, result.row_counts,
                                     started, template_version)
+        # what is taken from the spool starts now, beside the copy's end (PostgreSQL) and the store
+        topics = spooltasks.send_topics(topic_server, result.spool)
+        own = spooltasks.own_facts_beside(result, cleanup) if spooltasks.checks_follow(job["kind"]) else None
+        grouped = spool_sums_beside(result, cleanup)
+        pgcopy.settle(staged, keep=True)  # PostgreSQL: kept in the version's transaction, or rolled back
         set_progress(version_id, stage="storing", rows_read=counting.rows_read,
                      rows_total=sum(result.row_counts.values()))
         counting.reporting = False
-        version = _still_ours(version_id)  # a fresh transaction for the whole content
+        version = _still_ours(version_id)  # the transaction of the whole content (begun by the copy, if any)
         if version.status != VersionStatus.VALIDATING:  # recovered as FAILED meanwhile: store nothing
             result.close()
             db.session.rollback()
             return version.status
         version.template_version = template_version
-        topics = _send_topics(topic_server, result.spool)
-        own = _own_facts_beside(result, cleanup) if _checks_follow(job["kind"]) else None
-        counts = store(version, result, timings, staged)
-        own_facts = _own_facts(own)  # read from the spool: taken before the spool is removed
+        counts = store(version, result, timings, staged, grouped)
+        own_facts = spooltasks.own_facts(own)  # read from the spool: taken before the spool is removed
         result.close()
     if len(result.issues):
         db.session.execute(insert(ValidationIssue.__table__), _issue_rows(version.id, result.issues.issues))
@@ -288,67 +299,12 @@ def _still_ours(version_id: int) -> FilingVersion:
     return db.session.scalar(q)
 
 
-def _checks_follow(kind: str) -> bool:
-    """Whether a valid version of ``kind`` is accepted and checked at once (a CMP version whose
-    checks after acceptance run in this process): only then is work done beside its store."""
-    c = current_app.config
-    return kind == FilingKind.CMP and bool(c["AUTO_ACCEPT"] and c.get("CHECKS_AFTER_ACCEPT", True))
-
-
-def _topic_server(kind: str):
-    """For a CMP version whose checks will run once it is accepted: fork the helper that segments
-    its received rows' summaries beside the store (:class:`supervision.topics.beside.TopicServer`;
-    it builds its tokenizer while this process reads the file); None otherwise."""
-    if not _checks_follow(kind):
-        return None
-    from supervision.topics import beside
-
-    return beside.serve()
-
-
-def _send_topics(server, spool):
-    """Hand the topic server the spool's received rows (:meth:`~supervision.topics.beside.TopicServer.send`);
-    the callable giving its tally, or None (no server, no spool, or sending failed: the stored rows
-    are segmented after acceptance instead)."""
-    if server is None or spool is None:
-        return None
-    try:
-        return server.send(spool)
-    except Exception:
-        log.warning("the rows could not be sent to the topic helper: the stored rows will be segmented",
-                    exc_info=True)
-        server.cancel()
-        return None
-
-
-def _own_facts_beside(result, cleanup: contextlib.ExitStack):
-    """Start taking the version's own facts of the checks from its spool in a thread while it is
-    stored (:mod:`supervision.checks.spooled`); the future, or None when there is no spool."""
-    if result.spool is None:
-        return None
-    from concurrent.futures import ThreadPoolExecutor
-
-    from supervision.checks.spooled import from_spool
-
-    return cleanup.enter_context(ThreadPoolExecutor(1, thread_name_prefix="facts")).submit(from_spool, result.spool)
-
-
-def _own_facts(future):
-    """The facts a :func:`_own_facts_beside` thread took, or None (then the checks read the stored rows)."""
-    if future is None:
-        return None
-    try:
-        return future.result()
-    except Exception:
-        log.warning("the checks' facts could not be taken from the spool: the stored rows are read", exc_info=True)
-        return None
-
-
 def _checks_after_accept(version_id: int, topics=None, own_facts=None) -> str:
     """§6: P*, X*, D* run once a version is accepted; a failing check never undoes the ingest but is
     recorded visibly (progress, audit) so a regulator can re-run the period's checks. ``topics``:
-    the topic tally made beside the store (:func:`_topic_server`), if any; ``own_facts``: the
-    version's own facts of the checks taken from its spool (:func:`_own_facts_beside`), if any."""
+    the topic tally made beside the store (:func:`~supervision.filings.spooltasks.topic_server`), if
+    any; ``own_facts``: the version's own facts of the checks taken from its spool
+    (:func:`~supervision.filings.spooltasks.own_facts_beside`), if any."""
     from supervision.checks.engine import run_after_accept
 
     try:

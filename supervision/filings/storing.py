@@ -6,6 +6,7 @@ or the disclosure sheets' rows. Flushes only: the pipeline commits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -127,25 +128,36 @@ def _cover_row(result: ValidationResult, version: FilingVersion) -> dict:
 
 
 
+def spool_sums_beside(result: ValidationResult, cleanup) -> dict | None:
+    """Start grouping what the store takes from a CMP version's spool, in a thread (polars, without
+    the GIL) that ``cleanup`` (an ``ExitStack``) ends: the §10.1 cube's sums and the §10 customer
+    groups. The futures by name, for :func:`store`; None without a spool."""
+    if result.kind != FilingKind.CMP or result.spool is None:
+        return None
+    from supervision.analytics.columnar import group_spool
+    from supervision.vulnerable.derive import groups_from_spool
+
+    beside = cleanup.enter_context(ThreadPoolExecutor(1, thread_name_prefix="cube"))
+    return {"cube": beside.submit(group_spool, result.spool), "groups": beside.submit(groups_from_spool, result.spool)}
+
+
 def store(version: FilingVersion, result: ValidationResult, timings: dict[str, float] | None = None,
-          staged=None) -> dict[str, int]:
+          staged=None, grouped: dict | None = None) -> dict[str, int]:
     """Write the whole content of a valid version (call inside the version's one transaction): for a
     CMP version its rows, summary, §4.4 figures, the §10.1 cube and the §10 customer-group figures
-    (the last two grouped from the spool in a thread during the bulk load); ``timings`` gets the
-    seconds the cube adds (``cube``); ``staged``: the detail rows staged while read (SQLite), if any
-    (:func:`supervision.filings.bulkload.stager`)."""
+    (the last two grouped from the spool in a thread, started by :func:`spool_sums_beside` or here,
+    during the bulk load); ``timings`` gets the seconds the cube adds (``cube``); ``staged``: the
+    detail rows staged or copied while read (:func:`supervision.filings.bulkload.stager`), if any;
+    ``grouped``: :func:`spool_sums_beside`'s futures, if started."""
     counts: dict[str, int] = {}
     db.session.execute(insert(CoverFigures.__table__), [_cover_row(result, version)])
     if result.kind == FilingKind.CMP:
-        from supervision.analytics.columnar import group_spool
         from supervision.analytics.services import derive_cube  # §10.1: in the same transaction
-        from supervision.vulnerable.derive import groups_from_spool, insert_groups
+        from supervision.vulnerable.derive import insert_groups
 
         filing = version.filing
-        with ThreadPoolExecutor(1, thread_name_prefix="cube") as beside:
-            # the cube's sums are grouped (polars, without the GIL) while the rows are bulk-loaded
-            grouped = beside.submit(group_spool, result.spool)
-            by_group = beside.submit(groups_from_spool, result.spool)  # §10 customer groups, the same way
+        with contextlib.ExitStack() as cleanup:
+            sums = grouped or spool_sums_beside(result, cleanup)
             counts["detail"] = load_complaints(result.spool, version_id=version.id, staged=staged,
                                                institution_id=filing.institution_id, period_id=filing.period_id)
             counts["summary"] = _insert_batches(SummaryRow, _table_rows(result, "summary", version.id,
@@ -154,10 +166,10 @@ def store(version: FilingVersion, result: ValidationResult, timings: dict[str, f
                 result.spool, version_id=version.id, institution_id=filing.institution_id,
                 period_id=filing.period_id))
             started = time.monotonic()  # what the cube adds: waiting for its sums, then their insert
-            derive_cube(version.id, filing.institution_id, filing.period_id, result.spool, grouped.result())
+            derive_cube(version.id, filing.institution_id, filing.period_id, result.spool, sums["cube"].result())
             cube_seconds = time.monotonic() - started
             try:
-                groups = by_group.result()
+                groups = sums["groups"].result()
             except Exception:  # a shortcut only: the groups are then derived by SQL after acceptance
                 log.warning("customer groups not taken from the spool of version %s", version.id, exc_info=True)
             else:

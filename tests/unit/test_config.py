@@ -36,6 +36,16 @@ def test_bad_values_are_named(tmp_path, monkeypatch):
         load_config({"INSTANCE_PATH": str(tmp_path)})
 
 
+def test_copy_while_reading_is_one_of_three(tmp_path, monkeypatch):
+    monkeypatch.delenv("SUPERVISION_INGEST_COPY_WHILE_READING", raising=False)
+    assert load_config({"INSTANCE_PATH": str(tmp_path)})["INGEST_COPY_WHILE_READING"] == "auto"
+    monkeypatch.setenv("SUPERVISION_INGEST_COPY_WHILE_READING", " On ")
+    assert load_config({"INSTANCE_PATH": str(tmp_path)})["INGEST_COPY_WHILE_READING"] == "on"
+    monkeypatch.setenv("SUPERVISION_INGEST_COPY_WHILE_READING", "sometimes")
+    with pytest.raises(ConfigError, match=r"SUPERVISION_INGEST_COPY_WHILE_READING .*auto, on, off.*'sometimes'"):
+        load_config({"INSTANCE_PATH": str(tmp_path)})
+
+
 def test_production_refuses_insecure_configuration(tmp_path, monkeypatch):
     monkeypatch.setenv("SUPERVISION_ENV", "production")
     monkeypatch.delenv("SUPERVISION_SECRET_KEY", raising=False)
