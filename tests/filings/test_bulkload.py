@@ -41,6 +41,24 @@ def _rows(start: dt.date) -> list[dict]:
     return rows
 
 
+def _ingest(world, tmp_path, name: str, change=None, status: str = "ACCEPTED") -> int:
+    """Submit and process in this process a CMP workbook of :func:`_rows` for ``world``'s second
+    institution (``change`` edits the rows first), expecting ``status``; the version id."""
+    period = world.current
+    rows = _rows(period.start_date)
+    if change is not None:
+        change(rows)
+    path = cmp_workbook(tmp_path / name, code=world.inst_b.code, name=world.inst_b.name, period=period.code,
+                        rows=rows, period_start=period.start_date, transactions=1000)
+    with path.open("rb") as fh:
+        stored = services.store_original(fh)
+    version_id = services.submit(None, world.inst_b, period, "CMP", stored, path.name).version.id
+    db.session.commit()
+    assert process_version(version_id) == status
+    db.session.rollback()
+    return version_id
+
+
 def test_stored_rows_and_figures_match(ctx, tmp_path):
     _app, world = ctx
     period = world.current

@@ -13,8 +13,7 @@ from sqlalchemy.engine import make_url
 from supervision.filings import pgcopy
 from supervision.filings.bulkload import DETAIL_COLUMNS, KEYS
 from tests.conftest import PG_TEST_DB, make_app
-from tests.filings.test_bulkload import _rows
-from tests.filings.workbooks import cmp_workbook
+from tests.filings.test_bulkload import _ingest
 
 pytestmark = pytest.mark.postgres
 
@@ -42,27 +41,6 @@ def copiers(monkeypatch):
     real_init = pgcopy.Copier.__init__
     monkeypatch.setattr(pgcopy.Copier, "__init__", lambda self, *a: made.append(self) or real_init(self, *a))
     return made
-
-
-def _ingest(world, tmp_path, name: str, change=None, status: str = "ACCEPTED") -> int:
-    """Submit and process (in this process) a CMP workbook of :func:`_rows`; the version id."""
-    from supervision.extensions import db
-    from supervision.filings import services
-    from supervision.filings.pipeline import process_version
-
-    period = world.current
-    rows = _rows(period.start_date)
-    if change is not None:
-        change(rows)
-    path = cmp_workbook(tmp_path / name, code=world.inst_b.code, name=world.inst_b.name, period=period.code,
-                        rows=rows, period_start=period.start_date, transactions=1000)
-    with path.open("rb") as fh:
-        stored = services.store_original(fh)
-    version_id = services.submit(None, world.inst_b, period, "CMP", stored, path.name).version.id
-    db.session.commit()
-    assert process_version(version_id) == status
-    db.session.rollback()
-    return version_id
 
 
 def _stored(version_id: int) -> list[tuple]:

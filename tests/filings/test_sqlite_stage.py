@@ -15,8 +15,7 @@ from sqlalchemy import text
 from supervision import sqlitestage
 from supervision.filings import bulkload
 from supervision.filings.bulkload import DETAIL_COLUMNS, KEYS
-from tests.filings.test_bulkload import _rows
-from tests.filings.workbooks import cmp_workbook
+from tests.filings.test_bulkload import _ingest
 
 
 @pytest.fixture()
@@ -26,27 +25,6 @@ def scratch(tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
-
-
-def _ingest(world, tmp_path, name: str, change=None, status: str = "ACCEPTED") -> int:
-    """Submit and process a CMP workbook of :func:`_rows` (``change`` edits them first); the version id."""
-    from supervision.extensions import db
-    from supervision.filings import services
-    from supervision.filings.pipeline import process_version
-
-    period = world.current
-    rows = _rows(period.start_date)
-    if change is not None:
-        change(rows)
-    path = cmp_workbook(tmp_path / name, code=world.inst_b.code, name=world.inst_b.name, period=period.code,
-                        rows=rows, period_start=period.start_date, transactions=1000)
-    with path.open("rb") as fh:
-        stored = services.store_original(fh)
-    version_id = services.submit(None, world.inst_b, period, "CMP", stored, path.name).version.id
-    db.session.commit()
-    assert process_version(version_id) == status
-    db.session.rollback()
-    return version_id
 
 
 def _stagers(monkeypatch) -> list[sqlitestage.Stager]:
