@@ -8,7 +8,7 @@ PORT ?= 5000
 DEMO_PASSWORD ?= demo-Pass-2024
 export SUPERVISION_DEMO_PASSWORD := $(DEMO_PASSWORD)
 
-.PHONY: setup run test lint assets translations translations-update browser services clean help bench bench-load release
+.PHONY: setup run test lint assets translations bytecode translations-update browser services clean help bench bench-load release
 
 help:
 	@echo "make run   — set up, migrate, load the demo and serve on http://$(HOST):$(PORT)"
@@ -59,7 +59,14 @@ translations-update: $(VENV)/.installed
 	  --ignore-obsolete --ignore-pot-creation-date -w 110
 	$(BIN)/pybabel compile --statistics -d supervision/translations
 
-setup: $(VENV)/.installed assets translations
+# The platform's own modules compiled to bytecode, as a wheel install does (pip compiles what it installs; an
+# editable install does not): every command and parsing child then starts without compiling them again,
+# and an environment with PYTHONDONTWRITEBYTECODE set (this machine kind) would otherwise compile them on
+# every start (0.3 s of `supervision ingest`; docs/performance.md). Only stale files are recompiled.
+bytecode: $(VENV)/.installed
+	$(BIN)/python -m compileall -q -j 0 supervision scheduler reports >/dev/null
+
+setup: $(VENV)/.installed assets translations bytecode
 
 run: setup
 	@bash scripts/run.sh "$(HOST)" "$(PORT)"

@@ -90,3 +90,54 @@ def test_the_command_takes_the_helper_the_entry_started(monkeypatch, tmp_path):
     assert app.extensions[SOURCE_GUARD] == (str(source), read_end)
     assert console._started == []
     os.close(read_end)
+
+
+def _probe(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (the collector's state is per process) and return its output."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_ingest_runs_without_the_cyclic_collector_and_other_commands_with_it(monkeypatch, tmp_path):
+    """``supervision ingest`` turns Python's cyclic collector off before importing anything (its
+    application is built once and lives as long as the command); ``--version`` keeps it on."""
+    code = ("import gc, sys\n"
+            "from supervision import console\n"
+            "sys.argv = ['supervision', {argv}]\n"
+            "try:\n    console.main()\nexcept SystemExit:\n    pass\n"
+            "print(gc.isenabled())\n")
+    _env(monkeypatch, tmp_path)
+    assert _probe(code.format(argv="'ingest', '--help'")).splitlines()[-1] == "False"
+    assert _probe(code.format(argv="'--version'")).splitlines()[-1] == "True"
+
+
+def test_work_collector_freezes_what_exists_in_the_helper_only():
+    """A helper forked for work (:func:`child.fork_helper`) runs with the collector on, at the work
+    thresholds, with its parent's objects frozen; the parent (maybe a long-lived worker, here with the
+    collector off) is left exactly as it was: nothing frozen, its own thresholds, still off."""
+    code = ("import gc, os, pickle\n"
+            "from supervision.filings import child\n"
+            "gc.disable(); gc.set_threshold(700, 10, 10)\n"
+            "kept = [[i] for i in range(1000)]\n"
+            "work = lambda: (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count() >= 1000)\n"
+            "pid, fd = child.fork_helper(work)\n"
+            "with os.fdopen(fd, 'rb') as f:\n    answer = pickle.loads(f.read())\n"
+            "os.waitpid(pid, 0)\n"
+            "print(answer, (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()))\n")
+    assert _probe(code) == f"(True, {child.WORK_GC_THRESHOLD}, True) (False, (700, 10, 10), 0)"
+
+
+def test_parsing_child_work_runs_with_the_work_collector(monkeypatch, tmp_path):
+    """:func:`child.run_work` (a fresh child, or the command's forked one) sets the collector for its
+    work before anything else: on, at the work thresholds, the application frozen."""
+    _env(monkeypatch, tmp_path)
+    code = ("import gc\n"
+            "from supervision.app import create_app\n"
+            "from supervision.filings import child\n"
+            "gc.disable()\n"
+            "app = create_app(web=False)\n"
+            "code = child.run_work(app, ['child', '--dry-run', 'missing.xlsx', 'X', '2026Q3', 'CMP'], None)\n"
+            "print(gc.isenabled(), gc.get_threshold(), gc.get_freeze_count() > 10000)\n")
+    assert _probe(code).splitlines()[-1] == f"True {child.WORK_GC_THRESHOLD} True"

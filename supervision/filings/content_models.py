@@ -59,8 +59,9 @@ class ComplaintRow(db.Model):
     __tablename__ = "complaint_row"
     __table_args__ = (
         Index("ix_complaint_row_inst_period", "institution_id", "period_id"),
-        Index("ix_complaint_row_version_category", "version_id", "business_category"),
-        # a version's rows in sheet order: the §6 facts take the first rows of a group without a sort
+        # a version's rows in sheet order: the §6 facts take the first rows of a group without a sort;
+        # the complaint-row list reads a version's rows through it whatever its filters (the index
+        # (version_id, business_category) was dropped by migration 0016: every stored row paid for it)
         Index("ix_complaint_row_version_row", "version_id", "row_no"),
         Index("ix_complaint_row_complaint_id", "complaint_id"),
         Index("ix_complaint_row_transfer_ref", "transfer_ref"),
