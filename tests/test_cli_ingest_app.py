@@ -114,9 +114,9 @@ def test_ingest_runs_without_the_cyclic_collector_and_other_commands_with_it(mon
 
 
 def test_work_collector_freezes_what_exists_in_the_helper_only():
-    """A helper forked for work (:func:`child.fork_helper`) runs with the collector on, at the work
-    thresholds, with its parent's objects frozen; the parent (maybe a long-lived worker, here with the
-    collector off) is left exactly as it was: nothing frozen, its own thresholds, still off."""
+    """A helper forked for work (:func:`child.fork_helper`) runs with the collector on and its
+    parent's objects frozen; the parent (maybe a long-lived worker, here with the collector off) is
+    left exactly as it was: nothing frozen, still off."""
     code = ("import gc, os, pickle\n"
             "from supervision.filings import child\n"
             "gc.disable(); gc.set_threshold(700, 10, 10)\n"
@@ -126,12 +126,12 @@ def test_work_collector_freezes_what_exists_in_the_helper_only():
             "with os.fdopen(fd, 'rb') as f:\n    answer = pickle.loads(f.read())\n"
             "os.waitpid(pid, 0)\n"
             "print(answer, (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()))\n")
-    assert _probe(code) == f"(True, {child.WORK_GC_THRESHOLD}, True) (False, (700, 10, 10), 0)"
+    assert _probe(code) == "(True, (700, 10, 10), True) (False, (700, 10, 10), 0)"
 
 
 def test_parsing_child_work_runs_with_the_work_collector(monkeypatch, tmp_path):
     """:func:`child.run_work` (a fresh child, or the command's forked one) sets the collector for its
-    work before anything else: on, at the work thresholds, the application frozen."""
+    work before anything else: on, the application frozen."""
     _env(monkeypatch, tmp_path)
     code = ("import gc\n"
             "from supervision.app import create_app\n"
@@ -140,4 +140,4 @@ def test_parsing_child_work_runs_with_the_work_collector(monkeypatch, tmp_path):
             "app = create_app(web=False)\n"
             "code = child.run_work(app, ['child', '--dry-run', 'missing.xlsx', 'X', '2026Q3', 'CMP'], None)\n"
             "print(gc.isenabled(), gc.get_threshold(), gc.get_freeze_count() > 10000)\n")
-    assert _probe(code).splitlines()[-1] == f"True {child.WORK_GC_THRESHOLD} True"
+    assert _probe(code).splitlines()[-1] == "True (700, 10, 10) True"

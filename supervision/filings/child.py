@@ -40,25 +40,18 @@ def _limits_of(c: dict):
                   max_columns=int(c["MAX_COLUMNS"]))
 
 
-#: the cyclic collector's thresholds in a parsing child and its helpers (Python's default: 700, 10, 10).
-#: The work keeps its data in Arrow buffers and spools, not in Python containers, so a young
-#: generation of 50,000 objects (a few MB) is collected 100 times less often; see
-#: :func:`collector_for_work`.
-WORK_GC_THRESHOLD = (50_000, 20, 20)
-
-
 def collector_for_work() -> None:
     """Set Python's cyclic garbage collector for one short-lived piece of work in this process (a
     parsing child, or a helper forked from one): every object that exists now (the application,
     its modules, the configuration) is moved out of the collector's reach for good (``gc.freeze``:
-    they live as long as the process anyway), the thresholds become :data:`WORK_GC_THRESHOLD`,
-    and the collector is on (``supervision ingest`` starts with it off, see
-    :mod:`supervision.console`). Without this, collections of a 200,000-row ingest child took
-    0.48-0.58 s of its one critical thread, traversing the application's objects again and again;
-    with it, 0.06-0.10 s (docs/performance.md). Never call it in a long-lived process (a web or
-    queue worker): garbage that exists at the call is never collected."""
+    they live as long as the process anyway), and the collector is on (``supervision ingest``
+    starts with it off, see :mod:`supervision.console`), at Python's default thresholds. Without
+    this, the collections of a 200,000-row ingest child took 0.48-0.58 s of its one critical
+    thread, traversing the application's objects again and again; with it, 0.15-0.22 s
+    (docs/performance.md; higher thresholds took off 0.1 s more at 200,000 rows but looked slower
+    at 500,000, so they were not kept). Never call it in a long-lived process (a web or queue
+    worker): garbage that exists at the call is never collected."""
     gc.freeze()
-    gc.set_threshold(*WORK_GC_THRESHOLD)
     gc.enable()
 
 
