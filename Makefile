@@ -62,7 +62,7 @@ translations-update: $(VENV)/.installed
 # The platform's own modules compiled to bytecode, as a wheel install does (pip compiles what it installs; an
 # editable install does not): every command and parsing child then starts without compiling them again,
 # and an environment with PYTHONDONTWRITEBYTECODE set (this machine kind) would otherwise compile them on
-# every start (0.3 s of `supervision ingest`; docs/performance.md). Only stale files are recompiled.
+# every start (0.05-0.2 s per process of `supervision ingest`; docs/performance.md). Only stale files are recompiled.
 bytecode: $(VENV)/.installed
 	$(BIN)/python -m compileall -q -j 0 supervision scheduler reports >/dev/null
 
