@@ -191,6 +191,10 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
         from supervision.ingest import coldetail, colread, spool  # noqa: F401
 
         colread.preload()
+        if job["kind"] == FilingKind.CMP and db.engine.dialect.name == "sqlite":
+            from supervision import sqlitestage
+
+            sqlitestage.available()  # the staging driver (0.1 s of imports): before the read, not after
         # ... and what storing and the checks after acceptance import (off the critical path)
         from supervision.analytics import columnar  # noqa: F401
         from supervision.checks import engine  # noqa: F401

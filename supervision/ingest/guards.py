@@ -76,12 +76,14 @@ class _Abort(Exception):
     """Stop the whole check (the file cannot be examined further)."""
 
 
-def check_file(path: str | os.PathLike[str], limits: Limits | None = None) -> GuardResult:
-    """Check the file at ``path`` against F01–F07 and ``limits`` before any parsing."""
+def check_file(path: str | os.PathLike[str], limits: Limits | None = None, *, split: bool = False) -> GuardResult:
+    """Check the file at ``path`` against F01–F07 and ``limits`` before any parsing. ``split``: scan the
+    tail of each large worksheet in a forked helper at the same time (:mod:`.sheettail`; the verdict
+    is the same) — only in a process with a single thread, such as the guard helpers."""
     limits = limits or Limits()
     result = GuardResult(Path(path))
     with contextlib.suppress(_Abort):
-        _check(result, limits)
+        _check(result, limits, split)
     return result
 
 
@@ -183,7 +185,7 @@ def _entry_count(fh, size: int) -> int | None:
     return count
 
 
-def _check(result: GuardResult, limits: Limits) -> None:
+def _check(result: GuardResult, limits: Limits, split: bool = False) -> None:
     path = result.path
     size = path.stat().st_size
     with open(path, "rb") as fh:
@@ -202,10 +204,10 @@ def _check(result: GuardResult, limits: Limits) -> None:
         _issue(result, "F01", "truncated", detail=str(exc)[:120])
         raise _Abort from None
     with zf:
-        _check_zip(result, zf, limits)
+        _check_zip(result, zf, limits, split)
 
 
-def _check_zip(result: GuardResult, zf: zipfile.ZipFile, limits: Limits) -> None:
+def _check_zip(result: GuardResult, zf: zipfile.ZipFile, limits: Limits, split: bool = False) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_parts:
         _issue(result, "F05", "part_count", count=len(infos), limit=limits.max_parts)
@@ -246,8 +248,26 @@ def _check_zip(result: GuardResult, zf: zipfile.ZipFile, limits: Limits) -> None
     for info in infos:
         if not _is_meta(info.filename):
             scanner = _scanner_for(info.filename, sheets, limits)
-            _inflate(result, zf, info, scanner, limits, budget)
+            tail = _tail_helper(result.path, info, scanner, limits) if split else None
+            try:
+                _inflate(result, zf, info, scanner, limits, budget)
+            finally:
+                if tail is not None:
+                    tail.close()
             _collect(result, scanner)
+
+
+def _tail_helper(path: Path, info: zipfile.ZipInfo, scanner, limits: Limits):
+    """Start the tail helper of a large worksheet part (:mod:`.sheettail`) and hand it to ``scanner``."""
+    from supervision.ingest import sheettail
+
+    if not isinstance(scanner, SheetScanner) or info.file_size < sheettail.SPLIT_MIN_BYTES:
+        return None
+    plan = info.file_size // 2
+    helper = sheettail.start(str(path), info.filename, scanner.facts.sheet, plan, limits)
+    if helper is not None:
+        scanner.take_tail(plan, helper)
+    return helper
 
 
 def _is_meta(name: str) -> bool:

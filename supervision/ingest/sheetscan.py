@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from xml.parsers import expat
 
 from supervision.ingest import fastscan
 from supervision.ingest.cells import cell_ref, column_index, column_letter, parse_range, range_ref
+from supervision.ingest.hybrid import MISSES, PENDING_MAX, TOKEN_MAX  # noqa: F401 (re-exported)
+from supervision.ingest.hybrid import Hybrid as _Hybrid
 from supervision.ingest.xmlsafe import make_parser
 
 _REF = re.compile(r"^([A-Za-z]{1,3})([0-9]{1,7})$")
@@ -57,141 +58,6 @@ class SheetFacts:
         if not self.max_row:
             return None
         return range_ref(self.min_row, self.min_col, self.max_row, self.max_col)
-
-
-#: A unit (row, shared string) the fast path cannot finish in the buffered bytes is waited for up to
-#: this many bytes ...
-PENDING_MAX = 1024 * 1024
-#: ... and an incomplete token (the tail of a chunk) up to this many; past it, expat takes the bytes.
-TOKEN_MAX = 64 * 1024
-#: After this many units in a row that the fast path could not take, expat is given whole chunks.
-MISSES = 16
-
-
-class _Hybrid:
-    """Feed a part to ``self.parser`` (expat with the reference handlers) while ``_fast_run`` takes runs
-    of plain ``unit`` elements (``<row>``, ``<si>``) it left out of what expat sees.
-
-    A subclass sets ``parser``, ``prefix`` (the unit's element prefix once expat has seen one unit),
-    ``_safe()`` (True where a unit may start without any handler state in the way) and
-    ``_fast_run(buf, pos, endpos)`` (apply the plain units at ``buf[pos:endpos]`` to the state as the
-    handlers would, return where they end). What goes to expat is cut between complete tokens only,
-    so that the fast path resumes exactly where expat stands; parts not declared UTF-8 go to expat
-    whole. ``fast_bytes`` counts the bytes the fast path read.
-    """
-
-    unit = b""
-    prefix: bytes | None
-    parser: expat.XMLParserType
-
-    def _init_hybrid(self) -> None:
-        self.fast_bytes = 0
-        self._buf = b""
-        self._base = 0  # absolute offset of _buf[0]
-        self._fast: bool | None = None  # None until the encoding is known
-        self._checks = fastscan.ByteChecks()
-        self._skipped = 0  # bytes left out of what expat saw ...
-        self._skipped_lines = 0  # ... and the line ends among them
-        self._unit_start, self._tokens = fastscan.unit_patterns(self.unit)
-        self._unit_end: bytes | None = None
-        self._end_from = 0  # no unit end tag before this absolute offset (see _find_end)
-        self._misses = 0  # units in a row that the fast path could not take
-
-    def _safe(self) -> bool:
-        raise NotImplementedError
-
-    def _fast_run(self, buf: bytes, pos: int, endpos: int) -> int:
-        raise NotImplementedError
-
-    def _feed(self, data: bytes, final: bool) -> None:
-        buf = self._buf + data if self._buf else data
-        base = self._base
-        if self._fast is None:
-            self._fast = fastscan.utf8_declared(buf, final)
-            if self._fast is None:
-                self._buf = buf
-                return
-        if not self._fast:
-            self._buf = b""
-            self._base = base + len(buf)
-            self._parse(buf, final)
-            return
-        checks = self._checks
-        checks.feed(buf, base, final)
-        n = len(buf)
-        pos = 0
-        while pos < n:
-            fast = self._fast and self.prefix is not None and self._safe()
-            wait = fast and not final and n - pos < PENDING_MAX and checks.clean_until(base + n)
-            if fast:
-                if wait and self._find_end(buf, base, pos) < 0:
-                    break  # no complete unit here yet: wait for the next chunk (so each unit is matched once)
-                if self._misses >= MISSES:  # units keep failing: give expat all complete tokens at once
-                    m = fastscan.TOKENS.match(buf, pos)
-                    if m.end() > pos:
-                        self._parse(buf[pos:m.end()])
-                        pos = m.end()
-                        self._misses = MISSES // 2  # try a few units again after this
-                        continue
-                end = self._fast_run(buf, pos, min(checks.limit(base + pos) - base, n))
-                if end > pos:
-                    self.fast_bytes += end - pos
-                    self._skipped += end - pos
-                    if buf.find(b"\n", pos, end) >= 0:
-                        self._skipped_lines += buf.count(b"\n", pos, end)
-                    pos = end
-                    self._misses = 0
-                    continue
-            m = self._tokens.match(buf, pos)
-            if m.end() > pos:
-                self._parse(buf[pos:m.end()])
-                pos = m.end()
-                continue
-            if self._unit_start.match(buf, pos):
-                if wait:
-                    e = self._find_end(buf, base, pos)
-                    if e < 0 or e + len(self._unit_end) > checks.limit(base + pos) - base:
-                        break  # the unit is not all here yet: wait for the next chunk
-                t = fastscan.ONE_TOKEN.match(buf, pos)
-                if t:  # expat takes the unit: its start tag and what follows up to the next unit
-                    m = self._tokens.match(buf, t.end())
-                    self._parse(buf[pos:m.end()])
-                    pos = m.end()
-                    self._misses += fast
-                    continue
-            if not final and n - pos < TOKEN_MAX:
-                break  # an incomplete token: wait for the next chunk
-            # not a token we know (or too long): expat takes everything from here on
-            self._fast = False
-            self._parse(buf[pos:])
-            pos = n
-        self._buf = buf[pos:]
-        self._base = base + pos
-        if final:
-            self._parse(self._buf, True)
-            self._buf = b""
-
-    def _find_end(self, buf: bytes, base: int, pos: int) -> int:
-        """Where the next unit end tag starts in ``buf`` at or after ``pos`` (-1: none), never searching twice."""
-        unit_end = self._unit_end
-        if unit_end is None:
-            unit_end = self._unit_end = b"</" + self.prefix + self.unit + b">"
-        e = buf.find(unit_end, max(pos, self._end_from - base))
-        if e < 0:
-            self._end_from = base + max(pos, len(buf) - len(unit_end) + 1)
-        return e
-
-    def _parse(self, data: bytes, final: bool = False) -> None:
-        try:
-            self.parser.Parse(data, final)
-        except expat.ExpatError as exc:
-            if not self._skipped:
-                raise
-            # expat did not see what the fast path read: report the position in the part
-            err = expat.ExpatError(f"{expat.ErrorString(exc.code)}: line {exc.lineno + self._skipped_lines}, "
-                                   f"byte {self.parser.ErrorByteIndex + self._skipped}")
-            err.code, err.lineno, err.offset = exc.code, exc.lineno + self._skipped_lines, exc.offset
-            raise err from None
 
 
 class SheetScanner(_Hybrid):
@@ -379,7 +245,7 @@ class SheetScanner(_Hybrid):
                     row_has_data = inline is not None or value is not None
                     if r < min_row:
                         min_row = r
-                    elif r > max_row:
+                    if r > max_row:  # (not elif: a tail run starts from min > max, see sheettail)
                         max_row = r
                     last = m
                 pos = m.end()
@@ -396,9 +262,32 @@ class SheetScanner(_Hybrid):
                     col = c if c is not None else column_index(letters)
             return pos
 
+        def run_state() -> tuple[int, int, str, bool]:
+            """The state a fast run reads and leaves: row, column, last cell type, row has data."""
+            return row, col, ctype, row_has_data
+
+        def set_run_state(r: int, c: int, t: str, has_data: bool) -> None:
+            nonlocal row, col, ctype, row_has_data
+            row, col, ctype, row_has_data = r, c, t, has_data
+
         parser.StartElementHandler, parser.EndElementHandler = start, end
         self._end_row, self._safe, self._fast_run = end_row, safe, fast_rows
+        self.run_state, self.set_run_state = run_state, set_run_state
         self._init_hybrid()
+
+    def _apply_tail(self, tail) -> bool:
+        """Apply a :class:`~supervision.ingest.sheettail.TailResult` (plain rows a helper took, from
+        where this scan stands) as the fast path would have; False (nothing applied) when this scan
+        could not have taken them itself (no cell seen yet: the handlers decide the first one)."""
+        facts = self.facts
+        if not facts.max_row or tail.stop <= tail.cut:
+            return False
+        row, _col, ctype, has_data = self.run_state()
+        facts.data_rows += tail.data_rows + (1 if has_data and row > 1 else 0)
+        facts.min_row = min(facts.min_row, tail.min_row)
+        facts.max_row = max(facts.max_row, tail.max_row)
+        self.set_run_state(tail.row, tail.col, tail.ctype if tail.cell_rows else ctype, tail.row_has_data)
+        return True
 
     def _compile(self) -> None:
         data, other = self.data_letters, self.seen_letters - self.data_letters
