@@ -64,7 +64,7 @@ class ComplaintRow(db.Model):
         # (version_id, business_category) was dropped by migration 0016: every stored row paid for it)
         Index("ix_complaint_row_version_row", "version_id", "row_no"),
         Index("ix_complaint_row_complaint_id", "complaint_id"),
-        Index("ix_complaint_row_transfer_ref", "transfer_ref"),
+        # (no index on transfer_ref: no query reads rows by it, see migration 0017)
         # the full-text search of summaries (§10.2) has its trigram index on complaint_summary, filled
         # after the version's commit (supervision.topics.models.ComplaintSummary)
     )
