@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from supervision.ingest import ole, xlsxparts
+from supervision.ingest import ole, sheettail, xlsxparts
 from supervision.ingest.cells import column_letter, split_ref
 from supervision.ingest.issues import Issue
 from supervision.ingest.sheetscan import PlainScanner, SheetFacts, SheetScanner, Stop, StringScanner
@@ -259,8 +259,6 @@ def _check_zip(result: GuardResult, zf: zipfile.ZipFile, limits: Limits, split: 
 
 def _tail_helper(path: Path, info: zipfile.ZipInfo, scanner, limits: Limits):
     """Start the tail helper of a large worksheet part (:mod:`.sheettail`) and hand it to ``scanner``."""
-    from supervision.ingest import sheettail
-
     if not isinstance(scanner, SheetScanner) or info.file_size < sheettail.SPLIT_MIN_BYTES:
         return None
     plan = info.file_size // 2

@@ -78,7 +78,6 @@ def cache_folders() -> list[Path]:
 def prefix_dictionary() -> tuple[dict[str, int], int]:
     """jieba's prefix dictionary and total frequency, exactly as ``Tokenizer.initialize`` builds them
     (from a cache of :func:`cache_folders` if there is a sound one, else built by jieba and cached)."""
-    import jieba
 
     name = cache_name()
     for folder in cache_folders():
@@ -91,17 +90,34 @@ def prefix_dictionary() -> tuple[dict[str, int], int]:
             continue
         if isinstance(freq, dict) and isinstance(total, int) and len(freq) > 100_000:
             return freq, total
+    freq, total = _from_dictionary()
+    _write_cache(cache_folders()[-1], name, freq, total)
+    return freq, total
+
+
+def _from_dictionary() -> tuple[dict[str, int], int]:
+    """``Tokenizer.initialize``'s prefix dictionary built from jieba's dictionary file, in a private
+    folder (jieba would otherwise read or write its own cache of it beside ours)."""
+    import shutil
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
-    tk.initialize()
-    _write_cache(cache_folders()[-1], name, tk.FREQ, tk.total)
+    tk.tmp_dir = tempfile.mkdtemp(prefix="sv-jieba-")
+    try:
+        tk.initialize()
+    finally:
+        shutil.rmtree(tk.tmp_dir, ignore_errors=True)
     return tk.FREQ, tk.total
 
 
 def _ours(path: Path) -> bool:
-    """Whether ``path`` is a cache this installation wrote: a regular file owned by this user that
-    nobody else may write (a temporary folder may be shared)."""
+    """Whether ``path`` is a cache this installation wrote: a regular file owned by this user or by
+    root (who installs the platform, deploy.md) that nobody else may write (a temporary folder may be
+    shared)."""
     st = path.stat()
-    return path.is_file() and st.st_uid == os.getuid() and not st.st_mode & 0o022
+    return path.is_file() and st.st_uid in (0, os.getuid()) and not st.st_mode & 0o022
 
 
 def _write_cache(folder: Path, name: str, freq: dict[str, int], total: int) -> Path | None:
@@ -119,18 +135,7 @@ def _write_cache(folder: Path, name: str, freq: dict[str, int], total: int) -> P
 
 def build_cache() -> Path | None:
     """Write the prefix-dictionary cache into the first of :func:`cache_folders` (``make setup``)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
-    tk.tmp_dir = tempfile.mkdtemp(prefix="sv-jieba-")  # built from the dictionary itself, not another cache
-    try:
-        tk.initialize()
-    finally:
-        import shutil
-
-        shutil.rmtree(tk.tmp_dir, ignore_errors=True)
-    return _write_cache(cache_folders()[0], cache_name(), tk.FREQ, tk.total)
+    return _write_cache(cache_folders()[0], cache_name(), *_from_dictionary())
 
 
 if __name__ == "__main__":
