@@ -5,6 +5,7 @@ bytes offers the re-run. Nothing of the killed run is stored."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -191,10 +192,16 @@ def test_sigkill_of_rq_worker_horse_and_child_recovered_by_next_worker(ctx, tmp_
         tree = _tree(worker.pid)
         assert len(tree) >= 3, "worker, work-horse and ingest child"
         for pid in tree:  # the worker, its work-horse and the ingest child
-            os.kill(pid, signal.SIGKILL)
+            # one already gone died with its parent (PR_SET_PDEATHSIG) and was reaped
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
     finally:
         worker.kill()
         worker.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in tree), "a process of the killed worker survived"
     _stuck_then_expired(vid)
     assert db.session.get(FilingVersion, vid).status == "VALIDATING"  # nothing else recovers it yet
     done = subprocess.run([bin_, "worker", "--burst"], env=env, capture_output=True, text=True, timeout=120)
