@@ -58,12 +58,15 @@ class ComplaintRow(db.Model):
 
     __tablename__ = "complaint_row"
     __table_args__ = (
-        Index("ix_complaint_row_inst_period", "institution_id", "period_id"),
         # a version's rows in sheet order: the §6 facts take the first rows of a group without a sort;
         # the complaint-row list reads a version's rows through it whatever its filters (the index
         # (version_id, business_category) was dropped by migration 0016: every stored row paid for it)
         Index("ix_complaint_row_version_row", "version_id", "row_no"),
-        Index("ix_complaint_row_complaint_id", "complaint_id"),
+        # complaint ids are the institution's own: every look-up by id (P02, C09, the drill-down's
+        # ``ids``, the §6 facts) names the institution too. One index serves them and the
+        # institution's rows; it replaced (complaint_id) and (institution_id, period_id) (migration
+        # 0018: every stored row paid for both)
+        Index("ix_complaint_row_inst_complaint", "institution_id", "complaint_id"),
         # (no index on transfer_ref: no query reads rows by it, see migration 0017)
         # the full-text search of summaries (§10.2) has its trigram index on complaint_summary, filled
         # after the version's commit (supervision.topics.models.ComplaintSummary)

@@ -103,7 +103,8 @@ def complaint_rows(version: FilingVersion, args: Mapping[str, str], page: int = 
             applied[key] = [val]
     if args.get("ids"):
         ids = [i for i in args["ids"].split(",") if i][:1000]
-        q = q.where(ComplaintRow.complaint_id.in_(ids))
+        # through the index (institution_id, complaint_id): the ids are the institution's own
+        q = q.where(ComplaintRow.institution_id == version.filing.institution_id, ComplaintRow.complaint_id.in_(ids))
         applied["ids"] = ids[:5] + (["…"] if len(ids) > 5 else [])
     sub = q.subquery()
     total, transactions = db.session.execute(
