@@ -78,7 +78,6 @@ def cache_folders() -> list[Path]:
 def prefix_dictionary() -> tuple[dict[str, int], int]:
     """jieba's prefix dictionary and total frequency, exactly as ``Tokenizer.initialize`` builds them
     (from a cache of :func:`cache_folders` if there is a sound one, else built by jieba and cached)."""
-
     name = cache_name()
     for folder in cache_folders():
         path = folder / name
