@@ -26,6 +26,11 @@ the version's progress (``guards`` from the child's start of work, ``read_valida
 ``cube`` inside it, ``commit``, ``checks`` after acceptance); ``cube_share_of_ingest`` is ``cube`` ÷
 ``end_to_end_s`` (issue 14's target: under 10 %).
 
+With ``--second-quarter`` the quarter before is generated and filed first (not timed): the same
+generator gives the same complaint ids with other dates, so the measured version's checks after
+acceptance compare every row with an earlier one (``P01``, ``P02``: the worst case of
+docs/performance.md, "(tenth session)"); ``child_stages.checks`` is the figure to watch there.
+
 ``ratio`` = end_to_end_s ÷ calamine_read_s (the target is ≤ 2); with ``--repeat N`` both are measured N
 times, the run of median ratio is reported and every run is listed under ``runs`` (the machine is
 shared: compare ratios measured in the same run). PostgreSQL runs use the database ``$BENCH_PG_DB``
@@ -292,22 +297,29 @@ def app_env(backend: str, instance: Path) -> dict[str, str]:
     return env
 
 
-def world_worker(code: str, period_code: str) -> dict:
-    """Migrate the configured database; load reference data, the institution and the period."""
+def world_worker(code: str, period_code: str, earlier: str | None = None) -> dict:
+    """Migrate the configured database; load reference data, the institution and the period (and the
+    ``earlier`` period, unlocked for a week, when a quarter is filed before the measured one)."""
     import flask_migrate
 
     from supervision.app import create_app
 
     app = create_app()
     with app.app_context():
+        from supervision.domain.calendar import today_local
         from supervision.extensions import db
         from supervision.orgs.services import create_institution
-        from supervision.periods.services import add_period
+        from supervision.periods.services import add_period, unlock_period
         from supervision.reference.services import load_reference
 
         flask_migrate.upgrade()
         load_reference(None)
-        create_institution(None, code=code, name=INSTITUTION_NAME, sector=SECTOR, active_from=period_code)
+        create_institution(None, code=code, name=INSTITUTION_NAME, sector=SECTOR,
+                           active_from=earlier or period_code)
+        if earlier:
+            before = add_period(None, earlier)
+            unlock_period(None, before, max(before.end_date, today_local() + dt.timedelta(days=7)),
+                          reason="bench/ingest.py --second-quarter")
         add_period(None, period_code)
         db.session.commit()
     return {"ok": True}
@@ -333,11 +345,11 @@ def drop_postgres() -> None:
 class Watch(threading.Thread):
     """Polls the ingest child's ``VmHWM`` and the version's ``progress`` stage while the CLI runs."""
 
-    def __init__(self, cli_pid: int, uri: str, t0: float) -> None:
+    def __init__(self, cli_pid: int, uri: str, t0: float, after: int = 0) -> None:
         super().__init__(daemon=True)
         from sqlalchemy import create_engine
 
-        self.cli_pid, self.t0 = cli_pid, t0
+        self.cli_pid, self.t0, self.after = cli_pid, t0, after  # after: versions up to this id are not ours
         self.engine = create_engine(uri)
         self.peak_kb = 0
         self.child: int | None = None
@@ -386,8 +398,8 @@ class Watch(threading.Thread):
             if tick % 5 == 0:
                 try:
                     with self.engine.connect() as conn:
-                        raw = conn.execute(text("SELECT progress FROM filing_version ORDER BY id DESC LIMIT 1")
-                                           ).scalar()
+                        raw = conn.execute(text("SELECT progress FROM filing_version WHERE id > :a "
+                                                "ORDER BY id DESC LIMIT 1"), {"a": self.after}).scalar()
                     progress = json.loads(raw) if isinstance(raw, str) else raw or {}
                     stage = progress.get("stage")
                     if stage and stage not in self.seen:
@@ -410,22 +422,37 @@ def run_json(args: list[str], log: Path, env: dict[str, str] | None = None) -> d
     return json.loads(res.stdout.decode().strip().splitlines()[-1])
 
 
-def end_to_end(path: Path, backend: str, work: Path, code: str, period_code: str, log: Path) -> dict:
-    """Time ``supervision ingest … --format json`` as a whole process, with the child's stages and peak."""
+def end_to_end(path: Path, backend: str, work: Path, code: str, period_code: str, log: Path,
+               earlier: tuple[Path, str] | None = None) -> dict:
+    """Time ``supervision ingest … --format json`` as a whole process, with the child's stages and peak.
+    ``earlier``: a workbook and its period, ingested (not timed) before the measured one."""
     instance = work / "instance"
     instance.mkdir(parents=True, exist_ok=True)
     if backend == "postgresql":
         reset_postgres()
     env = app_env(backend, instance)
-    run_json(["--worker", "world", code, period_code], log, env)
+    run_json(["--worker", "world", code, period_code, *([earlier[1]] if earlier else [])], log, env)
     uri = env["SUPERVISION_DATABASE_URL"]
     cli = [str(ROOT / ".venv" / "bin" / "supervision"), "ingest", str(path), "--institution", code, "--period",
            period_code, "--kind", "CMP", "--format", "json"]
+    if earlier:  # the quarter before, filed first: its ids are the measured quarter's (P01, P02 on every row)
+        first = [*cli[:2], str(earlier[0]), *cli[3:6], earlier[1], *cli[7:]]
+        with log.open("ab") as err:
+            done = subprocess.run(first, stdout=subprocess.PIPE, stderr=err, env=env, check=False)
+        status = json.loads(done.stdout.decode().strip().splitlines()[-1]).get("status") if done.stdout else None
+        if status != "ACCEPTED":
+            raise SystemExit(f"the earlier quarter {earlier[1]} was not accepted: {status}")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(uri)
+    with engine.connect() as conn:  # the versions before the measured one (the earlier quarter's)
+        last_before = conn.execute(text("SELECT coalesce(max(id), 0) FROM filing_version")).scalar()
+    engine.dispose()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     with log.open("ab") as err:
         proc = subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=err, env=env)
-        watch = Watch(proc.pid, uri, t0)
+        watch = Watch(proc.pid, uri, t0, last_before)
         watch.start()
         out, _ = proc.communicate()
     seconds = time.perf_counter() - t0
@@ -438,11 +465,10 @@ def end_to_end(path: Path, backend: str, work: Path, code: str, period_code: str
         tail = log.read_text(errors="replace").strip().splitlines()[-15:]
         raise SystemExit(f"supervision ingest printed nothing ({proc.returncode}):\n" + "\n".join(tail))
     report = json.loads(lines[-1])
-    from sqlalchemy import create_engine, text
-
     engine = create_engine(uri)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM complaint_row")).scalar()
+        stored = conn.execute(text("SELECT count(*) FROM complaint_row WHERE version_id > :a"),
+                              {"a": last_before}).scalar()
         row = conn.execute(text("SELECT progress FROM filing_version ORDER BY id DESC LIMIT 1")).scalar()
     engine.dispose()
     progress = json.loads(row) if isinstance(row, str) else row or {}
@@ -476,13 +502,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--distinct-summaries", action="store_true",
                     help="every row has its own summary text (free text as filed; by default 60 %% of the rows "
                          "carry one of a few dozen texts, which the topic segmentation does once each)")
+    ap.add_argument("--second-quarter", action="store_true",
+                    help="file the quarter before first (not timed; the same generator, so the same complaint "
+                         "ids with other dates), then measure this quarter: the checks after acceptance then "
+                         "compare every row with an earlier one (P01, P02)")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         kind, *rest = args.worker
         out = {"generate": lambda: generate(Path(rest[0]), int(rest[1]), rest[2], rest[3], rest[4:] == ["distinct"]),
                "calamine": lambda: calamine_worker(rest[0]),
-               "world": lambda: world_worker(rest[0], rest[1])}[kind]()
+               "world": lambda: world_worker(rest[0], rest[1], *rest[2:3])}[kind]()
         print(json.dumps(out, ensure_ascii=False, default=str))
         return
     code, period_code = institution_code(), pick_period()
@@ -498,10 +528,20 @@ def main(argv: list[str] | None = None) -> None:
             run_json(["--worker", "generate", str(path), str(args.rows), code, period_code,
                       *(["distinct"] if args.distinct_summaries else [])], log)
         size = path.stat().st_size
+        earlier = None
+        if args.second_quarter:
+            from supervision.domain.calendar import parse_period
+
+            before = parse_period(period_code).previous().code
+            earlier = (books / f"cmp_{args.rows}_{before}{'_distinct' if args.distinct_summaries else ''}.xlsx",
+                       before)
+            if not earlier[0].exists():
+                run_json(["--worker", "generate", str(earlier[0]), str(args.rows), code, before,
+                          *(["distinct"] if args.distinct_summaries else [])], log)
         for i in range(args.repeat):  # the yardstick and the ingest one after the other, each time
             read = run_json(["--worker", "calamine", str(path)], log)
             try:
-                e2e = end_to_end(path, args.backend, tmp / f"work{i}", code, period_code, log)
+                e2e = end_to_end(path, args.backend, tmp / f"work{i}", code, period_code, log, earlier)
             finally:
                 if args.backend == "postgresql":
                     drop_postgres()
@@ -509,6 +549,7 @@ def main(argv: list[str] | None = None) -> None:
     ratios = sorted(range(len(runs)), key=lambda i: runs[i][1]["seconds"] / runs[i][0]["seconds"])
     read, e2e = runs[ratios[len(ratios) // 2]]  # the run of median ratio
     result = {"rows": args.rows, "backend": args.backend, "distinct_summaries": args.distinct_summaries,
+              "second_quarter": earlier[1] if earlier else None,
               "calamine_read_s": round(read["seconds"], 2),
               "end_to_end_s": round(e2e["seconds"], 2), "ratio": round(e2e["seconds"] / read["seconds"], 2),
               "child_peak_mib": e2e["child_peak_mib"], "stages": e2e["stages"],
