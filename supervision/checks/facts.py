@@ -161,10 +161,8 @@ def _rows_by_id(institution_id: int, version_id: int, ids: list[str]) -> list[R.
     """The rows of the version (of ``institution_id``) with these complaint ids, through the index
     ``(institution_id, complaint_id)``; more ids than :data:`_PROBES_UP_TO`: one pass over the
     version's id, date, status, carried-over flag and row, in sheet order, the facts' other fields
-    left empty — P01 and P02, the only callers, read nothing else of these rows (a large version
-    filed again with other dates: 200,000 probes took 69 s on PostgreSQL, the pass 4.6 s; with only
-    these fields its checks took 3.5–3.8 s instead of 5.8–6.0 s on SQLite, 4.2 s instead of 6.0 s on
-    PostgreSQL: ``bench/ingest.py --second-quarter``)."""
+    left empty: P01 and P02, the only callers, read nothing else of these rows (figures in
+    docs/performance.md, "(tenth session)" and "(eleventh session)")."""
     if len(ids) > _PROBES_UP_TO:
         wanted = set(ids)
         rows = db.session.execute(select(C.complaint_id, C.received_date, C.status, C.carried_over, C.row_no)
