@@ -6,7 +6,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -28,8 +27,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def __getattr__(name: str):
+    """``migrate`` (Flask-Migrate) is created on first use: it imports Alembic (0.1 s), which the
+    ingest command and its child never need (:func:`supervision.app.create_app` with ``web=False``
+    does not register it)."""
+    if name == "migrate":
+        from flask_migrate import Migrate
+
+        value = globals()["migrate"] = Migrate()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,6 +16,9 @@ Anything else (the head of the sheet, unusual rows, a new column) goes through e
 reference handlers. :class:`ByteChecks` finds, in bulk, what the row pattern does not rule out
 itself: invalid UTF-8, control characters, U+FFFE/U+FFFF, ``]]>`` and any ``&`` that is not a
 predefined entity.
+Where the C module ``_cscan`` is built (``_cscan.c``, compiled at install; optional), the byte checks
+and the plain rows of the common shape go through it first (:data:`native`); it takes only what it
+answers exactly as the patterns and checks here do and leaves everything else to them.
 The :func:`unit_patterns` and ``ONE_TOKEN`` patterns cut what goes to expat at token boundaries, so
 that expat never holds half a token when the scanner resumes the fast path. The shared-strings
 scanner does the same with ``<si>`` elements (:func:`si_pattern`).
@@ -29,6 +32,11 @@ import heapq
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+
+try:  # the compiled fast path (supervision/ingest/_cscan.c); absent where no compiler built it
+    from supervision.ingest import _cscan as native
+except ImportError:  # pragma: no cover - depends on the install
+    native = None
 
 W = rb"[ \t\r\n]"
 #: Attribute value we do not interpret: any text but ``"``, ``<`` and control characters.
@@ -106,6 +114,25 @@ def letters_pattern(words: set[bytes]) -> bytes:
         alts.append(cls if rest == {b""} else cls + letters_pattern(set(rest)))
     body = alts[0] if len(alts) == 1 and not optional else b"(?:" + b"|".join(alts) + b")"
     return body + b"?" if optional else body
+
+
+def letter_table(data_letters: set[bytes], other_letters: set[bytes]) -> bytes:
+    """The column letters as :data:`native`'s ``rows`` reads them: one byte per string of one to three
+    ASCII letters (``A``–``Z`` then ``a``–``z``), 1 for ``data_letters``, 2 for ``other_letters``."""
+    table = bytearray(52 + 52 * 52 + 52 * 52 * 52)
+    for words, mark in ((other_letters, 2), (data_letters, 1)):
+        for w in words:
+            table[_letters_index(w)] = mark
+    return bytes(table)
+
+
+def _letters_index(word: bytes) -> int:
+    codes = [c - 65 if c <= 90 else c - 71 for c in word]  # A-Z: 0-25, a-z: 26-51
+    if len(codes) == 1:
+        return codes[0]
+    if len(codes) == 2:
+        return 52 + codes[0] * 52 + codes[1]
+    return 52 + 52 * 52 + codes[0] * 52 * 52 + codes[1] * 52 + codes[2]
 
 
 def _optional_attrs(names: tuple[bytes, ...]) -> bytes:
@@ -219,6 +246,7 @@ class ByteChecks:
         self.checked = 0  # suspicious sequences found if they start before this offset
         self.utf8 = 0  # valid UTF-8 (and no U+FFFE/U+FFFF) up to this offset
         self.utf8_broken = False
+        self._native = native
 
     def feed(self, buf: bytes, base: int, final: bool) -> None:
         """Check the not yet checked bytes of ``buf`` (which starts at absolute offset ``base``)."""
@@ -233,27 +261,36 @@ class ByteChecks:
                 while start < min(n, 3) and 0x80 <= buf[start] < 0xC0:
                     start += 1
                 self.utf8 = base + start
-            seg = buf[start:] if start else buf
-            if seg.isascii():
-                self.utf8 += len(seg)
+            done = self._native.utf8(buf, start, final) if self._native is not None else None
+            if done is not None:  # all valid (None: something is not; the decoder below says where)
+                used, nonchars = done
+                for k in nonchars:
+                    heapq.heappush(self.bad, base + start + k)
+                self.utf8 += used
             else:
-                try:
-                    text, used = codecs.utf_8_decode(seg, "strict", final)
-                except UnicodeDecodeError as exc:
-                    self.utf8_broken = True
-                    self.utf8 += exc.start
+                seg = buf[start:] if start else buf
+                if seg.isascii():
+                    self.utf8 += len(seg)
                 else:
-                    if "\ufffe" in text or "\uffff" in text:
-                        for m in _NONCHAR.finditer(seg, 0, used):
-                            heapq.heappush(self.bad, base + start + m.start())
-                    self.utf8 += used
+                    try:
+                        text, used = codecs.utf_8_decode(seg, "strict", final)
+                    except UnicodeDecodeError as exc:
+                        self.utf8_broken = True
+                        self.utf8 += exc.start
+                    else:
+                        if "\ufffe" in text or "\uffff" in text:
+                            for m in _NONCHAR.finditer(seg, 0, used):
+                                heapq.heappush(self.bad, base + start + m.start())
+                        self.utf8 += used
         c = max(self.checked - base, 0)  # bytes expat read past the checked ones were checked by expat
         e = n if final else n - _LOOKAHEAD
         if e <= c:
             return
-        kinds = buf[c:e].translate(_SUSPECT)
-        found = [i for kind, finder in ((0, self._controls), (1, self._amps), (2, self._cdata_ends))
-                 if kinds.find(kind) >= 0 for i in finder(buf, c, e)]
+        found = self._native.suspects(buf, c, e) if self._native is not None else None
+        if found is None:  # no C module, or more than _MAX_BAD: found and capped here
+            kinds = buf[c:e].translate(_SUSPECT)
+            found = [i for kind, finder in ((0, self._controls), (1, self._amps), (2, self._cdata_ends))
+                     if kinds.find(kind) >= 0 for i in finder(buf, c, e)]
         if len(found) > _MAX_BAD:  # keep the heap small: check the rest once the scan has moved on
             found.sort()
             e = found[_MAX_BAD]

@@ -97,6 +97,8 @@ class SheetScanner(_Hybrid):
         self._pattern: re.Pattern[bytes] | None = None  # rows without whitespace inside ...
         self._spaced: re.Pattern[bytes] | None = None  # ... and with
         self._last_cell: re.Pattern[bytes] | None = None
+        self._native = None  # fastscan.native, and the column letters' table it reads (set by _compile)
+        self._table = b""
 
         def end_row() -> None:
             nonlocal row_has_data
@@ -224,9 +226,21 @@ class SheetScanner(_Hybrid):
                 self._compile()
             match, spaced = self._pattern.match, self._spaced.match
             groups = self._groups
-            last = None
+            native, table, prefix = self._native, self._table, self.prefix
+            last = None  # (start, end) of the last row with a cell
             data_rows, min_row, max_row = facts.data_rows, facts.min_row, facts.max_row
-            while m := match(buf, pos, endpos) or spaced(buf, pos, endpos):
+            while True:
+                if native is not None:  # the rows the C scan takes, up to one it leaves to the patterns
+                    pos, row, row_has_data, data_rows, min_row, max_row, start, end, cellless = native.rows(
+                        buf, pos, endpos, prefix, table, max_cell_chars, row, row_has_data, data_rows, min_row,
+                        max_row, row_limit)
+                    if start >= 0:
+                        last = start, end
+                    if cellless:
+                        col = 0
+                m = match(buf, pos, endpos) or spaced(buf, pos, endpos)
+                if m is None:
+                    break
                 r, cells, inline, value = m.group(*groups)
                 r = int(r)
                 if cells is None:  # no cell: the row number alone moves
@@ -247,16 +261,16 @@ class SheetScanner(_Hybrid):
                         min_row = r
                     if r > max_row:  # (not elif: a tail run starts from min > max, see sheettail)
                         max_row = r
-                    last = m
+                    last = m.span()
                 pos = m.end()
             facts.data_rows, facts.min_row, facts.max_row = data_rows, min_row, max_row
             if last is not None:
                 # the state a reader of these rows is left in: the last cell's type, and its column
                 # if it closes the run (a row start resets the column)
-                cell = self._last_cell.match(buf, buf.rfind(b"<" + self.prefix + b'c r="', last.start(), last.end()))
+                cell = self._last_cell.match(buf, buf.rfind(b"<" + self.prefix + b'c r="', *last))
                 kind = cell[2]
                 ctype = kind.decode() if kind is not None else "n"
-                if last.end() == pos:
+                if last[1] == pos:
                     letters = cell[1].decode()
                     c = cols.get(letters)
                     col = c if c is not None else column_index(letters)
@@ -296,6 +310,8 @@ class SheetScanner(_Hybrid):
         index = self._pattern.groupindex
         self._groups = index["r"], index["cells"], index["inline"], index["value"]
         self._last_cell = fastscan.last_cell_pattern(self.prefix)
+        self._native = fastscan.native
+        self._table = fastscan.letter_table(data, other) if self._native is not None else b""
 
     def feed(self, data: bytes, final: bool = False) -> None:
         """Scan the next chunk of the part's bytes."""

@@ -29,6 +29,9 @@ from supervision.ingest.xmlsafe import UnsafeXMLError
 from tests.ingest.helpers import parts, shared_xml, write_zip
 from tests.ingest.sheetscan_reference import ReferenceSheetScanner, ReferenceStringScanner
 
+#: every test here runs with the compiled fast path and with the Python path alone (conftest)
+pytestmark = pytest.mark.usefixtures("scan_path")
+
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 LIMITS = {"max_rows": 1_000_000, "max_columns": 100, "max_cell_chars": 32767}

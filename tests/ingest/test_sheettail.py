@@ -30,6 +30,9 @@ from tests.ingest.helpers import parts, write_zip
 from tests.ingest.sheetscan_reference import ReferenceSheetScanner
 from tests.ingest.test_fastscan import LIMITS, generate, plain_rows, row, sheet
 
+#: every test here runs with the compiled fast path and with the Python path alone (conftest)
+pytestmark = pytest.mark.usefixtures("scan_path")
+
 
 def _pieces(xml: bytes, chunk: int | None) -> list[bytes]:
     size = chunk or max(len(xml), 1)
