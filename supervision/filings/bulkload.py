@@ -34,6 +34,9 @@ _MONEY = ("amount", "redress")
 #: the bulk load's statement on PostgreSQL, fed with :func:`csv_window`
 COPY_SQL = f"COPY complaint_row ({', '.join((*DETAIL_COLUMNS, *KEYS))}) FROM STDIN (FORMAT csv)"
 _BATCH = 20_000
+#: rows per ``COPY`` write on PostgreSQL: the server parses one slice while polars writes the next
+#: (one CSV of the whole sheet would keep the server waiting while it is written)
+COPY_SLICE = 25_000
 log = logging.getLogger(__name__)
 #: page cache of the SQLite connection that bulk-loads a version (KiB; the default is 2,000)
 SQLITE_CACHE_KIB = 65_536
@@ -74,7 +77,8 @@ def load_complaints(spool: Spool, *, version_id: int, institution_id: int, perio
             raw.execute(f"DELETE FROM {table} WHERE version_id = %s", (version_id,))  # noqa: S608
         with raw.cursor() as cur, cur.copy(COPY_SQL) as copy:
             for frame in spool.frames():
-                copy.write(csv_window(frame, keys))
+                for start in range(0, frame.height, COPY_SLICE):
+                    copy.write(csv_window(frame.slice(start, COPY_SLICE), keys))
                 n += frame.height
         return n
     # SQLite's default page cache (2 MB) is smaller than the indexes a large version's rows go

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from supervision.extensions import db
-from supervision.filings import services
+from supervision.filings import bulkload, services
 from supervision.filings.bulkload import DETAIL_COLUMNS, FIGURES
 from supervision.filings.content_models import ComplaintRow, DerivedFigures
 from supervision.filings.models import FilingVersion
@@ -18,6 +19,7 @@ from supervision.filings.pipeline import derive_figures, process_version
 from supervision.ingest.guards import check_file
 from supervision.ingest.reader import open_workbook
 from supervision.ingest.validate import validate
+from tests.analytics.independent import cube_snapshot
 from tests.filings.workbooks import cmp_workbook, detail_row
 
 
@@ -59,7 +61,10 @@ def _ingest(world, tmp_path, name: str, change=None, status: str = "ACCEPTED") -
     return version_id
 
 
-def test_stored_rows_and_figures_match(ctx, tmp_path):
+@pytest.mark.parametrize("copy_slice", [bulkload.COPY_SLICE, 7])
+def test_stored_rows_and_figures_match(ctx, tmp_path, monkeypatch, copy_slice):
+    """Also with PostgreSQL's ``COPY`` written in slices of 7 rows (complaint rows and the cube)."""
+    monkeypatch.setattr(bulkload, "COPY_SLICE", copy_slice)
     _app, world = ctx
     period = world.current
     path = cmp_workbook(tmp_path / "bulk.xlsx", code=world.inst_b.code, name=world.inst_b.name, period=period.code,
@@ -99,3 +104,11 @@ def test_stored_rows_and_figures_match(ctx, tmp_path):
         select(DerivedFigures).where(DerivedFigures.version_id == version_id))}
     db.session.rollback()
     assert spooled == recomputed and None in spooled and len(spooled) == 4
+    # the cube copied from the spool equals the set-based SQL derivation of the stored rows
+    from supervision.analytics.services import delete_cube, derive_cube_sql
+
+    copied = cube_snapshot(version_id)
+    delete_cube(version_id)
+    derive_cube_sql(version_id, filing.institution_id, filing.period_id)
+    assert cube_snapshot(version_id) == copied and copied[0] and copied[1]
+    db.session.rollback()
