@@ -139,7 +139,9 @@ static PyObject *cscan_suspects(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t cdata_end = e + 2 < n ? e + 2 : n;  /* "]]>" wholly inside buf[c:e + 2] */
     Py_ssize_t found[MAX_BAD + 1];
     Py_ssize_t count = 0;
+    int too_many = 0;
     const unsigned long long ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    Py_BEGIN_ALLOW_THREADS  /* the bytes object cannot change; no Python object is touched here */
     for (Py_ssize_t i = c; i < e; i++) {
         while (i + 8 <= e) {  /* eight bytes at a time while none is below 0x20, '&' or ']' */
             unsigned long long w, amp, bracket;
@@ -159,13 +161,15 @@ static PyObject *cscan_suspects(PyObject *Py_UNUSED(self), PyObject *args) {
         } else bad = b != 9 && b != 10 && b != 13;
         if (bad) {
             if (count == MAX_BAD) {
-                PyBuffer_Release(&view);
-                Py_RETURN_NONE;  /* too many: the Python code keeps the first MAX_BAD */
+                too_many = 1;  /* the Python code keeps the first MAX_BAD */
+                break;
             }
             found[count++] = i;
         }
     }
+    Py_END_ALLOW_THREADS
     PyBuffer_Release(&view);
+    if (too_many) Py_RETURN_NONE;
     PyObject *out = PyList_New(count);
     if (out == NULL) return NULL;
     for (Py_ssize_t k = 0; k < count; k++) {
@@ -199,7 +203,7 @@ static inline int lit(const Scan *x, Py_ssize_t *i, const char *t, Py_ssize_t le
 #define LIT(str) lit(x, &i, str, (Py_ssize_t)(sizeof(str) - 1))
 
 static inline int pfx(const Scan *x, Py_ssize_t *i) {
-    return lit(x, i, (const char *)x->prefix, x->plen);
+    return x->plen == 0 || lit(x, i, (const char *)x->prefix, x->plen);  /* most parts have no prefix */
 }
 
 #define PFX pfx(x, &i)
@@ -243,8 +247,9 @@ static int cell(const Scan *x, Py_ssize_t *at, bytes_t digits, Py_ssize_t ndigit
     if (len < 1 || len > 3) return 0;
     unsigned char cls = x->table[code];
     if (cls != 1 && cls != 2) return 0;
-    if (x->end - i < ndigits + 1 || memcmp(s + i, digits, (size_t)ndigits) != 0 || s[i + ndigits] != '"')
-        return 0;  /* the cell's row is the row's own number, written alike */
+    if (x->end - i < ndigits + 1 || s[i + ndigits] != '"') return 0;
+    for (Py_ssize_t k = 0; k < ndigits; k++)  /* the cell's row is the row's own number, written alike */
+        if (s[i + k] != digits[k]) return 0;
     i += ndigits + 1;
     if (LIT(" s=\"")) {  /* the style: one to nine digits */
         Py_ssize_t k = 0;
@@ -369,6 +374,7 @@ static PyObject *cscan_rows(PyObject *Py_UNUSED(self), PyObject *args) {
     Py_ssize_t last_start = -1, last_end = -1;
     int cellless = 0;
     Row r;
+    Py_BEGIN_ALLOW_THREADS  /* no Python object is touched in the loop */
     while (pos < x.end && row(&x, pos, &r)) {
         if (!r.has_cells) {  /* no cell: the row number alone moves */
             if (has_data) {
@@ -389,6 +395,7 @@ static PyObject *cscan_rows(PyObject *Py_UNUSED(self), PyObject *args) {
         }
         pos = r.end;
     }
+    Py_END_ALLOW_THREADS
     result = Py_BuildValue("(nnNnnnnnN)", pos, row_no, PyBool_FromLong(has_data != 0), data_rows, min_row, max_row,
                            last_start, last_end, PyBool_FromLong(cellless));
 done:

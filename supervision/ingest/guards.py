@@ -259,7 +259,7 @@ def _check_zip(result: GuardResult, zf: zipfile.ZipFile, limits: Limits, split: 
 
 def _tail_helper(path: Path, info: zipfile.ZipInfo, scanner, limits: Limits):
     """Start the tail helper of a large worksheet part (:mod:`.sheettail`) and hand it to ``scanner``."""
-    if not isinstance(scanner, SheetScanner) or info.file_size < sheettail.SPLIT_MIN_BYTES:
+    if not isinstance(scanner, SheetScanner) or info.file_size < sheettail.split_min_bytes():
         return None
     plan = info.file_size // 2
     helper = sheettail.start(str(path), info.filename, scanner.facts.sheet, plan, limits)

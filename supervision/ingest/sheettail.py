@@ -35,6 +35,7 @@ import signal
 from dataclasses import asdict, dataclass
 from xml.parsers import expat
 
+from supervision.ingest import fastscan
 from supervision.ingest.fastscan import ByteChecks
 from supervision.ingest.hybrid import PENDING_MAX
 from supervision.ingest.sheetscan import SheetScanner, Stop
@@ -44,6 +45,15 @@ from supervision.ingest.xmlsafe import UnsafeXMLError
 #: than the command's start and the child's imports that run beside it, and splitting it saved nothing
 #: on two cores (200,000 rows of inline strings: 174 MB; docs/performance.md)
 SPLIT_MIN_BYTES = 256 * 1024 * 1024
+#: ... and from this many where the C fast path scans (``fastscan.native``): it scans three times as
+#: fast, while the helper still inflates the part's first half to find its cut; at 500,000 rows
+#: (439 MB) splitting was slower in five alternated pairs (docs/performance.md, "(twelfth session)")
+SPLIT_MIN_BYTES_NATIVE = 768 * 1024 * 1024
+
+
+def split_min_bytes() -> int:
+    """The size from which a worksheet part's tail is scanned by a helper (see above)."""
+    return SPLIT_MIN_BYTES_NATIVE if fastscan.native is not None else SPLIT_MIN_BYTES
 #: the helper learns the prefix and column letters from this many bytes of the part's head
 HEAD_BYTES = 1024 * 1024
 #: a row start tag after the cut: ``<`` + prefix + ``row`` + one of these bytes

@@ -247,6 +247,7 @@ class _Scanners(list):
 def small_split(monkeypatch):
     """Split any worksheet, learning from a small head; record the guards' worksheet scanners."""
     monkeypatch.setattr(sheettail, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(sheettail, "SPLIT_MIN_BYTES_NATIVE", 0)
     monkeypatch.setattr(sheettail, "HEAD_BYTES", 4000)
     made = _Scanners()
 
@@ -329,3 +330,10 @@ def test_guards_split_a_truncated_part(tmp_path, small_split):
 def test_split_is_off_unless_asked(tmp_path, small_split):
     path = _workbook(tmp_path, "plain.xlsx", plain_rows(1, 3000))
     assert check_file(path, Limits()).ok and small_split.taken == [0]
+
+
+def test_split_threshold_follows_the_scan_path(scan_path):
+    """The C scan is three times as fast: a part is split only from 768 MiB there, 256 MiB without it."""
+    want = sheettail.SPLIT_MIN_BYTES_NATIVE if scan_path == "c" else sheettail.SPLIT_MIN_BYTES
+    assert sheettail.split_min_bytes() == want
+    assert sheettail.SPLIT_MIN_BYTES_NATIVE > sheettail.SPLIT_MIN_BYTES
