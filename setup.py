@@ -12,6 +12,5 @@ from setuptools import Extension, setup
 
 pure = os.environ.get("SUPERVISION_PURE_PYTHON") == "1"
 setup(ext_modules=[] if pure else [
-    Extension("supervision.ingest._cscan", ["supervision/ingest/_cscan.c"], optional=True,
-              extra_compile_args=["-O2"]),
+    Extension("supervision.ingest._cscan", ["supervision/ingest/_cscan.c"], optional=True),
 ])

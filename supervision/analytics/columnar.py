@@ -12,7 +12,6 @@ loads in a web worker.
 
 from __future__ import annotations
 
-import io
 import logging
 
 from supervision import sqlitestage
@@ -219,13 +218,10 @@ def _insert(table: str, frame, money: tuple[str, ...] = ()) -> None:
     text = frame.with_columns(*((pl.col(m).cast(pl.String).str.zfill(3).str.head(-2) + "." +
                                  pl.col(m).cast(pl.String).str.zfill(3).str.tail(2)).alias(m) for m in money))
     if conn.dialect.name == "postgresql":
-        from supervision.filings.bulkload import COPY_SLICE
+        from supervision.filings.bulkload import write_csv_slices
 
         with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
-            for start in range(0, text.height, COPY_SLICE):  # the server parses a slice while the next is written
-                buf = io.BytesIO()
-                text.slice(start, COPY_SLICE).write_csv(buf, include_header=False, null_value="")
-                copy.write(buf.getbuffer())
+            write_csv_slices(copy, text)
         return
     if sqlitestage.usable(conn.connection):
         try:  # written in C into a staging file, then copied by one statement

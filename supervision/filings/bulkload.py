@@ -57,6 +57,15 @@ def csv_window(frame: pl.DataFrame, keys: dict[str, int]) -> bytes:
     return buf.getvalue()
 
 
+def write_csv_slices(copy, frame: pl.DataFrame) -> None:
+    """Write ``frame`` to an open ``COPY … FROM STDIN (FORMAT csv)`` (psycopg's ``copy``) in slices of
+    :data:`COPY_SLICE` rows, so that the server parses one slice while polars writes the next."""
+    for start in range(0, frame.height, COPY_SLICE):
+        buf = io.BytesIO()
+        frame.slice(start, COPY_SLICE).write_csv(buf, include_header=False, null_value="")
+        copy.write(buf.getbuffer())
+
+
 def load_complaints(spool: Spool, *, version_id: int, institution_id: int, period_id: int,
                     staged=None) -> int:
     """Insert every spooled row of the version; return the number inserted. ``staged``: on SQLite,
@@ -77,8 +86,7 @@ def load_complaints(spool: Spool, *, version_id: int, institution_id: int, perio
             raw.execute(f"DELETE FROM {table} WHERE version_id = %s", (version_id,))  # noqa: S608
         with raw.cursor() as cur, cur.copy(COPY_SQL) as copy:
             for frame in spool.frames():
-                for start in range(0, frame.height, COPY_SLICE):
-                    copy.write(csv_window(frame.slice(start, COPY_SLICE), keys))
+                write_csv_slices(copy, _frame(frame, keys))
                 n += frame.height
         return n
     # SQLite's default page cache (2 MB) is smaller than the indexes a large version's rows go

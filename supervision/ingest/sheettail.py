@@ -49,15 +49,15 @@ SPLIT_MIN_BYTES = 256 * 1024 * 1024
 #: fast, while the helper still inflates the part's first half to find its cut; at 500,000 rows
 #: (439 MB) splitting was slower in five alternated pairs (docs/performance.md, "(twelfth session)")
 SPLIT_MIN_BYTES_NATIVE = 768 * 1024 * 1024
+#: the helper learns the prefix and column letters from this many bytes of the part's head
+HEAD_BYTES = 1024 * 1024
+#: a row start tag after the cut: ``<`` + prefix + ``row`` + one of these bytes
+_AFTER_NAME = b" \t\r\n/>"
 
 
 def split_min_bytes() -> int:
     """The size from which a worksheet part's tail is scanned by a helper (see above)."""
     return SPLIT_MIN_BYTES_NATIVE if fastscan.native is not None else SPLIT_MIN_BYTES
-#: the helper learns the prefix and column letters from this many bytes of the part's head
-HEAD_BYTES = 1024 * 1024
-#: a row start tag after the cut: ``<`` + prefix + ``row`` + one of these bytes
-_AFTER_NAME = b" \t\r\n/>"
 
 
 @dataclass(frozen=True)
