@@ -64,9 +64,10 @@ def topic_counts(version_id: int) -> dict[str, int]:
 def topic_ids(version_id: int, code: str, limit: int = K01_IDS) -> tuple[str, ...]:
     """The first complaint ids (sheet order) of the version's rows mentioning topic ``code``."""
     return tuple(db.session.scalars(
-        select(ComplaintRow.complaint_id).join(TopicRow, TopicRow.row_id == ComplaintRow.id)
+        select(ComplaintRow.complaint_id)
+        .join(TopicRow, (TopicRow.version_id == ComplaintRow.version_id) & (TopicRow.row_no == ComplaintRow.row_no))
         .where(TopicRow.version_id == version_id, TopicRow.topic == code)
-        .order_by(ComplaintRow.row_no).limit(limit)))
+        .order_by(TopicRow.row_no).limit(limit)))
 
 
 def topic_facts(cmp_v: FilingVersion, prev_v: FilingVersion | None, min_rows: int) -> list[L.TopicFacts]:

@@ -31,13 +31,16 @@ class TopicCount(db.Model):
 
 
 class TopicRow(db.Model):
-    """A received complaint row of a version that mentions a topic."""
+    """A received complaint row of a version that mentions a topic, named by its ``row_no`` (the
+    version's rows are looked up by ``ix_complaint_row_version_row``): the ingest's tally is keyed
+    by ``row_no`` already, so its mentions are copied as they are, with no join back to the stored
+    rows' ids (migration 0019, issue 12)."""
 
     __tablename__ = "topic_row"
 
     version_id: Mapped[int] = mapped_column(ForeignKey("filing_version.id", ondelete="CASCADE"), primary_key=True)
     topic: Mapped[str] = mapped_column(String(32), primary_key=True)
-    row_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class TopicTerm(db.Model):

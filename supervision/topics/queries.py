@@ -183,7 +183,8 @@ def topic_rows(user, period: Period, topic: str, institution_id: int | None = No
     """Received rows of the counting CMPs in scope that mention ``topic`` (by institution, sheet order)."""
     versions = scoped_versions(user, period, institution_id) or [-1]
     base = (select(*_ROW_COLUMNS).select_from(TopicRow)
-            .join(ComplaintRow, ComplaintRow.id == TopicRow.row_id)
+            .join(ComplaintRow, (ComplaintRow.version_id == TopicRow.version_id)
+                  & (ComplaintRow.row_no == TopicRow.row_no))
             .join(Institution, Institution.id == ComplaintRow.institution_id)
             .where(TopicRow.topic == topic, TopicRow.version_id.in_(versions)))
     count_q = select(func.count()).select_from(TopicRow).where(TopicRow.topic == topic,

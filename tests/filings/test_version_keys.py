@@ -45,7 +45,7 @@ def _missing_version(db) -> int:
 def test_rows_of_an_existing_version_are_stored(db, version):
     vid, inst, period = version
     _insert_rows(db, vid, inst, period, 50)
-    db.session.execute(text("INSERT INTO topic_row (version_id, topic, row_id) SELECT version_id, 'fees', id "
+    db.session.execute(text("INSERT INTO topic_row (version_id, topic, row_no) SELECT version_id, 'fees', row_no "
                             "FROM complaint_row WHERE version_id = :v"), {"v": vid})
     assert _count(db, "complaint_row", vid) == 50
     assert _count(db, "topic_row", vid) == 50
@@ -63,7 +63,7 @@ def test_rows_of_a_missing_version_are_refused(db, version, table):
                                     "'DIRECT', 'C01', 'B05', 'C01', 'CLOSED', false)"),
                                [_row(vid, inst, period, 10), _row(missing, inst, period, 11)])
         else:
-            db.session.execute(text("INSERT INTO topic_row (version_id, topic, row_id) SELECT :m, 'fees', id "
+            db.session.execute(text("INSERT INTO topic_row (version_id, topic, row_no) SELECT :m, 'fees', row_no "
                                     "FROM complaint_row WHERE version_id = :v"), {"m": missing, "v": vid})
         db.session.flush()
     nested.rollback()
@@ -117,7 +117,7 @@ def test_the_bulk_load_of_a_missing_version_is_refused(db, version):
 def test_deleting_a_version_deletes_its_rows(db, version):
     vid, inst, period = version
     _insert_rows(db, vid, inst, period, 5)
-    db.session.execute(text("INSERT INTO topic_row (version_id, topic, row_id) SELECT version_id, 'fees', id "
+    db.session.execute(text("INSERT INTO topic_row (version_id, topic, row_no) SELECT version_id, 'fees', row_no "
                             "FROM complaint_row WHERE version_id = :v"), {"v": vid})
     db.session.execute(text("DELETE FROM filing_version WHERE id = :v"), {"v": vid})
     for table in ("complaint_row", "topic_row"):

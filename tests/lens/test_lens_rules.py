@@ -42,7 +42,9 @@ def test_topic_counts_and_k01(ctx, periods, tmp_path):
         assert stored == expected
         ids = {}
         for topic, cid in db.session.execute(
-                select(TopicRow.topic, ComplaintRow.complaint_id).join(ComplaintRow, ComplaintRow.id == TopicRow.row_id)
+                select(TopicRow.topic, ComplaintRow.complaint_id)
+                .join(ComplaintRow, (ComplaintRow.version_id == TopicRow.version_id)
+                      & (ComplaintRow.row_no == TopicRow.row_no))
                 .where(TopicRow.version_id == version.id)):
             ids.setdefault(topic, set()).add(cid)
         want = {}

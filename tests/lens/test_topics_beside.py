@@ -22,7 +22,7 @@ from tests.checks.test_checks_more import _new_inst
 def _stored(vid: int) -> tuple:
     counts = sorted(db.session.execute(select(TopicCount.topic, TopicCount.count)
                                        .where(TopicCount.version_id == vid)).all())
-    rows = sorted(db.session.execute(select(TopicRow.topic, TopicRow.row_id).where(TopicRow.version_id == vid)).all())
+    rows = sorted(db.session.execute(select(TopicRow.topic, TopicRow.row_no).where(TopicRow.version_id == vid)).all())
     terms = sorted(db.session.execute(select(TopicTerm.rank, TopicTerm.term, TopicTerm.count)
                                       .where(TopicTerm.version_id == vid)).all())
     return counts, rows, terms
@@ -105,26 +105,20 @@ def test_tally_by_row_no_is_stored_as_the_stored_rows_give(ctx, periods, tmp_pat
     db.session.rollback()
 
 
-def test_topic_parts_split_at_the_statement_size(monkeypatch):
-    from supervision.topics import derive
-
-    monkeypatch.setattr(derive, "_PAIRS", 4)
-    parts = derive._topic_parts({"a": [1, 2, 3], "b": [4, 5, 6, 7, 8, 9, 10], "c": [], "d": [11]})
-    assert [sum(len(rows) for _c, rows in p) for p in parts] == [4, 4, 3]
-    assert parts == [[("a", [1, 2, 3]), ("b", [4])], [("b", [5, 6, 7, 8])], [("b", [9, 10]), ("d", [11])]]
-    assert derive._topic_parts({}) == []
-
-
-def test_tally_stored_in_small_statements_as_in_one(ctx, periods, tmp_path, monkeypatch):
-    """The mentions joined to their rows in several statements (a topic split across two) are stored
-    as in one statement."""
+def test_tally_stored_in_small_batches_as_in_one(ctx, periods, tmp_path, monkeypatch):
+    """The mentions written in batches of two (a topic split across several) are stored as in one,
+    each named by its row's ``row_no``, and every one names a stored received row of the version."""
     from supervision.topics import beside, derive
 
     inst, cur, v = _ingested_with_topics(periods, tmp_path, 32, "主题分批消费金融有限公司", 92, 120, "parts")
     at_ingest = _stored(v.id)
     tally = beside.tally(*_received_rows(v.id))
     assert max(len(r) for r in tally.topic_rows.values()) > 5  # so that a topic is split below
-    monkeypatch.setattr(derive, "_PAIRS", 5)
+    monkeypatch.setattr(derive, "_BATCH", 2)
     derive.derive_topics(v.id, inst.id, cur.id, tally)
     assert _stored(v.id) == at_ingest
+    received = set(_received_rows(v.id)[0])
+    mentions = [n for _t, n in at_ingest[1]]
+    assert mentions and set(mentions) <= received
+    assert sorted(at_ingest[1]) == sorted((t, n) for t, rows in tally.topic_rows.items() for n in rows)
     db.session.rollback()
