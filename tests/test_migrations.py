@@ -87,3 +87,67 @@ def test_the_history_lives_inside_the_package():
     assert root / "supervision" / "migrations" == MIGRATIONS_DIR and (MIGRATIONS_DIR / "alembic.ini").is_file()
     stray = sorted(p.relative_to(root).as_posix() for p in (root / "migrations").rglob("*.py"))
     assert stray == [], f"migrations live in supervision/migrations/versions/ (shipped in the wheel): move {stray}"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0019_keeps_every_topic_mention_and_cube_day_both_ways(backend, tmp_path):
+    """Migration 0019 on a database holding an ingested version: each topic mention keeps naming the
+    same stored row (by ``row_id`` before, by ``row_no`` after, and back), and every ``cube_days``
+    row is kept; on PostgreSQL the ids and codes compare bytewise after it and not before."""
+    import datetime as dt
+
+    from flask_migrate import downgrade, upgrade
+
+    from supervision.demo import workbooks as gen
+    from supervision.demo.summaries import COLLECTION
+    from supervision.domain.calendar import period_of, today_local
+    from supervision.domain.uscc import generate_uscc
+    from supervision.orgs.services import create_institution
+    from supervision.periods.services import add_period
+    from supervision.reference.services import load_reference
+    from tests.checks.helpers import ingest, profile
+    from tests.conftest import make_app
+
+    app = make_app(backend, tmp_path / "m19", pg_db=f"{PG_TEST_DB}_m19")
+    with app.app_context():
+        load_reference(None)
+        period = add_period(None, period_of(today_local() - dt.timedelta(days=100)).code)
+        inst = create_institution(None, code=generate_uscc(919, "11"), name="迁移核对消费金融有限公司", sector="CF",
+                                  active_from="2020Q1")
+        _db.session.commit()
+        filing = gen.generate_cmp(profile(inst, 19, received=160), period.code, topics={COLLECTION: 9})
+        vid = ingest(tmp_path, inst, period, "CMP", filing, "m19").id
+
+        def mentions(key: str) -> set[tuple[str, str]]:  # (topic, complaint id) of every stored mention
+            return set(_db.session.execute(text(
+                f"SELECT t.topic, c.complaint_id FROM topic_row t JOIN complaint_row c "
+                f"ON c.version_id = t.version_id AND {key} WHERE t.version_id = :v"), {"v": vid}).all())
+
+        def days() -> list[tuple]:
+            return sorted(tuple(r) for r in _db.session.execute(text(
+                "SELECT dim_a, val_a, dim_b, val_b, days, closed_rows FROM cube_days WHERE version_id = :v"),
+                {"v": vid}).all())
+
+        def collations() -> dict[str, str | None]:
+            if backend != "postgresql":
+                return {}
+            return dict(_db.session.execute(text(
+                "SELECT table_name || '.' || column_name, collation_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND column_name IN ('complaint_id', 'topic', 'dim_a', "
+                "'dim_b') AND table_name IN ('complaint_row', 'topic_row', 'cube_days')")).all())
+
+        at_head, cube = mentions("c.row_no = t.row_no"), days()
+        assert len(at_head) >= 9 and cube
+        assert set(collations().values()) == ({"C"} if backend == "postgresql" else set())
+        _db.session.remove()  # no transaction of this session may hold the tables the migration alters
+        downgrade(revision="0018_row_inst_complaint")
+        _db.session.remove()
+        assert mentions("c.id = t.row_id") == at_head and days() == cube
+        assert "C" not in collations().values()
+        _db.session.remove()
+        upgrade()
+        _db.session.remove()
+        assert mentions("c.row_no = t.row_no") == at_head and days() == cube
+        assert set(collations().values()) == ({"C"} if backend == "postgresql" else set())
+        _db.session.remove()
+        _db.engine.dispose()

@@ -81,7 +81,10 @@ class ComplaintRow(db.Model):
     institution_id: Mapped[int] = mapped_column(Integer)
     period_id: Mapped[int] = mapped_column(Integer)
     row_no: Mapped[int] = mapped_column(Integer)
-    complaint_id: Mapped[str] = mapped_column(String(64))
+    # the institution's own ids, compared bytewise on PostgreSQL (``COLLATE "C"``): each stored row's
+    # entry in ``ix_complaint_row_inst_complaint`` needs no locale-aware comparison (migration 0019);
+    # ids are only ever compared with ids (equality) or listed in their byte order
+    complaint_id: Mapped[str] = mapped_column(String(64).with_variant(String(64, collation="C"), "postgresql"))
     received_date: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(12))
     transfer_ref: Mapped[str | None] = mapped_column(String(64))

@@ -70,7 +70,7 @@ def _insert_topic_rows(version_id: int, topic_rows: dict[str, list[int]]) -> Non
     raw = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy("COPY topic_row (version_id, topic, row_no) FROM STDIN") as copy:
-            for code, rows in topic_rows.items():
+            for code, rows in sorted(topic_rows.items()):  # in the primary key's order: appended at its end
                 # COPY's text format written per topic in one piece (version and row numbers are
                 # integers, topic codes are the lexicon's own: nothing to escape)
                 if any(ch in code for ch in "\t\n\r\\"):

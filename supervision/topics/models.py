@@ -39,7 +39,10 @@ class TopicRow(db.Model):
     __tablename__ = "topic_row"
 
     version_id: Mapped[int] = mapped_column(ForeignKey("filing_version.id", ondelete="CASCADE"), primary_key=True)
-    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # lexicon codes (ASCII) compared bytewise on PostgreSQL: the primary key's entries need no
+    # locale-aware comparison (migration 0019)
+    topic: Mapped[str] = mapped_column(String(32).with_variant(String(32, collation="C"), "postgresql"),
+                                       primary_key=True)
     row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 

@@ -1,4 +1,4 @@
-"""topic_row names its rows by row_no; cube_days without a surrogate id, grain columns bytewise
+"""topic_row names its rows by row_no; cube_days without a surrogate id; ids and codes bytewise
 
 * ``topic_row.row_id`` (the stored row's ``id``) becomes ``row_no`` (the row's number in its
   version's sheet; the version's rows are looked up by ``ix_complaint_row_version_row``). The
@@ -11,6 +11,11 @@
   deleted by version. On PostgreSQL ``dim_a``/``dim_b`` (ASCII dimension names) take ``COLLATE
   "C"``, so the grain index compares them bytewise. Together: 0.66 → 0.34 s of the server's time
   for the 102,045 rows of a 200,000-row version (issue 12, docs/performance.md).
+* On PostgreSQL ``complaint_row.complaint_id`` and ``topic_row.topic`` take ``COLLATE "C"`` too:
+  each stored row's entry in ``ix_complaint_row_inst_complaint`` (and each mention's in
+  ``pk_topic_row``) was a locale-aware comparison per step down the index. Ids are only compared
+  with ids or literals (equality), so no query changes; an ordering by id is now byte order (the
+  same as ``C.UTF-8``'s code-point order).
 
 Existing mentions get the ``row_no`` of the row they named. On a large database both tables are
 rewritten while the migration holds them: run it in a maintenance window (docs/deploy.md).
@@ -26,6 +31,11 @@ revision = '0019_topic_row_no_cube_days_key'
 down_revision = '0018_row_inst_complaint'
 branch_labels = None
 depends_on = None
+
+
+#: (table, column, varchar length) compared bytewise on PostgreSQL
+BYTEWISE = (("cube_days", "dim_a", 20), ("cube_days", "dim_b", 20), ("topic_row", "topic", 32),
+            ("complaint_row", "complaint_id", 64))
 
 
 def _pg() -> bool:
@@ -49,14 +59,14 @@ def upgrade():
     with op.batch_alter_table("cube_days") as b:
         b.drop_column("id")
     if _pg():
-        for column in ("dim_a", "dim_b"):
-            op.execute(f'ALTER TABLE cube_days ALTER COLUMN {column} TYPE varchar(20) COLLATE "C"')
+        for table, column, size in BYTEWISE:
+            op.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar({size}) COLLATE "C"')
 
 
 def downgrade():
     if _pg():
-        for column in ("dim_a", "dim_b"):
-            op.execute(f'ALTER TABLE cube_days ALTER COLUMN {column} TYPE varchar(20) COLLATE "default"')
+        for table, column, size in BYTEWISE:
+            op.execute(f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar({size}) COLLATE "default"')
         op.execute("ALTER TABLE cube_days ADD COLUMN id BIGSERIAL")
         op.execute("ALTER TABLE cube_days ADD CONSTRAINT pk_cube_days PRIMARY KEY (id)")
     else:
