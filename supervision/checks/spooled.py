@@ -10,7 +10,9 @@ version's own rows (:mod:`supervision.checks.facts` reads them from the stored r
 * its carried-over rows (``P01``);
 * per product matching key, the first row's spelling, the number of rows and the first
   :data:`~supervision.checks.rules_base.EVIDENCE_CAP` rows, over all rows and over the ``C13`` rows
-  (``D06`` / ``D07``, which keep the keys the disclosure decides).
+  (``D06`` / ``D07``, which keep the keys the disclosure decides);
+* given the period's end, its overdue open rows (``O01``): their count and first complaint ids, as
+  :func:`supervision.checks.facts_handling.overdue_facts` reads them.
 
 The ingest child has every row in its spool before it stores any: :func:`from_spool` computes these
 in a thread while the rows are bulk-loaded (polars does the filtering and grouping without the
@@ -23,9 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from supervision.checks.rules_base import EVIDENCE_CAP, CitedProduct, ComplaintFacts, key, present
+from supervision.checks.rules_handling import DEADLINES, OverdueFacts
 
 if TYPE_CHECKING:
     from supervision.ingest.spool import Spool
@@ -45,6 +49,8 @@ class SpooledFacts:
     carried: tuple[ComplaintFacts, ...]
     cited: dict[str, CitedProduct]
     cited_c13: dict[str, CitedProduct]
+    #: ``O01``'s facts at the period end they were taken for (None: not taken)
+    overdue: OverdueFacts | None = None
 
     def cited_where(self, wanted: Callable[[str], bool], c13: bool = False) -> dict[str, CitedProduct]:
         """The products whose matching key ``wanted`` accepts (all rows, or the ``C13`` rows)."""
@@ -103,9 +109,22 @@ class _Cited:
                 for k, found in self.rows.items()}
 
 
-def from_spool(spool: Spool) -> SpooledFacts:
+def _overdue(period_end: date):
+    """Polars condition of :func:`supervision.checks.facts_handling.overdue_condition`: ``OPEN`` with
+    ``received_date`` + its extension's deadline (``NONE`` when empty) before ``period_end``."""
+    import polars as pl
+
+    ext = pl.col("extension").fill_null("NONE")
+    late = pl.lit(False)
+    for code, days in DEADLINES.items():
+        late = late | ((ext == code) & (pl.col("received_date") < period_end - timedelta(days=days)))
+    return (pl.col("status") == "OPEN") & late
+
+
+def from_spool(spool: Spool, period_end: date | None = None) -> SpooledFacts:
     """The version's own facts of the checks from its spooled rows (every detail row, in sheet order),
-    in two passes over the spool's windows (one window in memory at a time)."""
+    in two passes over the spool's windows (one window in memory at a time); ``O01``'s too when
+    ``period_end`` is given."""
     import polars as pl
 
     refs: set[str] = set()
@@ -114,7 +133,14 @@ def from_spool(spool: Spool) -> SpooledFacts:
     carried: list[ComplaintFacts] = []
     cited, cited_c13 = _Cited(), _Cited()
     c13 = pl.col("cause") == "C13"
+    late = _overdue(period_end) if period_end is not None else None
+    overdue_count, overdue_ids = 0, []
     for window in spool.frames():
+        if late is not None:
+            rows = window.filter(late).select("_row", "complaint_id")
+            overdue_count += rows.height
+            if len(overdue_ids) < EVIDENCE_CAP:
+                overdue_ids += rows.sort("_row")["complaint_id"].head(EVIDENCE_CAP - len(overdue_ids)).to_list()
         frame = window.select(*_FACT_COLUMNS)
         refs.update(r for r in frame["transfer_ref"].unique().to_list() if r is not None)
         reg = frame.filter((pl.col("source") == "REGULATOR") & pl.col("transfer_ref").is_not_null())
@@ -139,4 +165,6 @@ def from_spool(spool: Spool) -> SpooledFacts:
     return SpooledFacts(transfer_refs=frozenset(refs),
                         regulator_rows=tuple(sorted(regulator, key=lambda r: r[0].row_no)),
                         carried=tuple(sorted(carried, key=lambda r: (r.row_no, r.complaint_id))),
-                        cited=cited.result(), cited_c13=cited_c13.result())
+                        cited=cited.result(), cited_c13=cited_c13.result(),
+                        overdue=(OverdueFacts(period_end, overdue_count, tuple(overdue_ids))
+                                 if period_end is not None else None))

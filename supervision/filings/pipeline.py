@@ -239,7 +239,8 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
                                     started, template_version)
         # what is taken from the spool starts now, beside the copy's end (PostgreSQL) and the store
         topics = spooltasks.send_topics(topic_server, result.spool)
-        own = spooltasks.own_facts_beside(result, cleanup) if spooltasks.checks_follow(job["kind"]) else None
+        own = (spooltasks.own_facts_beside(result, cleanup, job["end"]) if spooltasks.checks_follow(job["kind"])
+               else None)
         grouped = spool_sums_beside(result, cleanup)
         pgcopy.settle(staged, keep=True)  # PostgreSQL: kept in the version's transaction, or rolled back
         set_progress(version_id, stage="storing", rows_read=counting.rows_read,

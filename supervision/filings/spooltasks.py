@@ -47,16 +47,18 @@ def send_topics(server, spool):
         return None
 
 
-def own_facts_beside(result, cleanup: contextlib.ExitStack):
+def own_facts_beside(result, cleanup: contextlib.ExitStack, period_end=None):
     """Start taking the version's own facts of the checks from its spool in a thread while it is
-    stored (:mod:`supervision.checks.spooled`); the future, or None when there is no spool."""
+    stored (:mod:`supervision.checks.spooled`; ``O01``'s at ``period_end``, if given); the future, or
+    None when there is no spool."""
     if result.spool is None:
         return None
     from concurrent.futures import ThreadPoolExecutor
 
     from supervision.checks.spooled import from_spool
 
-    return cleanup.enter_context(ThreadPoolExecutor(1, thread_name_prefix="facts")).submit(from_spool, result.spool)
+    pool = cleanup.enter_context(ThreadPoolExecutor(1, thread_name_prefix="facts"))
+    return pool.submit(from_spool, result.spool, period_end)
 
 
 def own_facts(future):

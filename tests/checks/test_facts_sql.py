@@ -137,6 +137,20 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path, monkeypa
     assert F.with_cited(sql, dsc_f, own).cited_c13  # the C13 rows of a product disclosed without auto-deduction
     assert R.check_previous(*F.history_facts(F.cmp_facts(v2, spooled=own), v1, inst.id, cur.code, own)) == expected_p
     assert R.check_register(F.register_facts_rows(sql, refs, own), entries, refs) == expected_x
+    # O01's facts: the count and the first ids of the overdue open rows, as the SQL reads them
+    from supervision.checks import spooled
+    from supervision.checks.facts_handling import overdue_facts
+
+    late = overdue_facts(v2.id, cur.end_date)
+    assert own.overdue == late and late.count > 3 and late.period_end == cur.end_date
+    with monkeypatch.context() as m:  # fewer ids than overdue rows: the first ones in sheet order, both ways
+        m.setattr("supervision.checks.facts_handling.EVIDENCE_CAP", 3)
+        m.setattr(spooled, "EVIDENCE_CAP", 3)
+        m.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=6000))
+        m.setattr("supervision.ingest.spool.SPOOL_FRAME_ROWS", 1)
+        capped = _spooled(tmp_path / "f-cur.xlsx", inst, cur, windows=True).overdue
+        assert capped == overdue_facts(v2.id, cur.end_date) and len(capped.complaint_ids) == 3
+        assert capped.complaint_ids == late.complaint_ids[:3] and capped.count == late.count
 
 
 def _spooled(path, inst, period, windows: bool = False):
@@ -152,7 +166,7 @@ def _spooled(path, inst, period, windows: bool = False):
         try:
             assert result.spool is not None
             assert not windows or len(list(result.spool.frames())) > 3
-            return from_spool(result.spool)
+            return from_spool(result.spool, period.end_date)
         finally:
             result.close()
 
