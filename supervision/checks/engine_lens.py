@@ -62,12 +62,17 @@ def topic_counts(version_id: int) -> dict[str, int]:
 
 
 def topic_ids(version_id: int, code: str, limit: int = K01_IDS) -> tuple[str, ...]:
-    """The first complaint ids (sheet order) of the version's rows mentioning topic ``code``."""
-    return tuple(db.session.scalars(
-        select(ComplaintRow.complaint_id)
-        .join(TopicRow, (TopicRow.version_id == ComplaintRow.version_id) & (TopicRow.row_no == ComplaintRow.row_no))
-        .where(TopicRow.version_id == version_id, TopicRow.topic == code)
-        .order_by(TopicRow.row_no).limit(limit)))
+    """The first complaint ids (sheet order) of the version's rows mentioning topic ``code``: their
+    row numbers first (``pk_topic_row``'s order), then those rows (``ix_complaint_row_version_row``).
+    Two look-ups, not a join: SQLite's planner would walk every row of the version to join them."""
+    numbers = list(db.session.scalars(select(TopicRow.row_no).where(TopicRow.version_id == version_id,
+                                                                    TopicRow.topic == code)
+                                      .order_by(TopicRow.row_no).limit(limit)))
+    if not numbers:
+        return ()
+    return tuple(db.session.scalars(select(ComplaintRow.complaint_id)
+                                    .where(ComplaintRow.version_id == version_id, ComplaintRow.row_no.in_(numbers))
+                                    .order_by(ComplaintRow.row_no)))
 
 
 def topic_facts(cmp_v: FilingVersion, prev_v: FilingVersion | None, min_rows: int) -> list[L.TopicFacts]:

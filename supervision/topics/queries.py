@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import func, select, true
+from sqlalchemy import and_, func, or_, select, true
 
 from supervision.domain.enums import FilingKind
 from supervision.extensions import db
 from supervision.filings.content_models import ComplaintRow
 from supervision.filings.counting import counting_versions
+from supervision.filings.models import Filing, FilingVersion
 from supervision.orgs.models import Institution
 from supervision.periods.models import Period
 from supervision.scope import institution_condition
@@ -180,16 +181,34 @@ def scoped_versions(user, period: Period, institution_id: int | None = None) -> 
 
 
 def topic_rows(user, period: Period, topic: str, institution_id: int | None = None, page: int = 1) -> RowPage:
-    """Received rows of the counting CMPs in scope that mention ``topic`` (by institution, sheet order)."""
+    """Received rows of the counting CMPs in scope that mention ``topic`` (by institution, sheet order).
+
+    The page's mentions are picked from ``topic_row`` alone (its primary key, the versions'
+    institutions joined for the order), then those rows are read by ``(version_id, row_no)``: two
+    look-ups, not one join, which SQLite's planner would drive from every row of the versions."""
     versions = scoped_versions(user, period, institution_id) or [-1]
-    base = (select(*_ROW_COLUMNS).select_from(TopicRow)
-            .join(ComplaintRow, (ComplaintRow.version_id == TopicRow.version_id)
-                  & (ComplaintRow.row_no == TopicRow.row_no))
-            .join(Institution, Institution.id == ComplaintRow.institution_id)
-            .where(TopicRow.topic == topic, TopicRow.version_id.in_(versions)))
     count_q = select(func.count()).select_from(TopicRow).where(TopicRow.topic == topic,
                                                                TopicRow.version_id.in_(versions))
-    return _page(base.order_by(Institution.code, ComplaintRow.row_no), count_q, page)
+    total = db.session.scalar(count_q) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    picked = db.session.execute(
+        select(TopicRow.version_id, TopicRow.row_no)
+        .join(FilingVersion, FilingVersion.id == TopicRow.version_id).join(Filing, Filing.id == FilingVersion.filing_id)
+        .join(Institution, Institution.id == Filing.institution_id)
+        .where(TopicRow.topic == topic, TopicRow.version_id.in_(versions))
+        .order_by(Institution.code, TopicRow.row_no).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    if not picked:
+        return RowPage([], total, page, pages)
+    by_version: dict[int, list[int]] = {}
+    for vid, row_no in picked:
+        by_version.setdefault(vid, []).append(row_no)
+    found = {(r.version_id, r.row_no): r for r in db.session.execute(
+        select(*_ROW_COLUMNS, ComplaintRow.version_id, ComplaintRow.row_no)
+        .join(Institution, Institution.id == ComplaintRow.institution_id)
+        .where(or_(*(and_(ComplaintRow.version_id == vid, ComplaintRow.row_no.in_(numbers))
+                     for vid, numbers in by_version.items()))))}
+    return RowPage([found[key] for key in map(tuple, picked) if key in found], total, page, pages)
 
 
 def like_pattern(text: str) -> str:

@@ -7,6 +7,7 @@ import re
 
 from supervision.demo import workbooks as gen
 from supervision.demo.summaries import COLLECTION
+from supervision.extensions import db
 from tests.checks.helpers import ingest, profile
 from tests.conftest import PASSWORD, login
 from tests.lens import independent as ind
@@ -18,7 +19,7 @@ def _get(client, path) -> str:
     return resp.get_data(as_text=True)
 
 
-def test_pages_show_the_scoped_counts(ctx, periods, tmp_path):
+def test_pages_show_the_scoped_counts(ctx, periods, tmp_path, monkeypatch):
     app, world = ctx
     _prev, cur = periods
     a, b = world.inst_a, world.inst_b
@@ -70,3 +71,20 @@ def test_pages_show_the_scoped_counts(ctx, periods, tmp_path):
     for g, m in groups.items():
         assert shown[g] == (m["received"], m["closed"], m["on_time"])
     assert "行业占比" not in html and "Share in the sector" not in html
+    # the drill-down's pages, walked to the end with small pages: every mention once, by institution
+    # code then sheet order (the mentions picked first, then their rows read: two look-ups)
+    from supervision.topics import queries
+
+    want = [r["complaint_id"] for inst, q in sorted(((a, qa), (b, qb)), key=lambda p: p[0].code)
+            for r in ind.received_rows(q) if COLLECTION in ind.topics_of(r["summary"])]
+    monkeypatch.setattr(queries, "PAGE_SIZE", 7)
+    first = queries.topic_rows(None, cur, COLLECTION)
+    assert first.total == len(want) and first.pages == -(-len(want) // 7) > 2
+    walked = [r.complaint_id for n in range(1, first.pages + 1)
+              for r in queries.topic_rows(None, cur, COLLECTION, page=n).rows]
+    assert walked == want
+    assert [r.inst_code for r in first.rows] == sorted(r.inst_code for r in first.rows)
+    assert queries.topic_rows(None, cur, COLLECTION, page=first.pages + 5).page == first.pages  # clamped
+    only_b = queries.topic_rows(None, cur, COLLECTION, institution_id=b.id)
+    assert only_b.total == sum(1 for r in ind.received_rows(qb) if COLLECTION in ind.topics_of(r["summary"]))
+    db.session.rollback()
