@@ -66,7 +66,7 @@ class CubeDays(db.Model):
     __table_args__ = (Index("ix_cube_days_version_grain", "version_id", "dim_a", "dim_b"),)
     __mapper_args__: ClassVar[dict] = {"primary_key": ["version_id", "dim_a", "val_a", "dim_b", "val_b", "days"]}
 
-    # No foreign key: a version's histogram has about as many rows as it has complaints, and a
+    # No foreign key: a version's histogram has about half as many rows as it has complaints, and a
     # referential check per row doubled the time to write it; it is written and deleted with the
     # version's cells (which keep the key), versions are never deleted (docs/decisions.md).
     version_id: Mapped[int] = mapped_column(Integer)

@@ -11,8 +11,8 @@ then (one per CPU, up to :data:`MAX_HELPERS`, inheriting the tokenizer), while t
 bulk-loads the rows, derives the cube and commits; the after-accept derivation then
 takes their merged answer (:func:`supervision.topics.derive.derive_topics`) instead of reading and
 segmenting the stored rows again. The tally is the same: the same :class:`~supervision.topics.segment.Tally`
-over the same texts (:func:`merge`), keyed by the rows' ``row_no`` instead of their ids (mapped to
-ids when stored).
+over the same texts (:func:`merge`), keyed by the rows' ``row_no``, as the stored mentions are
+(``topic_row``, migration 0019).
 
 The server and its share helpers get plain Python lists (through the request pipe; the share
 helpers by inheritance) and run only Python code (jieba, pickle); they never touch polars, the
