@@ -157,10 +157,15 @@ class RowPage:
     capped: bool = False
 
 
-def _page(q, count_q, page: int) -> RowPage:
+def _bounds(count_q, page: int) -> tuple[int, int, int]:
+    """(total, the asked page kept within the pages, number of pages) for ``count_q``'s count."""
     total = db.session.scalar(count_q) or 0
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
+    return total, min(max(1, page), pages), pages
+
+
+def _page(q, count_q, page: int) -> RowPage:
+    total, page, pages = _bounds(count_q, page)
     rows = db.session.execute(q.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return RowPage(rows, total, page, pages)
 
@@ -189,9 +194,7 @@ def topic_rows(user, period: Period, topic: str, institution_id: int | None = No
     versions = scoped_versions(user, period, institution_id) or [-1]
     count_q = select(func.count()).select_from(TopicRow).where(TopicRow.topic == topic,
                                                                TopicRow.version_id.in_(versions))
-    total = db.session.scalar(count_q) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
+    total, page, pages = _bounds(count_q, page)
     picked = db.session.execute(
         select(TopicRow.version_id, TopicRow.row_no)
         .join(FilingVersion, FilingVersion.id == TopicRow.version_id).join(Filing, Filing.id == FilingVersion.filing_id)
