@@ -86,8 +86,11 @@ browser:
 services:
 	@bash scripts/services.sh
 
+# the suite runs on every core (pytest-xdist), one test file per worker at a time: each worker has
+# its own databases (tests/conftest.py); TEST_WORKERS=0 runs it in this one process
+TEST_WORKERS ?= auto
 test: setup browser services
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check .

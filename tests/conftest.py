@@ -22,7 +22,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 PG_ADMIN_DSN = os.environ.get("SUPERVISION_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_TEST_DB = os.environ.get("SUPERVISION_TEST_PG_DB", "supervision_test")
+#: Each pytest-xdist worker (``make test`` runs the suite on every core) has its own databases: every
+#: PostgreSQL database a test creates is named from this prefix, so workers never share one.
+PG_TEST_DB = os.environ.get("SUPERVISION_TEST_PG_DB", "supervision_test") + (
+    f"_{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else "")
 BACKENDS = ["sqlite", "postgresql"]
 #: Real third-party data and the spec folder, beside the repository (CI has it; a user's clone does not).
 SHARED = Path(__file__).resolve().parents[2] / "shared"

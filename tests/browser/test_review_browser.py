@@ -72,6 +72,7 @@ def review_server(tmp_path_factory):
         scheduler.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(scheduler.pid, signal.SIGKILL)
+        scheduler.wait(timeout=20)  # reaped: no process left behind the module
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():
