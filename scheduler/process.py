@@ -176,9 +176,11 @@ def run(app: Flask) -> None:
     if abandoned:
         log.warning("runs abandoned by a dead scheduler marked failed: %s", abandoned)
     scheduler = build(app, process_id)
+    stop_requested: list[int] = []
 
     def _stop(signum, _frame):
         log.info("scheduler stopping (signal %s)", signum)
+        stop_requested.append(signum)  # also before the scheduler runs: the catch-up below takes a while
         if scheduler.running:  # a second signal (Ctrl-C reaches the whole process group) changes nothing
             scheduler.shutdown(wait=False)
 
@@ -188,9 +190,13 @@ def run(app: Flask) -> None:
     now = datetime.now(tz=TZ)
     for job in definitions.JOBS:
         log.info("job %s next run at %s", job.id, definitions.next_fire(job, app.config, now).isoformat())
-    log.info("scheduler started (process %s)", process_id)
     try:
-        scheduler.start()
+        # a stop asked for while missed runs were caught up ends the process here (the scheduler would
+        # otherwise start and run on: its shutdown needs it running). What is left is the instant
+        # between this test and start() marking the scheduler running.
+        if not stop_requested:
+            log.info("scheduler started (process %s)", process_id)
+            scheduler.start()
     finally:
         with app.app_context():
             heartbeat(process_id, stopped=True)

@@ -41,3 +41,41 @@ def test_python_m_scheduler_starts_and_stops_cleanly(tmp_path):
             proc.kill()
     text = log.read_text()
     assert code == 0 and "Traceback" not in text, text
+
+
+def test_a_stop_during_the_catch_up_ends_the_process(tmp_path):
+    """SIGTERM while missed runs are caught up (before the scheduler runs) ends the process once the
+    catch-up is done, with its heartbeat marked stopped, instead of being ignored."""
+    app = make_app("sqlite", tmp_path / "inst")
+    with app.app_context():
+        from supervision.extensions import db
+
+        url = str(db.engine.url)
+        db.engine.dispose()
+    env = dict(os.environ, SUPERVISION_DATABASE_URL=url, SUPERVISION_INSTANCE_PATH=str(tmp_path / "inst"),
+               SUPERVISION_SECRET_KEY="scheduler-entry-" + "q7w8e9" * 8, SUPERVISION_TASK_BACKEND="sync")
+    env.pop("SUPERVISION_ENV", None)
+    script = (  # the real entry point, with a stop signal sent from inside the catch-up
+        "import os, signal, sys\n"
+        "from scheduler import process\n"
+        "real = process.catch_up\n"
+        "def catch_up(app, now=None):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return real(app, now)\n"
+        "process.catch_up = catch_up\n"
+        "from scheduler.__main__ import main\n"
+        "sys.exit(main([]))\n")
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=str(tmp_path), capture_output=True,
+                          text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Traceback" not in out, out
+    assert "scheduler stopping (signal 15)" in out and "scheduler stopped" in out, out
+    assert "scheduler started" not in out, out
+    with app.app_context():
+        from sqlalchemy import select
+
+        from supervision.jobs.models import SchedulerProcess
+
+        [row] = db.session.scalars(select(SchedulerProcess)).all()
+        assert row.stopped_at is not None
+        db.engine.dispose()
