@@ -13,7 +13,8 @@ import time
 from tests.conftest import make_app
 
 
-def test_python_m_scheduler_starts_and_stops_cleanly(tmp_path):
+def _scheduler_env(tmp_path):
+    """A migrated SQLite app under ``tmp_path`` and the environment a scheduler process needs for it."""
     app = make_app("sqlite", tmp_path / "inst")
     with app.app_context():
         from supervision.extensions import db
@@ -23,6 +24,11 @@ def test_python_m_scheduler_starts_and_stops_cleanly(tmp_path):
     env = dict(os.environ, SUPERVISION_DATABASE_URL=url, SUPERVISION_INSTANCE_PATH=str(tmp_path / "inst"),
                SUPERVISION_SECRET_KEY="scheduler-entry-" + "q7w8e9" * 8, SUPERVISION_TASK_BACKEND="sync")
     env.pop("SUPERVISION_ENV", None)
+    return app, env
+
+
+def test_python_m_scheduler_starts_and_stops_cleanly(tmp_path):
+    _app, env = _scheduler_env(tmp_path)
     log = tmp_path / "scheduler.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "scheduler"], stdout=out, stderr=subprocess.STDOUT, env=env,
@@ -46,15 +52,7 @@ def test_python_m_scheduler_starts_and_stops_cleanly(tmp_path):
 def test_a_stop_during_the_catch_up_ends_the_process(tmp_path):
     """SIGTERM while missed runs are caught up (before the scheduler runs) ends the process once the
     catch-up is done, with its heartbeat marked stopped, instead of being ignored."""
-    app = make_app("sqlite", tmp_path / "inst")
-    with app.app_context():
-        from supervision.extensions import db
-
-        url = str(db.engine.url)
-        db.engine.dispose()
-    env = dict(os.environ, SUPERVISION_DATABASE_URL=url, SUPERVISION_INSTANCE_PATH=str(tmp_path / "inst"),
-               SUPERVISION_SECRET_KEY="scheduler-entry-" + "q7w8e9" * 8, SUPERVISION_TASK_BACKEND="sync")
-    env.pop("SUPERVISION_ENV", None)
+    app, env = _scheduler_env(tmp_path)
     script = (  # the real entry point, with a stop signal sent from inside the catch-up
         "import os, signal, sys\n"
         "from scheduler import process\n"
@@ -74,6 +72,7 @@ def test_a_stop_during_the_catch_up_ends_the_process(tmp_path):
     with app.app_context():
         from sqlalchemy import select
 
+        from supervision.extensions import db
         from supervision.jobs.models import SchedulerProcess
 
         [row] = db.session.scalars(select(SchedulerProcess)).all()
