@@ -19,7 +19,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 
-$(VENV)/.installed: setup.cfg setup.py pyproject.toml supervision/ingest/_cscan.c | $(BIN)/python
+$(VENV)/.installed: setup.cfg setup.py pyproject.toml supervision/ingest/_cscan.c supervision/ingest/_csheet.c | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -109,4 +109,4 @@ bench-load: setup services
 	$(BIN)/python bench/load_nodes.py
 
 clean:
-	rm -rf $(VENV) node_modules supervision/static/vendor instance .pytest_cache build dist supervision/ingest/_cscan.*.so
+	rm -rf $(VENV) node_modules supervision/static/vendor instance .pytest_cache build dist supervision/ingest/_cscan.*.so supervision/ingest/_csheet.*.so

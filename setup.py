@@ -1,9 +1,10 @@
-"""Build hook for the one compiled module, the guards' fast path (``supervision/ingest/_cscan.c``).
+"""Build hook for the two compiled modules: the guards' fast path (``supervision/ingest/_cscan.c``) and
+the column reader's (``supervision/ingest/_csheet.c``).
 
-Everything else about the package is declared in ``setup.cfg``. The module is optional: where no C
-compiler is at hand the build goes on without it and the guards run their Python path (the same
-verdicts, slower; docs/performance.md). ``SUPERVISION_PURE_PYTHON=1`` leaves it out on purpose (the
-offline release's ``py3-none-any`` wheel, ``scripts/release.sh``).
+Everything else about the package is declared in ``setup.cfg``. Both are optional: where no C
+compiler is at hand the build goes on without them and the guards and the reader run their Python
+paths (the same verdicts and values, slower; docs/performance.md). ``SUPERVISION_PURE_PYTHON=1``
+leaves them out on purpose (the offline release's ``py3-none-any`` wheel, ``scripts/release.sh``).
 """
 
 import os
@@ -13,4 +14,5 @@ from setuptools import Extension, setup
 pure = os.environ.get("SUPERVISION_PURE_PYTHON") == "1"
 setup(ext_modules=[] if pure else [
     Extension("supervision.ingest._cscan", ["supervision/ingest/_cscan.c"], optional=True),
+    Extension("supervision.ingest._csheet", ["supervision/ingest/_csheet.c"], optional=True),
 ])

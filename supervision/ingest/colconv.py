@@ -11,7 +11,8 @@ by construction:
 * text of printable ASCII, CJK ideographs, CJK and general punctuation or full-width forms: NFKC
   (stable for assigned characters across Unicode versions), trimmed of spaces (the only white space
   these characters can become), length in characters;
-* plain decimal text (ASCII digits, optional sign, thousands groups, a fraction) for numbers;
+* plain decimal text (ASCII digits, optional sign, thousands groups, a fraction) for numbers, and
+  number cells whose text the compiled reader gives (:mod:`.colnative`);
 * date cells for dates.
 
 Everything else — codes, yes/no, integers, text dates, other characters, cells of another type —
@@ -137,8 +138,9 @@ def _vector(f: Field, ascii_only: bool = False, text_only: bool = False) -> list
         value = pl.when(safe).then(text).otherwise(value)
         done = done | safe
     elif f.type == DECIMAL and f.minimum in (None, 0):
-        # unsigned plain decimals (the common case): Decimal(text) is the value classify() gives
-        ok = (k == cr.TEXT) & s.str.contains(_SIMPLE_NUMBER).fill_null(False)
+        # unsigned plain decimals (the common case): Decimal(text) is the value classify() gives; a
+        # number cell's text, where the compiled reader gives one, is its Decimal's (colnative)
+        ok = ((k == cr.TEXT) | (k == cr.NUMBER)) & s.str.contains(_SIMPLE_NUMBER).fill_null(False)
         value = pl.when(ok).then(s).otherwise(value)
         done = done | ok
     elif f.type == DATE:

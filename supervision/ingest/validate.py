@@ -5,7 +5,8 @@ F09, C01–C09, D01 and the W warnings, and returns a :class:`ValidationResult` 
 counts, the issues (capped per rule, exact totals), the cover values and the derived figures.
 
 The complaint detail sheet — the large one — is read, converted and checked column-wise
-(:mod:`.colread`, :mod:`.colconv`, :mod:`.coldetail`) and its converted rows are spooled
+(:mod:`.colnative`'s compiled reader first, else :mod:`.colread`'s fastexcel and row readers;
+:mod:`.colconv`, :mod:`.coldetail`) and its converted rows are spooled
 (:mod:`.spool`): storing reads the spool, never the workbook again. The small sheets are converted
 row by row (:mod:`.rowconv`); :meth:`ValidationResult.rows` re-reads those.
 """
@@ -246,6 +247,7 @@ def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Co
     # imported here: polars and the Rust readers load only in the process that parses (never a web worker)
     from supervision.ingest.colconv import Converter
     from supervision.ingest.coldetail import DetailColumns
+    from supervision.ingest.colnative import available, native_windows
     from supervision.ingest.colread import NeedsExact, exact_windows, fast_windows
     from supervision.ingest.spool import Spool
 
@@ -255,13 +257,18 @@ def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Co
     cmap = map_header(sheet, header, issues)
     if ctx.sector == Sector.PAY and not cmap.has("complaint_type"):
         issues.report("C08", variant="column", sheet=sheet.name, row=1, field="complaint_type")
-    fast = getattr(workbook, "engine", "auto") == "auto" and bool(cmap.columns)
+    # the readers in the order tried: compiled (exact values), fastexcel, then row by row (the reference)
+    readers = {"native": native_windows, "fast": fast_windows, "exact": exact_windows}
+    if getattr(workbook, "engine", "auto") != "auto" or not cmap.columns:
+        mode = "exact"
+    else:
+        mode = "native" if available() else "fast"
     while True:
         checks = DetailColumns(sheet, ctx, issues, cmap.columns)
         converter = Converter(cmap.columns, sheet.fields)
         spool = Spool()
         spool.decimals = tuple(f.code for f in sheet.fields if f.type == DECIMAL)
-        source = fast_windows(workbook, name, cmap.columns) if fast else exact_windows(workbook, name, cmap.columns)
+        source = readers[mode](workbook, name, cmap.columns)
         try:
             for raw in source:
                 frame = checks.check(raw, converter.convert(raw))
@@ -275,11 +282,11 @@ def _detail(result: ValidationResult, sheet: Sheet, workbook, name: str, ctx: Co
                 if report is not None:
                     report(spool.rows, name)
         except NeedsExact as exc:
-            log.info("detail sheet read row by row: %s", exc)
             spool.close()
             if listener is not None:
-                listener.abandon()  # the windows given were the fast reader's
-            fast = False
+                listener.abandon()  # the windows given were those of a reader now left
+            mode = "fast" if mode == "native" else "exact"
+            log.info("detail sheet read %s: %s", "by fastexcel" if mode == "fast" else "row by row", exc)
             continue
         break
     result.row_counts[sheet.code] = spool.rows

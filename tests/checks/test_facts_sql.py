@@ -115,11 +115,12 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path, monkeypa
     # the version's own facts taken from the ingest's spool (issue 12) are those the SQL reads from
     # the stored rows, and give the same findings
     own = _spooled(tmp_path / "f-cur.xlsx", inst, cur)
-    from supervision.ingest import colread
+    from supervision.ingest import colnative, colread
 
-    original = colread.fast_windows
+    original, compiled = colread.fast_windows, colnative.native_windows
     with monkeypatch.context() as m:  # the same facts from a spool of many small windows (two passes) ...
         m.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=6000))
+        m.setattr(colnative, "native_windows", lambda *a, **k: compiled(*a, chunk_bytes=6000))
         gathered = _spooled(tmp_path / "f-cur.xlsx", inst, cur)  # ... gathered into one frame of many chunks
         m.setattr("supervision.ingest.spool.SPOOL_FRAME_ROWS", 1)  # ... or kept as frames of their own
         windowed = _spooled(tmp_path / "f-cur.xlsx", inst, cur, windows=True)
@@ -147,6 +148,7 @@ def test_set_based_facts_give_the_same_findings(ctx, periods, tmp_path, monkeypa
         m.setattr("supervision.checks.facts_handling.EVIDENCE_CAP", 3)
         m.setattr(spooled, "EVIDENCE_CAP", 3)
         m.setattr(colread, "fast_windows", lambda *a, **k: original(*a, whole_cells=0, window_bytes=6000))
+        m.setattr(colnative, "native_windows", lambda *a, **k: compiled(*a, chunk_bytes=6000))
         m.setattr("supervision.ingest.spool.SPOOL_FRAME_ROWS", 1)
         capped = _spooled(tmp_path / "f-cur.xlsx", inst, cur, windows=True).overdue
         assert capped == overdue_facts(v2.id, cur.end_date) and len(capped.complaint_ids) == 3

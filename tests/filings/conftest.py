@@ -61,6 +61,7 @@ Q1_START = dt.date(2024, 1, 1)
 def windows(monkeypatch):
     """The detail sheet read in windows of a few rows each, as a large sheet is (several windows
     reach the spool's listeners while the rest is read)."""
-    from supervision.ingest import colread
+    from supervision.ingest import colnative, colread
 
     monkeypatch.setattr(colread.fast_windows, "__defaults__", (0, 4096, colread.READ_THREADS))
+    monkeypatch.setattr(colnative.native_windows, "__defaults__", (4096,))

@@ -6,6 +6,8 @@ PostgreSQL only: SQLite stages its windows in a file (``test_sqlite_stage.py``).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -90,18 +92,21 @@ def test_rejected_version_leaves_no_row(pg_world, tmp_path, windows, copiers):
 
 
 def test_sheet_read_again_exactly_stores_each_row_once(pg_world, tmp_path, windows, copiers):
-    """A value the fast reader cannot decide sends the sheet to the exact reader after some windows
-    were copied: they are rolled back and the spool is copied at store time, each row once."""
+    """A cell the compiled reader does not read (a time of day) and one the fast reader cannot decide
+    send the sheet to the fast reader, then the exact one, after some windows were copied: they are
+    rolled back and the spool is copied at store time, each row once."""
     _app, world = pg_world
 
     def ambiguous(rows):
-        rows[100]["summary"] = "true"  # typed text that a boolean cell would also read as
+        rows[100]["summary"] = dt.time(9, 30)  # no column form: the compiled reader declines
+        rows[101]["summary"] = "true"  # typed text that a boolean cell would also read as
 
     version_id = _ingest(world, tmp_path, "exact.xlsx", ambiguous)
     assert copiers[0].abandoned and copiers[0].windows >= 1 and copiers[0].kept is None
     got = _stored(version_id)
     assert len(got) == 121 and len({r[-1] for r in got}) == 121
-    assert next(r for r in got if r[-1] == "102")[DETAIL_COLUMNS.index("summary")] == "true"
+    assert next(r for r in got if r[-1] == "102")[DETAIL_COLUMNS.index("summary")] == "09:30:00"
+    assert next(r for r in got if r[-1] == "103")[DETAIL_COLUMNS.index("summary")] == "true"
 
 
 def test_failed_copy_is_rolled_back_and_copied_at_store(pg_world, tmp_path, windows, copiers, monkeypatch, caplog):

@@ -5,6 +5,7 @@ rows, without a duplicate. SQLite only: PostgreSQL loads with ``COPY``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 import tempfile
@@ -138,19 +139,22 @@ def test_rejected_version_stages_nothing_and_leaves_nothing(world_app, tmp_path,
 
 
 def test_rows_read_again_exactly_are_staged_at_store_time(world_app, tmp_path, scratch, monkeypatch):
-    """A value the fast reader cannot decide sends the sheet to the exact reader: the windows staged
-    so far are dropped and the rows are staged from the spool when stored, once each."""
+    """A cell the compiled reader does not read (a time of day) and one the fast reader cannot decide
+    send the sheet to the fast reader, then the exact one: the windows staged so far are dropped and
+    the rows are staged from the spool when stored, once each."""
     _app, world = world_app
     stagers = _stagers(monkeypatch)
 
     def ambiguous(rows):
-        rows[7]["summary"] = "true"  # typed text that a boolean cell would also read as
+        rows[7]["summary"] = dt.time(9, 30)  # no column form: the compiled reader declines
+        rows[8]["summary"] = "true"  # typed text that a boolean cell would also read as
 
     version_id = _ingest(world, tmp_path, "exact.xlsx", ambiguous)
     assert len(stagers) == 1 and stagers[0].abandoned
     got = _stored(version_id)
     assert len(got) == 121 and len({r[-2] for r in got}) == 121
-    assert next(r for r in got if r[-2] == 9)[DETAIL_COLUMNS.index("summary") * 2] == "true"
+    assert next(r for r in got if r[-2] == 9)[DETAIL_COLUMNS.index("summary") * 2] == "09:30:00"
+    assert next(r for r in got if r[-2] == 10)[DETAIL_COLUMNS.index("summary") * 2] == "true"
     assert not list(scratch.glob("sv-stage-*"))
 
 

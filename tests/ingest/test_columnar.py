@@ -25,6 +25,17 @@ from tests.ingest.helpers import CMP, END, INST, INST_NAME, PERIOD, START, cover
 from tests.ingest.rowpath_reference import reference_detail
 
 FIELDS = [f.code for f in CMP.sheet("detail").fields]
+
+
+@pytest.fixture(autouse=True)
+def fastexcel_reader(monkeypatch):
+    """This file tests the fastexcel reader and its fall-back to the row reader; the compiled reader
+    that comes before both is tested in test_colnative.py (with the helpers of this file)."""
+    from supervision.ingest import colnative
+
+    monkeypatch.setattr(colnative, "native", None)
+
+
 LABELS = [f.label_zh for f in CMP.sheet("detail").fields]
 D = "投诉明细"
 

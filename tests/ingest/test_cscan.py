@@ -33,6 +33,15 @@ def test_native_is_built():
     assert native is not None, "supervision.ingest._cscan was not built: is a C compiler installed?"
 
 
+def test_compiled_reader_is_built():
+    """The column reader's compiled path (``_csheet.c``, tested in test_colnative.py) is built with it."""
+    from supervision.ingest import colnative
+
+    if os.environ.get("SUPERVISION_PURE_PYTHON") == "1":
+        pytest.skip("SUPERVISION_PURE_PYTHON=1: installed without the C modules on purpose")
+    assert colnative.available(), "supervision.ingest._csheet was not built: is a C compiler installed?"
+
+
 # ---- rows ----------------------------------------------------------------------------------------
 
 _ROW = re.compile(rb"[ \t\r\n]*<(?:[A-Za-z]+:)?row\b[^>]*?(?:/>|>.*?</(?:[A-Za-z]+:)?row>)", re.S)
