@@ -36,8 +36,9 @@ try:  # the compiled parser (supervision/ingest/_csheet.c); absent where no comp
 except ImportError:  # pragma: no cover - the build makes it wherever a C compiler is at hand
     native = None
 
-#: Bytes of sheet XML per chunk (a window of the frames): about 35,000 rows of the CMP template.
-CHUNK_BYTES = 32 * 1024 * 1024
+#: Bytes of sheet XML per chunk (a window of the frames): about 19,000 rows of the CMP template
+#: (32 MiB gave the same times and 37 MiB more peak memory at 1,000,000 rows: docs/performance.md).
+CHUNK_BYTES = 16 * 1024 * 1024
 #: Chunks read ahead of the caller (each held with its columns until converted).
 AHEAD = 1
 _DATE_KINDS = {"date": 1, "datetime": 2, "time": 3, "duration": 4}
