@@ -14,6 +14,7 @@ Two levels:
 
 from __future__ import annotations
 
+import array
 import datetime as dt
 import logging
 import random
@@ -23,6 +24,8 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from supervision.ingest import colnative, colread
 from supervision.ingest.colwindows import NeedsExact
@@ -376,3 +379,52 @@ def test_a_declined_sheet_is_validated_by_another_reader(tmp_path, caplog, marku
     with caplog.at_level(logging.INFO, logger="supervision.ingest.validate"):
         assert_same(path)
     assert fallbacks(caplog)
+
+
+# --------------------------------------------------------------------------- mutated input
+
+
+def _chunk() -> bytes:
+    """The rows of the CASES above as one chunk (what the cutter hands the parser)."""
+    return "".join(HEADER + "".join(rows) for rows in CASES.values()).encode() + b"</sheetData><x/>"
+
+
+_PIECES = [b"<", b">", b"/", b"&", b";", b'"', b"'", b"=", b" ", b"\r", b"\x00", b"\xe4", b"\xbd\xa0", b"\xff",
+           b"<row", b"</row>", b"<c", b"</c>", b"<v>", b"</v>", b"<is>", b"<t>", b"</t>", b"&#", b"&#x", b"_x",
+           b'r="', b't="s"', b't="b"', b's="1"', b"e9", b"1e", b"]]>", b"</sheetData>"]
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.data())
+def test_mutated_rows_are_parsed_or_declined(data):
+    """Any bytes (a valid chunk cut, spliced and overwritten): the parser returns columns or a reason,
+    never crashes, and what it returns is well formed (one value per row and column)."""
+    chunk = bytearray(_chunk())
+    for _ in range(data.draw(st.integers(1, 6))):
+        at = data.draw(st.integers(0, len(chunk)))
+        op = data.draw(st.sampled_from(["insert", "delete", "replace", "cut"]))
+        piece = data.draw(st.sampled_from(_PIECES))
+        if op == "insert":
+            chunk[at:at] = piece
+        elif op == "delete":
+            del chunk[at:at + data.draw(st.integers(1, 8))]
+        elif op == "replace":
+            chunk[at:at + len(piece)] = piece
+        else:
+            del chunk[at:]
+    kinds = bytes([0, 1, 2, 3, 4, 0])
+    sst = "".join(SHARED).encode()
+    offsets = [0]
+    for s in SHARED:
+        offsets.append(offsets[-1] + len(s.encode()))
+    out = colnative.native.parse(bytes(chunk), WIDTH, kinds, sst, array.array("q", offsets).tobytes())
+    if isinstance(out, str):
+        assert out
+        return
+    _done, end, rows, flags, n, cols = out
+    assert 0 <= end <= len(chunk) and len(rows) == 8 * n and len(flags) == n and len(cols) == WIDTH
+    for kinds_b, nums, offs, texts, valid in cols:
+        assert len(kinds_b) == n and len(nums) == 8 * n and len(offs) == 4 * (n + 1) and len(valid) == (n + 7) // 8
+        ends = array.array("i", offs)
+        assert ends[0] == 0 and list(ends) == sorted(ends) and ends[-1] == len(texts)
+        texts.decode()  # valid UTF-8
