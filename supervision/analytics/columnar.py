@@ -67,22 +67,27 @@ class _NotPlain(Exception):
 
 def _spool_chunks(spool):
     """The spooled windows of a version (:class:`supervision.ingest.spool.Spool`) as the frames
-    :func:`_chunks` reads: the same columns and types, money as integer cents. Raises
-    :class:`_NotPlain` at the first window with a money value of more than two decimals (or 17+
+    :func:`_chunks` reads (see :func:`_cents`)."""
+    for window in spool.frames():
+        yield _cents(window)
+
+
+def _cents(window):
+    """A spooled window as the frame :func:`_chunks` reads: the same columns and types, money as
+    integer cents. Raises :class:`_NotPlain` for a money value of more than two decimals (or 17+
     integer digits), so the caller reads the stored rows instead (their rounding is the database's)."""
     import polars as pl
 
-    for window in spool.frames():
-        frame = window.select(COLUMNS)
-        for m in ("amount", "redress"):
-            text = frame[m]
-            if not text.drop_nulls().str.contains(_PLAIN_MONEY).all():
-                raise _NotPlain(m)
-            parts = pl.col(m).str.split_exact(".", 1)
-            whole = parts.struct.field("field_0").cast(pl.Int64)
-            cents = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64)
-            frame = frame.with_columns((whole * 100 + cents).alias(m))
-        yield frame
+    frame = window.select(COLUMNS)
+    for m in ("amount", "redress"):
+        text = frame[m]
+        if not text.drop_nulls().str.contains(_PLAIN_MONEY).all():
+            raise _NotPlain(m)
+        parts = pl.col(m).str.split_exact(".", 1)
+        whole = parts.struct.field("field_0").cast(pl.Int64)
+        cents = parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").cast(pl.Int64)
+        frame = frame.with_columns((whole * 100 + cents).alias(m))
+    return frame
 
 
 def _prepared(frame):
@@ -121,6 +126,7 @@ def _prepared(frame):
 
 
 def _grain(frame, a: str, b: str, measures, *, extra: tuple[str, ...] = ()):
+    """The lazy sums of ``measures`` at grain ``(a, b)`` (``extra`` keys kept), as cube rows."""
     import polars as pl
 
     keys = [f"d_{d}" for d in (a, b) if d] + list(extra)
@@ -128,18 +134,21 @@ def _grain(frame, a: str, b: str, measures, *, extra: tuple[str, ...] = ()):
     out = lazy.group_by(keys).agg(measures) if keys else lazy.select(measures)
     return out.select(pl.lit(a).alias("dim_a"), (pl.col(f"d_{a}") if a else pl.lit("")).alias("val_a"),
                       pl.lit(b).alias("dim_b"), (pl.col(f"d_{b}") if b else pl.lit("")).alias("val_b"),
-                      pl.all().exclude([f"d_{d}" for d in ROW_DIMS])).collect()
+                      pl.all().exclude([f"d_{d}" for d in ROW_DIMS]))
 
 
 def _partials(frame, sums) -> tuple:
     """One chunk's cells and days at every grain (partial sums, to be added up over the chunks)."""
     import polars as pl
 
-    cells = pl.concat([_grain(frame, a, b, sums) for a, b in grains()], how="vertical_relaxed")
+    # every grain in one query set: polars runs them side by side on its thread pool
+    cells = [_grain(frame, a, b, sums) for a, b in grains()]
     closed = frame.filter(pl.col("days").is_not_null())
-    days = pl.concat([_grain(closed, a, b, [pl.len().cast(pl.Int64).alias("closed_rows")], extra=("days",))
-                      for a, b in grains()], how="vertical_relaxed") if closed.height else None
-    return cells, days
+    days = [_grain(closed, a, b, [pl.len().cast(pl.Int64).alias("closed_rows")], extra=("days",))
+            for a, b in grains()] if closed.height else []
+    done = pl.collect_all([*cells, *days])
+    return (pl.concat(done[:len(cells)], how="vertical_relaxed"),
+            pl.concat(done[len(cells):], how="vertical_relaxed") if days else None)
 
 
 def _add(total, part, keys: list[str]):
@@ -152,19 +161,108 @@ def _add(total, part, keys: list[str]):
     return both.group_by(keys).agg(pl.all().exclude(keys).sum())
 
 
-def _accumulate(chunks) -> tuple:
-    """The cells and days of every grain over ``chunks``, added up chunk by chunk."""
+_GRAIN_KEYS = ["dim_a", "val_a", "dim_b", "val_b"]
+
+
+def _sums():
     import polars as pl
 
-    sums = [pl.col(n).sum() for n in (*COUNTS, "amount_sum", "redress_sum")]
-    grain_keys = ["dim_a", "val_a", "dim_b", "val_b"]
+    return [pl.col(n).sum() for n in (*COUNTS, "amount_sum", "redress_sum")]
+
+
+def _accumulate(chunks) -> tuple:
+    """The cells and days of every grain over ``chunks``, added up chunk by chunk."""
+    sums = _sums()
     cells = days = None
     for chunk in chunks:
         part_cells, part_days = _partials(_prepared(chunk), sums)
         del chunk
-        cells = _add(cells, part_cells, grain_keys)
-        days = _add(days, part_days, [*grain_keys, "days"])
+        cells = _add(cells, part_cells, _GRAIN_KEYS)
+        days = _add(days, part_days, [*_GRAIN_KEYS, "days"])
     return cells, days
+
+
+class RunningSums:
+    """The cube's sums of a version added up while validation spools its windows, so that storing
+    finds them done (:func:`group_spool`'s answer, without the wait after the read).
+
+    A spool listener (:mod:`supervision.ingest.spool`): :meth:`add` per window, gathered into
+    frames of :data:`~supervision.ingest.spool.SPOOL_FRAME_ROWS` rows that a thread of its own
+    groups as they fill; :meth:`abandon` when the windows will not be stored as they are. Every
+    measure is a sum, so the cells and days are those of :func:`group_spool` over the same rows."""
+
+    def __init__(self) -> None:
+        """Sums of nothing yet."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from supervision.ingest.spool import SPOOL_FRAME_ROWS
+
+        self.abandoned = False
+        self._frame_rows = SPOOL_FRAME_ROWS
+        self._pending: list = []
+        self._pending_rows = 0
+        self._futures: list = []
+        self._cells = self._days = None
+        self._plain = True
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cube-sums")
+
+    def add(self, frame) -> None:
+        """Take a spooled window (grouped with the next ones once they make a frame)."""
+        if self.abandoned:
+            return
+        self._pending.append(frame)
+        self._pending_rows += frame.height
+        if self._pending_rows >= self._frame_rows:
+            self._flush()
+
+    def abandon(self) -> None:
+        """Sum nothing more (:func:`spool_sums` then groups the spool as before)."""
+        self.abandoned = True
+
+    def _flush(self) -> None:
+        if self._pending:
+            frames, self._pending, self._pending_rows = self._pending, [], 0
+            self._futures.append(self._pool.submit(self._fold, frames))
+
+    def _fold(self, frames: list) -> None:
+        import polars as pl
+
+        if self.abandoned or not self._plain:
+            return
+        try:
+            chunk = _cents(pl.concat(frames, rechunk=False))
+        except _NotPlain:
+            self._plain = False
+            return
+        del frames
+        part_cells, part_days = _partials(_prepared(chunk), _sums())
+        self._cells = _add(self._cells, part_cells, _GRAIN_KEYS)
+        self._days = _add(self._days, part_days, [*_GRAIN_KEYS, "days"])
+
+    def result(self) -> tuple | None:
+        """After the last window: :func:`group_spool`'s answer (None: read the stored rows). Raises
+        what a grouping raised."""
+        self._flush()
+        for future in self._futures:
+            future.result()
+        self._pool.shutdown(wait=True)
+        return (self._cells, self._days) if self._plain else None
+
+    def close(self) -> None:
+        """Stop the thread (what is queued is dropped)."""
+        self.abandoned = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def spool_sums(spool, running: RunningSums | None = None) -> tuple | None:
+    """:func:`group_spool`'s answer for ``spool``: taken from ``running`` where it summed every
+    window, else grouped now."""
+    if running is not None and not running.abandoned:
+        try:
+            return running.result()
+        except Exception:  # a shortcut only: group the spool instead
+            log.warning("cube sums taken while reading failed; grouped from the spool", exc_info=True)
+    return group_spool(spool)
 
 
 def group_spool(spool) -> tuple | None:

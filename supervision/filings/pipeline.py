@@ -221,13 +221,21 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
     staged = bulkload.stager(job["keys"]) if job["kind"] == FilingKind.CMP else None
     if staged is not None:
         cleanup.callback(staged.close)
+    running = None  # the cube's sums, added up as the windows are read
+    from supervision.ingest.spool import Listeners  # polars: only in the process that parses
+
+    if job["kind"] == FilingKind.CMP:
+        from supervision.analytics.columnar import RunningSums
+
+        running = RunningSums()
+        cleanup.callback(running.close)
     with open_workbook(job["path"], guard=guard) as wb:
         counting = CountingWorkbook(wb, version_id)
         result = validate(counting, kind=job["kind"], institution_code=job["code"], period=job["period"],
                           period_start=job["start"], period_end=job["end"], sector=job["sector"],
                           registered_names=job["names"], cap_per_rule=cap,
                           earlier_complaints=earlier_complaints(job["inst_id"], job["period"]),
-                          spool_listener=staged)
+                          spool_listener=Listeners(staged, running))
         set_progress(version_id, stage="validating", rows_read=counting.rows_read)
         timings["read_validate"] = round(time.monotonic() - mark, 3)
         mark = time.monotonic()
@@ -241,7 +249,7 @@ def _guarded_version(version_id: int, early_guard, job: dict, started: float, cl
         topics = spooltasks.send_topics(topic_server, result.spool)
         own = (spooltasks.own_facts_beside(result, cleanup, job["end"]) if spooltasks.checks_follow(job["kind"])
                else None)
-        grouped = spool_sums_beside(result, cleanup)
+        grouped = spool_sums_beside(result, cleanup, running)
         pgcopy.settle(staged, keep=True)  # PostgreSQL: kept in the version's transaction, or rolled back
         set_progress(version_id, stage="storing", rows_read=counting.rows_read,
                      rows_total=sum(result.row_counts.values()))

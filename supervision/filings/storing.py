@@ -128,17 +128,20 @@ def _cover_row(result: ValidationResult, version: FilingVersion) -> dict:
 
 
 
-def spool_sums_beside(result: ValidationResult, cleanup) -> dict | None:
+def spool_sums_beside(result: ValidationResult, cleanup, running=None) -> dict | None:
     """Start grouping what the store takes from a CMP version's spool, in a thread (polars, without
-    the GIL) that ``cleanup`` (an ``ExitStack``) ends: the §10.1 cube's sums and the §10 customer
-    groups. The futures by name, for :func:`store`; None without a spool."""
+    the GIL) that ``cleanup`` (an ``ExitStack``) ends: the §10.1 cube's sums (taken from
+    ``running``, a :class:`~supervision.analytics.columnar.RunningSums` that summed the windows
+    while they were read, where it did) and the §10 customer groups. The futures by name, for
+    :func:`store`; None without a spool."""
     if result.kind != FilingKind.CMP or result.spool is None:
         return None
-    from supervision.analytics.columnar import group_spool
+    from supervision.analytics.columnar import spool_sums
     from supervision.vulnerable.derive import groups_from_spool
 
     beside = cleanup.enter_context(ThreadPoolExecutor(1, thread_name_prefix="cube"))
-    return {"cube": beside.submit(group_spool, result.spool), "groups": beside.submit(groups_from_spool, result.spool)}
+    return {"cube": beside.submit(spool_sums, result.spool, running),
+            "groups": beside.submit(groups_from_spool, result.spool)}
 
 
 def store(version: FilingVersion, result: ValidationResult, timings: dict[str, float] | None = None,

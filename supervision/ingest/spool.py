@@ -95,3 +95,28 @@ class Spool:
         self._frames, self._pending = [], []
         if self._finalizer is not None:
             self._finalizer()
+
+
+class Listeners:
+    """Several spool listeners as one (validation takes one): each is given every window until it
+    is abandoned; abandoned when all are."""
+
+    def __init__(self, *listeners) -> None:
+        """The listeners given, Nones left out."""
+        self.items = [listener for listener in listeners if listener is not None]
+
+    @property
+    def abandoned(self) -> bool:
+        """True when no listener takes windows any more."""
+        return all(listener.abandoned for listener in self.items)
+
+    def add(self, frame: pl.DataFrame) -> None:
+        """Give ``frame`` to every listener still taking windows."""
+        for listener in self.items:
+            if not listener.abandoned:
+                listener.add(frame)
+
+    def abandon(self) -> None:
+        """Abandon every listener."""
+        for listener in self.items:
+            listener.abandon()

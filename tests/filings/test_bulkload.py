@@ -62,9 +62,20 @@ def _ingest(world, tmp_path, name: str, change=None, status: str = "ACCEPTED") -
 
 
 @pytest.mark.parametrize("copy_slice", [bulkload.COPY_SLICE, 7])
-def test_stored_rows_and_figures_match(ctx, tmp_path, monkeypatch, copy_slice):
-    """Also with PostgreSQL's ``COPY`` written in slices of 7 rows (complaint rows and the cube)."""
+def test_stored_rows_and_figures_match(ctx, tmp_path, monkeypatch, request, copy_slice):
+    """Also with PostgreSQL's ``COPY`` written in slices of 7 rows (complaint rows and the cube), the
+    sheet read in windows of a few rows and the cube's sums added up while reading, 10 rows at a
+    time (the spool is then never grouped: it would fail)."""
     monkeypatch.setattr(bulkload, "COPY_SLICE", copy_slice)
+    if copy_slice == 7:
+        from supervision.analytics import columnar
+
+        request.getfixturevalue("windows")
+        monkeypatch.setattr("supervision.ingest.spool.SPOOL_FRAME_ROWS", 10)
+
+        def not_grouped(_spool):
+            raise AssertionError("the cube's sums were not taken while reading")
+        monkeypatch.setattr(columnar, "group_spool", not_grouped)
     _app, world = ctx
     period = world.current
     path = cmp_workbook(tmp_path / "bulk.xlsx", code=world.inst_b.code, name=world.inst_b.name, period=period.code,
