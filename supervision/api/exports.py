@@ -28,7 +28,7 @@ from supervision.scope import can_see_institution
 blp = Blueprint("api_exports", __name__, url_prefix="/api/v1", description="Export archive (§9)")
 ExportPage = page_schema(ExportSchema, "ExportPage")
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "csv": "text/csv; charset=utf-8", "json": "application/json"}
+             "csv": "text/csv", "json": "application/json"}
 log = logging.getLogger(__name__)
 
 

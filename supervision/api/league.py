@@ -60,7 +60,7 @@ def table(args, period: str):
         buf = io.BytesIO()
         result = write_league_csv(buf, tbl, meta)
         _audit("csv", source, result.sha256)
-        return Response(buf.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        return Response(buf.getvalue(), content_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f"attachment; filename=league-{source.period.code}-{source.number or 'draft'}.csv"})
     body = json.loads(json.dumps(league_json(tbl, meta), ensure_ascii=False, default=str))
     _audit("json", source, hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest())

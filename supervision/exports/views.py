@@ -27,7 +27,7 @@ from supervision.storage.service import send_object
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 MIMETYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "csv": "text/csv; charset=utf-8", "json": "application/json",
+             "csv": "text/csv", "json": "application/json",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 log = logging.getLogger(__name__)
 

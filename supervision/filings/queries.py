@@ -135,6 +135,12 @@ def filtered_filings(user, args: Mapping[str, str | None]):
 
 def sheet_counts(version: FilingVersion) -> list[tuple[str, int]]:
     """Rows read per sheet, named as the template names the sheet (投诉明细, not ``detail``)."""
+    return named_sheet_counts(version.filing.kind, version.row_counts)
+
+
+def named_sheet_counts(kind: str, row_counts: Mapping[str, int] | None) -> list[tuple[str, int]]:
+    """``row_counts`` (sheet code → rows) of a filing of ``kind``, each sheet by its name in the
+    reader's language (a version, or a dry run's report)."""
     from flask_babel import get_locale
 
     from supervision.ingest.templates import TEMPLATES
@@ -142,9 +148,9 @@ def sheet_counts(version: FilingVersion) -> list[tuple[str, int]]:
     zh = str(get_locale() or "zh").startswith("zh")
     names = {}
     for template in TEMPLATES.values():
-        if template.kind == version.filing.kind:
+        if template.kind == kind:
             names.update({s.code: (s.name if zh else s.name_en) for s in template.sheets})
-    return [(names.get(code, code), n) for code, n in (version.row_counts or {}).items()]
+    return [(names.get(code, code), n) for code, n in (row_counts or {}).items()]
 
 
 def refused_before_parsing(version: FilingVersion) -> bool:

@@ -264,7 +264,8 @@ def accept(actor, version: FilingVersion) -> None:
     _lock_filing(filing)
     current = counting_version(filing.institution_id, filing.period_id, filing.kind)
     if current is not None and current.number > version.number:
-        set_status(actor, version, VersionStatus.SUPERSEDED, note=f"v{current.number} already accepted")
+        n = current.number  # notes stay as written: both languages, Chinese first
+        set_status(actor, version, VersionStatus.SUPERSEDED, note=f"v{n} 已采纳 / v{n} already accepted")
         return
     set_status(actor, version, VersionStatus.ACCEPTED)
     older = db.session.scalars(select(FilingVersion).where(
@@ -272,7 +273,8 @@ def accept(actor, version: FilingVersion) -> None:
         FilingVersion.number < version.number,
         FilingVersion.status.in_((VersionStatus.ACCEPTED, VersionStatus.VALIDATED)))).all()
     for old in older:
-        set_status(actor, old, VersionStatus.SUPERSEDED, note=f"superseded by v{version.number}")
+        n = version.number
+        set_status(actor, old, VersionStatus.SUPERSEDED, note=f"已被 v{n} 取代 / superseded by v{n}")
 
 
 @dataclass(frozen=True)

@@ -251,7 +251,7 @@ def issues_csv(version_id: int):
     for d in _issue_rows(v):
         w.writerow([_csv_safe(d[k]) for k in ("rule", "severity", "sheet", "row", "column", "field", "value",
                                               "message_zh", "message_en")])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename=issues-{v.id}.csv"})
 
 
@@ -384,6 +384,12 @@ def rerun(version_id: int):
 def sheet_counts(version) -> list[tuple[str, int]]:
     """Rows per sheet by the sheet's name (version page)."""
     return queries.sheet_counts(version)
+
+
+@bp.app_template_global()
+def named_sheet_counts(kind: str, row_counts) -> list[tuple[str, int]]:
+    """Rows per sheet by the sheet's name (a dry run's report)."""
+    return queries.named_sheet_counts(kind, row_counts)
 
 
 @bp.app_template_global()

@@ -37,7 +37,10 @@ _SAFE_TEXT = r"^[\x20-\x7e\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e\u2010-\u2027\u
 #: unsigned ASCII digits with an optional fraction, within the digit limits of §3 as coded in
 #: :func:`supervision.ingest.values._parse_number` (leading zeros beyond them go to classify)
 _SIMPLE_NUMBER = r"^[0-9]{1,20}(?:\.[0-9]{1,10})?$"
-_INT64 = (-(2**63), 2**63 - 1)
+#: the largest integer a detail row may hold (§3 says only "integer ≥ 0"): 12 digits, so that the sums of
+#: a version (at most 1,048,575 rows) stay within 64 bits in polars and on both databases
+MAX_ROW_INTEGER = 10**12 - 1
+MAX_ROW_INTEGER_DIGITS = len(str(MAX_ROW_INTEGER))
 _MIN_DATE = dt.datetime(1900, 3, 1)
 
 
@@ -151,12 +154,13 @@ def _vector(f: Field, ascii_only: bool = False, text_only: bool = False) -> list
 
 
 def _store_form(f: Field, value: object) -> object:
-    """A converted value in its column form (decimals as text; integers beyond 64 bits refused)."""
+    """A converted value in its column form (decimals as text; integers of more than
+    :data:`MAX_ROW_INTEGER_DIGITS` digits refused)."""
     if value is None:
         return None
     if f.type == DECIMAL:
         return str(value)
-    if f.type == INTEGER and not _INT64[0] <= value <= _INT64[1]:
+    if f.type == INTEGER and not -MAX_ROW_INTEGER <= value <= MAX_ROW_INTEGER:
         return None
     return value
 

@@ -20,7 +20,7 @@ import polars as pl
 from supervision.domain.enums import Sector
 from supervision.ingest import colread as cr
 from supervision.ingest.cmpchecks import DEADLINES, FAVOURABLE, MAX_DAYS, Context, Figures
-from supervision.ingest.colconv import RULES
+from supervision.ingest.colconv import MAX_ROW_INTEGER_DIGITS, RULES
 from supervision.ingest.issues import Issue, IssueCollector
 from supervision.ingest.pii import mask_pii
 from supervision.ingest.rowconv import classify
@@ -126,9 +126,10 @@ class DetailColumns:
                 f = by_code[row["code"]]
                 value = _raw(raw, f.code, row["i"])
                 _v, failure = classify(f, value)
-                params = failure[1] if failure else {  # an integer beyond 64 bits (classify accepts it)
+                params = failure[1] if failure else {  # an integer too large to sum (classify accepts it)
                     "value": value, "label": f.label_zh, "label_en": f.label_en,
-                    "expected_zh": "不超过 19 位的整数", "expected_en": "an integer of at most 19 digits"}
+                    "expected_zh": f"不超过 {MAX_ROW_INTEGER_DIGITS} 位的整数",
+                    "expected_en": f"an integer of at most {MAX_ROW_INTEGER_DIGITS} digits"}
                 kept.items.append((row["_row"], row["seq"], {**self._where(f.code), **params}))
 
     def _unique(self, conv: pl.DataFrame) -> None:

@@ -181,7 +181,7 @@ def table_csv(period_id: int):
     result = write_league_csv(buf, source.table(_sector_arg()), _export_meta(source))
     _audit_export("csv", source, result.sha256)
     name = f"league-{source.period.code}-{source.number or 'draft'}.csv"
-    return Response(buf.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(buf.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

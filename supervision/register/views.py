@@ -108,5 +108,5 @@ def export():
             f"{e.cause or ''} {code_name('cause', e.cause)}".strip(), e.summary or "")])
     record_now("register_export", actor=current_user, object_type="register", detail={"filters": args, "rows": n})
     name = "register" + (f"-{args['period']}" if args.get("period") else "") + ".csv"
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})

@@ -122,7 +122,7 @@ RULES = (
               "Rows still open at period end whose received date + deadline (15/30/60 calendar days by extension) is "
               "before the period end date, carried-over rows included."),
              ("截至期末 {period_end}，{count} 件投诉已超过办理时限仍未办结：{ids}",
-              "{count} complaints were still open past their deadline at the period end {period_end}: {ids}")),
+              "Complaints still open past their deadline at the period end {period_end}: {count} ({ids})")),
 )
 
 #: The finding level of each T01 variant.

@@ -123,3 +123,41 @@ def test_stored_rows_and_figures_match(ctx, tmp_path, monkeypatch, request, copy
     derive_cube_sql(version_id, filing.institution_id, filing.period_id)
     assert cube_snapshot(version_id) == copied and copied[0] and copied[1]
     db.session.rollback()
+
+
+def test_largest_transaction_counts_sum_without_overflow(ctx, tmp_path):
+    """``涉及交易笔数`` takes at most 12 digits: many rows at the limit are stored, and every sum over
+    them (the §4.4 figures, the rows page) is exact; one digit more is V02, naming the limit."""
+    from supervision.filings.content_models import ValidationIssue
+    from supervision.filings.queries import complaint_rows
+    from supervision.ingest.colconv import MAX_ROW_INTEGER
+
+    _app, world = ctx
+
+    def largest(rows):
+        for r in rows:
+            if r["complaint_type"] == "TXN":
+                r["transactions_involved"] = MAX_ROW_INTEGER
+
+    version_id = _ingest(world, tmp_path, "largest.xlsx", largest)
+    version = db.session.get(FilingVersion, version_id)
+    stored = db.session.scalars(select(ComplaintRow).where(ComplaintRow.version_id == version_id,
+                                                           ComplaintRow.complaint_type == "TXN")).all()
+    assert len(stored) > 20 and {r.transactions_involved for r in stored} == {MAX_ROW_INTEGER}
+    listed = complaint_rows(version, {"complaint_type": "TXN"})  # the rows page's count and sum
+    assert listed.total == len(stored) and listed.transactions == MAX_ROW_INTEGER * len(stored)
+    received = sum(not r.carried_over for r in stored)
+    whole = db.session.scalar(select(DerivedFigures.txn_involved).where(
+        DerivedFigures.version_id == version_id, DerivedFigures.business_category.is_(None)))
+    assert whole == MAX_ROW_INTEGER * received
+    db.session.rollback()
+
+    def too_large(rows):
+        next(r for r in rows if r["complaint_type"] == "TXN")["transactions_involved"] = MAX_ROW_INTEGER + 1
+
+    refused = _ingest(world, tmp_path, "too_large.xlsx", too_large, status="REJECTED")
+    issues = db.session.scalars(select(ValidationIssue).where(ValidationIssue.version_id == refused,
+                                                              ValidationIssue.rule == "V02")).all()
+    assert len(issues) == 1
+    assert "at most 12 digits" in issues[0].message_en and "不超过 12 位的整数" in issues[0].message_zh
+    db.session.rollback()

@@ -109,7 +109,9 @@ def test_rejected_file_is_explained_and_annotated(ctx, tmp_path):
     assert "校验结果" in wb.sheetnames
     assert "C06" in wb["投诉汇总"]["D3"].comment.text
     assert "W-PII" in wb["投诉明细"]["U2"].comment.text
-    csv_text = client.get(f"/filings/versions/{v.id}/issues.csv").get_data(as_text=True)
+    csv_response = client.get(f"/filings/versions/{v.id}/issues.csv")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset named once
+    csv_text = csv_response.get_data(as_text=True)
     assert "C06" in csv_text and "W-PII" in csv_text
 
 
@@ -129,6 +131,7 @@ def test_duplicate_supersession_and_dry_run(ctx, tmp_path):
     dry = client.get(queued.headers["Location"])
     text = dry.get_data(as_text=True)
     assert dry.status_code == 200 and "text-bg-success" in text and "未保存任何内容" in text, text[-3000:]
+    assert "投诉明细：1" in text and "detail:" not in text  # sheets by their names, not their codes
     assert db.session.scalar(select(func.count()).select_from(FilingVersion)) == before
     assert client.get(queued.headers["Location"]).status_code == 404  # read once, then deleted
     from supervision.filings.dryrun import PREFIX
@@ -150,6 +153,7 @@ def test_duplicate_supersession_and_dry_run(ctx, tmp_path):
     first, second = db.session.get(FilingVersion, v1), db.session.get(FilingVersion, v2)
     assert (first.number, second.number) == (1, 2)
     assert (first.status, second.status) == ("SUPERSEDED", "ACCEPTED")
+    assert first.note == "已被 v2 取代 / superseded by v2"  # bilingual, Chinese first
     # superseded content stays stored with its version; the latest accepted one counts
     from supervision.filings.counting import counting_version
 

@@ -93,7 +93,9 @@ def test_page_csv_and_json_show_the_same_numbers(lctx):
     q1 = lw.periods["2024Q1"]
     client = client_as(lw, "supervisor")
     page = rows_on(client.get(f"/league/{q1}?metric=on_time_rate").get_data(as_text=True))
-    csv_text = client.get(f"/league/{q1}/table.csv").get_data().decode("utf-8-sig")
+    csv_response = client.get(f"/league/{q1}/table.csv")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    csv_text = csv_response.get_data().decode("utf-8-sig")
     by_csv = {r["institution_code"]: r for r in csv.DictReader(io.StringIO(csv_text))}
     doc = client.get(f"/league/{q1}/table.json").get_json()
     assert doc["snapshot"] == snap.number and doc["ruleset_version"] == snap.ruleset_version

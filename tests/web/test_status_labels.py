@@ -81,3 +81,21 @@ def test_database_roles_follow_the_enum(world, db):
     assert _refused(db, "UPDATE user_account SET role = :v WHERE id = :id", v="root", id=admin_id)
     # membership: a filer needs an institution, so the admin cannot simply become one
     assert _refused(db, "UPDATE user_account SET role = :v WHERE id = :id", v=Role.FILER.value, id=admin_id)
+
+
+def test_a_long_summary_is_cut_visibly_and_kept_whole_in_its_title(client, world, db):
+    """The rows page cuts a summary to 80 characters and says so (…); the whole text is the cell's title."""
+    import datetime as dt
+
+    from supervision.filings.content_models import ComplaintRow
+
+    login(client, world.users.analyst_nfra.email, world.password)
+    version = world.filing_a.versions[0]
+    row = ComplaintRow(version_id=version.id, institution_id=world.filing_a.institution_id,
+                       period_id=world.filing_a.period_id, row_no=2, complaint_id="LONG-1",
+                       received_date=dt.date(2024, 1, 5), source="DIRECT", channel="A05", business_category="B14",
+                       cause="C02", status="OPEN", carried_over=False, summary="长" * 79 + "尾巴在此")
+    db.session.add(row)
+    db.session.commit()
+    html = client.get(f"/filings/versions/{version.id}/rows").get_data(as_text=True)
+    assert f'title="{row.summary}"' in html and "长" * 79 + "…<" in html
