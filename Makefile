@@ -13,7 +13,7 @@ export SUPERVISION_DEMO_PASSWORD := $(DEMO_PASSWORD)
 help:
 	@echo "make run   — set up, migrate, load the demo and serve on http://$(HOST):$(PORT)"
 	@echo "make test  — set up and run the whole suite (SQLite and PostgreSQL, browser tests)"
-	@echo "make release — dist/supervision-<version>-py3-none-any.whl, dist/wheelhouse/ and dist/SHA256SUMS (offline install)"
+	@echo "make release — dist/supervision-<version>-cp311-cp311-linux_x86_64.whl, dist/wheelhouse/ and dist/SHA256SUMS (offline install)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

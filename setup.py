@@ -4,7 +4,8 @@ the column reader's (``supervision/ingest/_csheet.c``).
 Everything else about the package is declared in ``setup.cfg``. Both are optional: where no C
 compiler is at hand the build goes on without them and the guards and the reader run their Python
 paths (the same verdicts and values, slower; docs/performance.md). ``SUPERVISION_PURE_PYTHON=1``
-leaves them out on purpose (the offline release's ``py3-none-any`` wheel, ``scripts/release.sh``).
+leaves them out on purpose (a ``py3-none-any`` wheel; the offline release, ``scripts/release.sh``,
+is a wheel for its platform with both modules in it).
 """
 
 import os

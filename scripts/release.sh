@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # make release: an offline release of this checkout for a regulator's intranet (no PyPI, no npm):
-#   OUT/supervision-<version>-py3-none-any.whl  code, templates, compiled catalogues, vendored
-#                                               front-end assets, migrations, code lists, reference data
+#   OUT/supervision-<version>-cp311-cp311-linux_x86_64.whl   code, templates, compiled catalogues,
+#                                               vendored front-end assets, migrations, code lists,
+#                                               reference data and the two compiled modules (built with
+#                                               this machine's C compiler; SUPERVISION_PURE_PYTHON=1
+#                                               builds supervision-<version>-py3-none-any.whl without them)
 #   OUT/wheelhouse/                             that wheel and the wheel of every dependency, for this
 #                                               platform (Python and OS of the build machine)
 #   OUT/SHA256SUMS                              `cd OUT && sha256sum -c SHA256SUMS`
@@ -39,10 +42,11 @@ for mo in supervision/translations/*/LC_MESSAGES/*.mo; do cp "$mo" "$SRC/$mo"; d
 rm -rf "$OUT/wheelhouse" "$OUT"/supervision-*.whl "$OUT/SHA256SUMS"
 mkdir -p "$OUT/wheelhouse"
 echo "building supervision $VERSION"
-# pure Python (py3-none-any): the guards' C fast path is left out, they run their Python path there
-(cd "$SRC" && SUPERVISION_PURE_PYTHON=1 "$BIN/pip" wheel --quiet --no-deps --no-build-isolation --wheel-dir "$OUT" . 2>"$SRC/build.log") \
+# for this platform, as the wheelhouse: the guards' and the sheet reader's compiled modules in it
+# (SUPERVISION_PURE_PYTHON=1: a py3-none-any wheel without them, which runs their slower paths)
+(cd "$SRC" && "$BIN/pip" wheel --quiet --no-deps --no-build-isolation --wheel-dir "$OUT" . 2>"$SRC/build.log") \
   || { cat "$SRC/build.log" >&2; exit 1; }
-WHEEL="$OUT/supervision-$VERSION-py3-none-any.whl"
+WHEEL="$(ls "$OUT"/supervision-"$VERSION"-*.whl)"
 "$BIN/python" tools/check_wheel.py "$WHEEL"
 echo "collecting the wheels of every dependency into $OUT/wheelhouse (the versions installed here, which the tests ran on)"
 "$BIN/pip" freeze --exclude-editable | grep -E '^[A-Za-z0-9_.-]+==' > "$SRC/constraints.txt" || true

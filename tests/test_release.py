@@ -67,7 +67,10 @@ def _free_port() -> int:
 
 
 def test_release_holds_the_wheel_its_dependencies_and_their_sums(release):
-    wheel = release / f"supervision-{VERSION}-py3-none-any.whl"
+    wheels = list(release.glob(f"supervision-{VERSION}-*.whl"))
+    assert len(wheels) == 1, wheels
+    wheel = wheels[0]  # for this platform, with the compiled modules (check_wheel.py requires them)
+    assert not wheel.name.endswith("-py3-none-any.whl")
     assert wheel.is_file() and (release / "wheelhouse" / wheel.name).is_file()
     check = subprocess.run([sys.executable, str(ROOT / "tools" / "check_wheel.py"), str(wheel)], capture_output=True,
                            text=True)
@@ -115,6 +118,9 @@ def test_offline_install_migrates_loads_the_demo_and_serves_outside_the_source_t
     where = json.loads(run("python", "-c", "import json, supervision, reports, scheduler; print(json.dumps("
                            "[supervision.__file__, reports.__file__, scheduler.__file__]))").stdout)
     assert all(Path(p).is_relative_to(venv) for p in where), where
+    compiled = run("python", "-c", "from supervision.ingest import colnative, fastscan; "
+                   "print(colnative.available(), fastscan.native is not None)").stdout.split()
+    assert compiled == ["True", "True"]  # the guards' and the sheet reader's compiled paths installed
     run("supervision", "db", "upgrade")
     instance = venv / "var" / "supervision-instance"  # the installed default, never site-packages
     with sqlite3.connect(instance / "supervision.db") as conn:

@@ -1,12 +1,14 @@
 """Check that a built wheel holds everything an installed platform needs (issue 17).
 
-    python tools/check_wheel.py dist/supervision-<version>-py3-none-any.whl
+    python tools/check_wheel.py dist/supervision-<version>-<tags>.whl
 
 Required: the compiled catalogues (``.mo`` of every ``.po``), every static file a template loads
 (``url_for('static', filename=...)``: Bootstrap, ECharts, our CSS/JS), every template, the whole
 Alembic history, the spec's code lists (``supervision/rules/codes.py``), the shipped reference
 data, the WSGI module and the packages ``reports`` and ``scheduler``; nothing from ``tests/`` or an
-``instance/`` folder, no build marker. Prints what is missing and exits 1, else prints a summary.
+``instance/`` folder, no build marker; a platform wheel (not ``py3-none-any``) also holds the two
+compiled modules (the guards' and the sheet reader's). Prints what is missing and exits 1, else
+prints a summary.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ def problems(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
     out = [f"missing: {name}" for name in sorted(required_members() - names)]
+    if not wheel.name.endswith("-py3-none-any.whl"):  # built with the machine's compiler
+        for module in ("_cscan", "_csheet"):
+            if not any(re.fullmatch(rf"supervision/ingest/{module}\.[^/]+\.so", n) for n in names):
+                out.append(f"missing: supervision/ingest/{module}.*.so (was a C compiler at hand?)")
     out += [f"must not ship: {name}" for name in sorted(names)
             if name.startswith(("tests/", "instance/", "supervision/instance/")) or name.endswith("/.done")]
     return out
