@@ -289,6 +289,14 @@ static int skip_to_close(ctx_t *c, const char *name, Py_ssize_t len) {
     }
 }
 
+/* Skip a whole element whose tag name `name` was seen at c->p ('<' + name), its content unread. */
+static int skip_element(ctx_t *c, const char *name, Py_ssize_t len) {
+    c->p += 1 + len;
+    int k = read_attrs(c, NULL);
+    if (k < 0) return -1;
+    return k == 1 ? skip_to_close(c, name, len) : 0;
+}
+
 /* <t ...>text</t> or <t/>: append the text. The '<t' was seen. */
 static int read_t(ctx_t *c) {
     c->p += 2;
@@ -321,31 +329,13 @@ static int read_is(ctx_t *c) {
                 if (c->p >= c->end) DECLINE(c, "a rich text run cut by the end of the chunk");
                 if (at_close(c, "r", 1)) break;
                 if (at_tag(c, "t", 1)) { if (read_t(c)) return -1; continue; }
-                if (at_tag(c, "rPr", 3)) {
-                    c->p += 4;
-                    k = read_attrs(c, NULL);
-                    if (k < 0) return -1;
-                    if (k == 1 && skip_to_close(c, "rPr", 3)) return -1;
-                    continue;
-                }
+                if (at_tag(c, "rPr", 3)) { if (skip_element(c, "rPr", 3)) return -1; continue; }
                 DECLINE(c, "an unknown element in a rich text run");
             }
             continue;
         }
-        if (at_tag(c, "rPh", 3)) {
-            c->p += 4;
-            k = read_attrs(c, NULL);
-            if (k < 0) return -1;
-            if (k == 1 && skip_to_close(c, "rPh", 3)) return -1;
-            continue;
-        }
-        if (at_tag(c, "phoneticPr", 10)) {
-            c->p += 11;
-            k = read_attrs(c, NULL);
-            if (k < 0) return -1;
-            if (k == 1 && skip_to_close(c, "phoneticPr", 10)) return -1;
-            continue;
-        }
+        if (at_tag(c, "rPh", 3)) { if (skip_element(c, "rPh", 3)) return -1; continue; }
+        if (at_tag(c, "phoneticPr", 10)) { if (skip_element(c, "phoneticPr", 10)) return -1; continue; }
         DECLINE(c, "an unknown element in an inline string");
     }
 }
@@ -533,13 +523,7 @@ static int read_cell(ctx_t *c, int *col) {
             if (!at_close(c, "v", 1)) DECLINE(c, "an element inside <v>");
             continue;
         }
-        if (at_tag(c, "f", 1)) {
-            c->p += 2;
-            k = read_attrs(c, NULL);
-            if (k < 0) return -1;
-            if (k == 1 && skip_to_close(c, "f", 1)) return -1;
-            continue;
-        }
+        if (at_tag(c, "f", 1)) { if (skip_element(c, "f", 1)) return -1; continue; }
         if (at_tag(c, "is", 2)) { if (read_is(c)) return -1; continue; }
         DECLINE(c, "an unknown element in a cell");
     }

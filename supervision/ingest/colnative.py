@@ -182,13 +182,7 @@ def _background(items, ahead: int) -> Iterator:
     end = object()
 
     def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return cr.put_unless_stopped(out, item, stop)
 
     def work() -> None:
         source = iter(items)

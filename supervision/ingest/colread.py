@@ -248,13 +248,7 @@ def _in_order(windows: Iterator[Window], load, threads: int) -> Iterator[RawWind
     pool = ThreadPoolExecutor(threads, thread_name_prefix="window")
 
     def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                ahead.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+        return put_unless_stopped(ahead, item, stop)
 
     def produce() -> None:
         try:
@@ -289,6 +283,18 @@ def _in_order(windows: Iterator[Window], load, threads: int) -> Iterator[RawWind
         close = getattr(windows, "close", None)
         if close is not None:
             close()
+
+
+def put_unless_stopped(into: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put ``item`` into the bounded queue ``into``, waiting for room until ``stop`` is set (the
+    consumer left); False when it was not put."""
+    while not stop.is_set():
+        try:
+            into.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def _load(reader, name: str, row0: int, columns: list[tuple[int, Field]], width: int) -> RawWindow:

@@ -32,7 +32,7 @@ from supervision.ingest.colwindows import NeedsExact
 from supervision.ingest.reader import open_workbook
 from supervision.ingest.templates import template_for
 from tests.ingest.helpers import detail_row
-from tests.ingest.test_columnar import Cell, D, assert_same, reference, run, tricky_rows, write
+from tests.ingest.test_columnar import Cell, D, assert_same, long_numbers, reference, run, tricky_rows, write
 
 pytestmark = pytest.mark.skipif(not colnative.available(),
                                 reason="the compiled reader is not built here (see test_compiled_reader_is_built)")
@@ -78,16 +78,7 @@ def test_cells_fastexcel_could_not_decide_are_decided(tmp_path, caplog, cell):
 def test_number_cells_keep_every_digit(tmp_path):
     """0.30000000000000004 (0.1 + 0.2 as Excel stores it) is taken with all its digits, as the row
     reader takes it (fastexcel rounds to nine decimals: test_columnar.py)."""
-    plain = tmp_path / "plain.xlsx"
-    write(plain, [detail_row(amount=Cell("number", 0.25), redress=Cell("number", 0.5))], "openpyxl")
-    path = tmp_path / "digits.xlsx"
-    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "xl/worksheets/sheet2.xml":
-                data = data.replace(b"<v>0.25</v>", b"<v>0.30000000000000004</v>").replace(
-                    b"<v>0.5</v>", b"<v>0.33333333333333331</v>")
-            dst.writestr(info, data)
+    path = long_numbers(tmp_path)
     _result, _detail, rows = run(path)
     ref = reference(path)["rows"]
     assert rows[0]["amount"] == ref[0]["amount"] == Decimal("0.30000000000000004")

@@ -147,6 +147,24 @@ def write(path, rows: list[dict], writer: str, note_column: bool = True) -> None
     wb.close()
 
 
+def long_numbers(tmp_path):
+    """A workbook whose amount and redress cells hold 17 significant digits, as Excel stores 0.1 + 0.2
+    (``0.30000000000000004``) and 1/3."""
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    write(plain, [detail_row(amount=Cell("number", 0.25), redress=Cell("number", 0.5))], "openpyxl")
+    path = tmp_path / "digits.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                data = data.replace(b"<v>0.25</v>", b"<v>0.30000000000000004</v>").replace(
+                    b"<v>0.5</v>", b"<v>0.33333333333333331</v>")
+            dst.writestr(info, data)
+    return path
+
+
 def run(path, engine: str = "auto", sector: str = "CF", cap: int = 200):
     guard = check_file(path)
     assert guard.ok, [i.message_en for i in guard.issues]
@@ -224,18 +242,7 @@ def test_number_cells_are_read_to_nine_decimals(tmp_path):
     """fastexcel writes a number cell with at most 9 decimals: an amount of 0.30000000000000004 (as Excel
     stores 0.1 + 0.2, 17 digits) is taken as 0.3, where the row reader took all the digits. Amounts are
     stored with 2 decimals: the same either way (see docs/decisions.md)."""
-    import zipfile
-
-    plain = tmp_path / "plain.xlsx"
-    write(plain, [detail_row(amount=Cell("number", 0.25), redress=Cell("number", 0.5))], "openpyxl")
-    path = tmp_path / "nine.xlsx"
-    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "xl/worksheets/sheet2.xml":
-                data = data.replace(b"<v>0.25</v>", b"<v>0.30000000000000004</v>").replace(
-                    b"<v>0.5</v>", b"<v>0.33333333333333331</v>")
-            dst.writestr(info, data)
+    path = long_numbers(tmp_path)
     _result, _detail, rows = run(path)
     ref = reference(path)["rows"]
     assert rows[0]["amount"] == Decimal("0.3") and ref[0]["amount"] == Decimal("0.30000000000000004")
